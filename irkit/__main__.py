@@ -1,0 +1,3 @@
+from irkit.cli import main
+
+main()

@@ -1,0 +1,99 @@
+"""Run collectors into a bundle, in volatility order, and seal it whatever happens."""
+
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from irkit.collectors.base import Collector, Context
+from irkit.evidence.writer import EvidenceWriter, Seal
+from irkit.interrupts import CollectionInterrupted, InterruptGuard
+
+
+@dataclass
+class CollectionResult:
+    seal: Seal
+    failed: list[str] = field(default_factory=list)
+    interrupted_by: str | None = None
+
+
+StepCallback = Callable[[Collector, str], None]
+
+
+def records_member(collector: str) -> str:
+    return f"records/{collector}.jsonl"
+
+
+def run_collectors(
+    ctx: Context,
+    collectors: Sequence[Collector],
+    *,
+    on_step: StepCallback | None = None,
+) -> list[str]:
+    """Run each collector, writing its records; return the names of those that crashed."""
+    failed: list[str] = []
+    for collector in collectors:
+        ctx.collector = collector.name
+        ctx.records = []
+        ctx.log("collector-start")
+        if on_step is not None:
+            on_step(collector, "start")
+        try:
+            collector.collect(ctx)
+        except Exception as exc:
+            failed.append(collector.name)
+            ctx.log(
+                "collector-end",
+                "error",
+                f"{type(exc).__name__}: {exc}",
+                traceback=traceback.format_exc(limit=6),
+            )
+        else:
+            ctx.log("collector-end", records=len(ctx.records))
+        finally:
+            if ctx.records:
+                ctx.writer.write_records(
+                    records_member(collector.name), ctx.records, collector=collector.name
+                )
+            if on_step is not None:
+                on_step(collector, "end")
+    ctx.collector = "irkit"
+    return failed
+
+
+def collect_to(
+    writer: EvidenceWriter,
+    guard: InterruptGuard,
+    collectors: Sequence[Collector],
+    *,
+    root: Path,
+    proc: Path,
+    options: dict[str, dict[str, Any]] | None = None,
+    on_step: StepCallback | None = None,
+) -> CollectionResult:
+    ctx = Context(writer=writer, root=root, proc=proc, options=options or {})
+    writer.log.add(
+        "collection-start",
+        "irkit",
+        root=str(root),
+        proc=str(proc),
+        collectors=[c.name for c in collectors],
+    )
+    failed: list[str] = []
+    interrupted: str | None = None
+    with guard.installed():
+        try:
+            failed = run_collectors(ctx, collectors, on_step=on_step)
+        except CollectionInterrupted as exc:
+            interrupted = str(exc)
+            writer.log.add(
+                "collection-interrupted", ctx.collector, "interrupted", f"received {exc}"
+            )
+        reason = None
+        if interrupted:
+            reason = f"interrupted by {interrupted} during {ctx.collector}"
+        elif failed:
+            reason = f"collector(s) failed: {', '.join(failed)}"
+        seal = writer.close(complete=reason is None, reason=reason)
+    return CollectionResult(seal, failed, interrupted)

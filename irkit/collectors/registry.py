@@ -1,0 +1,25 @@
+"""The explicit list of collectors. A new collector is added here, and nowhere else."""
+
+from irkit.collectors.base import Collector
+from irkit.collectors.host import HostCollector
+
+COLLECTORS: tuple[type[Collector], ...] = (HostCollector,)
+
+
+def collector_names() -> list[str]:
+    return [c.name for c in COLLECTORS]
+
+
+def select_collectors(names: list[str] | None) -> list[Collector]:
+    """Instances for the names asked for (all when None), most volatile first."""
+    by_name = {c.name: c for c in COLLECTORS}
+    if names is None:
+        chosen = list(COLLECTORS)
+    else:
+        unknown = [n for n in names if n not in by_name]
+        if unknown:
+            raise ValueError(
+                f"unknown collector(s): {', '.join(unknown)}; known: {', '.join(by_name)}"
+            )
+        chosen = [by_name[n] for n in dict.fromkeys(names)]
+    return sorted((c() for c in chosen), key=lambda c: c.volatility)

@@ -1,0 +1,141 @@
+"""`irkit collect`: run collectors into one sealed bundle."""
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from irkit.collection import CollectionResult, collect_to
+from irkit.collectors.base import Collector
+from irkit.collectors.registry import COLLECTORS, select_collectors
+from irkit.commands.output import BundleOutput, OutputError, open_output, same_filesystem
+from irkit.console import err, host
+from irkit.evidence.log import LogEntry
+from irkit.evidence.writer import EvidenceWriter
+from irkit.exitcodes import ExitCode
+from irkit.interrupts import InterruptGuard
+
+RootOption = Annotated[
+    Path,
+    typer.Option(help="Filesystem root to read the host through (a mounted image or fixture)."),
+]
+ProcOption = Annotated[Path, typer.Option(help="procfs to read processes from.")]
+OutputOption = Annotated[
+    str,
+    typer.Option(
+        "--output", "-o", help="Bundle file to create (.zip), or '-' to stream it to stdout."
+    ),
+]
+
+
+def _progress(quiet: bool) -> "tuple[object, object]":
+    def on_step(collector: Collector, phase: str) -> None:
+        if not quiet and phase == "start":
+            err.print(f"[cyan]▸[/] {collector.name}: {collector.description}")
+
+    def on_log(entry: LogEntry) -> None:
+        if not quiet and entry.outcome in ("error", "warning", "interrupted"):
+            where = entry.detail.get("path")
+            err.print(
+                f"  [yellow]{entry.outcome}[/] {entry.collector} {entry.step}"
+                + (f" {host(where)}" if where else "")
+                + f": {host(entry.error or '')}"
+            )
+
+    return on_step, on_log
+
+
+def print_seal(output: BundleOutput, result: CollectionResult, sidecar: Path | None) -> None:
+    seal = result.seal
+    state = "[green]complete[/]" if seal.complete else "[red]INCOMPLETE[/]"
+    where = host(output.path) if output.path else "stdout"
+    err.print(f"bundle           {where} ({state}, {seal.members} members)")
+    if result.interrupted_by:
+        err.print(f"[red]interrupted by {result.interrupted_by}[/]")
+    if result.failed:
+        err.print(f"[red]failed collectors:[/] {', '.join(result.failed)}")
+    err.print(f"manifest sha256  {seal.manifest_sha256}")
+    err.print(f"bundle sha256    {seal.bundle_sha256}")
+    if sidecar is not None:
+        err.print(f"                 (written to {host(sidecar)}; check with sha256sum -c)")
+
+
+def seal_summary(output: BundleOutput, result: CollectionResult) -> dict[str, object]:
+    return {
+        "bundle": str(output.path) if output.path else "-",
+        "complete": result.seal.complete,
+        "members": result.seal.members,
+        "manifest_sha256": result.seal.manifest_sha256,
+        "bundle_sha256": result.seal.bundle_sha256,
+        "failed_collectors": result.failed,
+        "interrupted_by": result.interrupted_by,
+    }
+
+
+def start_bundle(
+    output_target: str, *, force: bool, root: Path, json_out: bool, quiet: bool
+) -> tuple[BundleOutput, EvidenceWriter, InterruptGuard]:
+    """Open the output and a writer on it; shared by collect and triage."""
+    if json_out and output_target == "-":
+        err.print("[red]error:[/] --json prints to stdout, which -o - already uses for the bundle")
+        raise typer.Exit(ExitCode.USAGE)
+    try:
+        output = open_output(output_target, force=force)
+    except OutputError as exc:
+        err.print(f"[red]error:[/] {host(exc)}")
+        raise typer.Exit(ExitCode.USAGE) from exc
+    guard = InterruptGuard()
+    _, on_log = _progress(quiet)
+    writer = EvidenceWriter(output.stream, command_line=sys.argv, guard=guard, on_log=on_log)  # type: ignore[arg-type]
+    if same_filesystem(output, root):
+        message = (
+            f"the bundle {output.path} is on the same filesystem as the collected root {root}:"
+            " writing it may overwrite deleted evidence; prefer a USB disk, a network share or -o -"
+        )
+        writer.log.add("output", "irkit", "warning", message)
+    return output, writer, guard
+
+
+def collect(
+    output: OutputOption,
+    collectors: Annotated[
+        str | None,
+        typer.Option(
+            "--collectors",
+            "-c",
+            help="Comma-separated collectors to run (default: all). Known: "
+            + ", ".join(c.name for c in COLLECTORS),
+        ),
+    ] = None,
+    root: RootOption = Path("/"),
+    proc: ProcOption = Path("/proc"),
+    force: Annotated[bool, typer.Option(help="Overwrite OUTPUT if it exists.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+) -> None:
+    """Collect the host's state into one sealed evidence bundle (most volatile first).
+
+    Reads /proc and files directly; never runs a program of the host. Exit code 3 when the
+    collection was interrupted (SIGINT/SIGTERM) or a collector failed: the bundle is still
+    sealed and readable, with complete: false in its manifest.
+    """
+    try:
+        chosen = select_collectors(
+            [n.strip() for n in collectors.split(",") if n.strip()] if collectors else None
+        )
+    except ValueError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(ExitCode.USAGE) from exc
+    bundle, writer, guard = start_bundle(
+        output, force=force, root=root, json_out=json_out, quiet=quiet
+    )
+    on_step, _ = _progress(quiet)
+    result = collect_to(writer, guard, chosen, root=root, proc=proc, on_step=on_step)  # type: ignore[arg-type]
+    sidecar = bundle.close(result.seal)
+    if not quiet:
+        print_seal(bundle, result, sidecar)
+    if json_out:
+        print(json.dumps(seal_summary(bundle, result), indent=2))
+    raise typer.Exit(ExitCode.CLEAN if result.seal.complete else ExitCode.INCOMPLETE)

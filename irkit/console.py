@@ -1,0 +1,29 @@
+"""Terminal output. Host text is attacker-controlled: control characters, ANSI escapes and
+rich markup in it are neutralised before anything reaches a responder's terminal."""
+
+import re
+
+from rich.console import Console
+from rich.markup import escape
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def neutralize(text: str) -> str:
+    """Control characters and undecodable bytes become visible `\\xNN` escapes."""
+    return _CONTROL.sub(_escape_char, text)
+
+
+def host(text: object) -> str:
+    """Host text made safe for a rich console: no control characters, no markup."""
+    return escape(neutralize(str(text)))

@@ -1,0 +1,1 @@
+"""The sealed evidence bundle: record types, writer, reader, manifest and verification."""

@@ -1,0 +1,50 @@
+"""The collection log: every action with its UTC time and outcome.
+
+Kept in memory (it is small) and written into the bundle at the end, because a
+responder must not leave files on the suspect host outside the output.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from irkit.timeutil import utc_now_iso
+
+OUTCOMES = ("ok", "error", "skipped", "partial", "warning", "interrupted")
+
+
+@dataclass
+class LogEntry:
+    time: str
+    step: str
+    collector: str
+    outcome: str
+    error: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=True, default=str)
+
+
+class CollectionLog:
+    def __init__(self, on_entry: Callable[[LogEntry], None] | None = None) -> None:
+        self.entries: list[LogEntry] = []
+        self._on_entry = on_entry
+
+    def add(
+        self,
+        step: str,
+        collector: str = "",
+        outcome: str = "ok",
+        error: str | None = None,
+        **detail: Any,
+    ) -> LogEntry:
+        entry = LogEntry(utc_now_iso(), step, collector, outcome, error, detail)
+        self.entries.append(entry)
+        if self._on_entry is not None:
+            self._on_entry(entry)
+        return entry
+
+    def to_jsonl(self) -> bytes:
+        return "".join(entry.to_json() + "\n" for entry in self.entries).encode()

@@ -1,0 +1,69 @@
+"""Record types shared across collectors, hunts and analysis.
+
+Every record is a dataclass with a class-level `kind`; it is written as one
+JSON object per line with a `type` field naming that kind. Collector-specific
+record types live beside their collector; the ones here are used everywhere.
+"""
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar
+
+
+@dataclass
+class Record:
+    kind: ClassVar[str] = "record"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["type"] = self.kind
+        return data
+
+
+def dumps_record(record: Record) -> str:
+    """One JSON line; ensure_ascii keeps surrogate-escaped host bytes valid JSON."""
+    return json.dumps(record.to_dict(), ensure_ascii=True, default=str)
+
+
+@dataclass
+class FileRecord(Record):
+    """A file copied from the host, with the metadata it had when it was read."""
+
+    kind: ClassVar[str] = "file"
+    path: str
+    member: str
+    collector: str
+    sha256: str
+    size: int
+    mode: int
+    uid: int
+    gid: int
+    mtime: str
+    atime: str
+    ctime: str
+    partial: bool = False
+
+
+@dataclass
+class Finding(Record):
+    """Something suspicious, with why it matters and the evidence it rests on."""
+
+    kind: ClassVar[str] = "finding"
+    title: str
+    severity: str
+    source: str
+    reasons: list[str] = field(default_factory=list)
+    pid: int | None = None
+    path: str | None = None
+    socket: str | None = None
+    rule: str | None = None
+    mitre: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+    time: str | None = None
+
+
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+
+
+def severity_rank(severity: str) -> int:
+    return SEVERITIES.index(severity) if severity in SEVERITIES else 0

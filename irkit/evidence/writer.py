@@ -1,0 +1,274 @@
+"""Stream members into a ZIP64 bundle, hashing each one as it is written.
+
+The output is wrapped in a non-seekable, hashing sink: zipfile then writes data
+descriptors instead of seeking back, which makes `-o -` (stdout) work and lets
+the whole bundle's sha256 be computed in the same pass, without re-reading it.
+"""
+
+import hashlib
+import io
+import os
+import stat
+import time
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import IO, Any, BinaryIO
+
+from irkit import __version__
+from irkit.evidence.log import CollectionLog, LogEntry
+from irkit.evidence.manifest import (
+    FILES_RECORDS_NAME,
+    LOG_NAME,
+    MANIFEST_NAME,
+    Manifest,
+    MemberEntry,
+)
+from irkit.evidence.names import unsafe_member_reason
+from irkit.evidence.records import FileRecord, Record, dumps_record
+from irkit.hosttext import fs_text, member_safe
+from irkit.interrupts import InterruptGuard
+from irkit.timeutil import utc_iso, utc_now_iso
+
+CHUNK = 1 << 20
+ZIP64_THRESHOLD = 1 << 31
+
+
+class HashingSink:
+    """A write-only, non-seekable file that hashes what passes through it."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self._sha = hashlib.sha256()
+        self._pos = 0
+
+    def write(self, data: bytes) -> int:
+        self._raw.write(data)
+        self._sha.update(data)
+        self._pos += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, *args: Any) -> int:
+        raise io.UnsupportedOperation("the bundle is written as a stream")
+
+    def flush(self) -> None:
+        self._raw.flush()
+
+    def hexdigest(self) -> str:
+        return self._sha.hexdigest()
+
+
+@dataclass
+class Seal:
+    manifest_sha256: str
+    bundle_sha256: str
+    members: int
+    complete: bool
+
+
+def _chunks(source: IO[bytes] | Iterable[bytes], limit: int | None) -> Iterable[bytes]:
+    remaining = limit
+    if isinstance(source, Iterable) and not hasattr(source, "read"):
+        for chunk in source:
+            if remaining is not None:
+                chunk = chunk[:remaining]
+                remaining -= len(chunk)
+            yield chunk
+            if remaining == 0:
+                return
+        return
+    reader: IO[bytes] = source  # type: ignore[assignment]
+    while True:
+        want = CHUNK if remaining is None else min(CHUNK, remaining)
+        if want == 0:
+            return
+        chunk = reader.read(want)
+        if not chunk:
+            return
+        if remaining is not None:
+            remaining -= len(chunk)
+        yield chunk
+
+
+class EvidenceWriter:
+    def __init__(
+        self,
+        sink: BinaryIO,
+        *,
+        command_line: Sequence[str],
+        guard: InterruptGuard | None = None,
+        on_log: Callable[[LogEntry], None] | None = None,
+    ) -> None:
+        self._sink = HashingSink(sink)
+        self._zip = zipfile.ZipFile(self._sink, "w", compression=zipfile.ZIP_DEFLATED)
+        self._guard = guard or InterruptGuard()
+        self.log = CollectionLog(on_log)
+        self.command_line = list(command_line)
+        self.started = utc_now_iso()
+        self.host: dict[str, Any] = {}
+        self.members: list[MemberEntry] = []
+        self._names: set[str] = {MANIFEST_NAME, LOG_NAME, FILES_RECORDS_NAME}
+        self._file_records: dict[str, FileRecord] = {}
+
+    def unique_name(self, name: str) -> str:
+        name = member_safe(name).lstrip("/")
+        reason = unsafe_member_reason(name)
+        if reason is not None:
+            name = name.replace("..", "__")
+        candidate, n = name, 1
+        while candidate in self._names:
+            n += 1
+            candidate = f"{name}~{n}"
+        return candidate
+
+    def write_stream(
+        self,
+        name: str,
+        source: IO[bytes] | Iterable[bytes],
+        *,
+        collector: str,
+        origin: str | None = None,
+        limit: int | None = None,
+        compress: bool = True,
+        large: bool = False,
+        reserved: bool = False,
+    ) -> MemberEntry:
+        """Write one member chunk by chunk; an interrupt leaves it closed and marked partial."""
+        name = name if reserved else self.unique_name(name)
+        self._names.add(name)
+        info = zipfile.ZipInfo(name, date_time=time.gmtime()[:6])
+        info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+        info.external_attr = (stat.S_IFREG | 0o444) << 16
+        sha = hashlib.sha256()
+        size = 0
+        partial = True
+        with self._guard.critical():
+            out = self._zip.open(info, "w", force_zip64=large)
+        try:
+            for chunk in _chunks(source, limit):
+                with self._guard.critical():
+                    out.write(chunk)
+                    sha.update(chunk)
+                    size += len(chunk)
+            partial = False
+        finally:
+            entry = MemberEntry(name, sha.hexdigest(), size, origin, collector, utc_now_iso(), partial)
+            try:
+                with self._guard.critical():
+                    out.close()
+            finally:
+                if name != MANIFEST_NAME:
+                    self.members.append(entry)
+                    self.log.add(
+                        "write-member",
+                        collector,
+                        "partial" if partial else "ok",
+                        member=name,
+                        sha256=entry.sha256,
+                        size=size,
+                        source=origin,
+                    )
+        return entry
+
+    def write_bytes(
+        self, name: str, data: bytes, *, collector: str, origin: str | None = None
+    ) -> MemberEntry:
+        return self.write_stream(name, [data], collector=collector, origin=origin)
+
+    def write_records(
+        self, name: str, records: Sequence[Record], *, collector: str, reserved: bool = False
+    ) -> MemberEntry:
+        lines = (dumps_record(r).encode() + b"\n" for r in records)
+        return self.write_stream(name, lines, collector=collector, reserved=reserved)
+
+    def copied_file(self, origin: str) -> FileRecord | None:
+        return self._file_records.get(origin)
+
+    def copy_open_file(
+        self,
+        handle: IO[bytes],
+        origin: str,
+        member: str,
+        *,
+        collector: str,
+        limit: int | None = None,
+        keep: int = 0,
+    ) -> tuple[FileRecord, bytes]:
+        """Copy an already opened host file; also return up to `keep` bytes for parsing.
+
+        Parsing the very bytes that were hashed means the record and the copy
+        can never disagree, even for /proc files that change between reads.
+        """
+        st = os.fstat(handle.fileno())
+        kept = bytearray()
+
+        def tee() -> Iterable[bytes]:
+            for chunk in _chunks(handle, limit):
+                if len(kept) < keep:
+                    kept.extend(chunk[: keep - len(kept)])
+                yield chunk
+
+        large = st.st_size >= ZIP64_THRESHOLD or (limit is not None and limit >= ZIP64_THRESHOLD)
+        entry = self.write_stream(member, tee(), collector=collector, origin=origin, large=large)
+        record = FileRecord(
+            path=origin,
+            member=entry.name,
+            collector=collector,
+            sha256=entry.sha256,
+            size=entry.size,
+            mode=st.st_mode,
+            uid=st.st_uid,
+            gid=st.st_gid,
+            mtime=utc_iso(st.st_mtime),
+            atime=utc_iso(st.st_atime),
+            ctime=utc_iso(st.st_ctime),
+            partial=entry.partial,
+        )
+        self._file_records[origin] = record
+        return record, bytes(kept)
+
+    def close(self, *, complete: bool, reason: str | None = None) -> Seal:
+        """Seal the bundle: file records, then the log, then the manifest, last of all."""
+        with self._guard.shielded():
+            if self._file_records:
+                self.write_records(
+                    FILES_RECORDS_NAME,
+                    list(self._file_records.values()),
+                    collector="irkit",
+                    reserved=True,
+                )
+            self.log.add(
+                "seal",
+                "irkit",
+                "ok" if complete else "interrupted",
+                reason,
+                members=len(self.members) + 1,
+            )
+            self.write_stream(
+                LOG_NAME, [self.log.to_jsonl()], collector="irkit", reserved=True
+            )
+            manifest = Manifest(
+                tool_version=__version__,
+                command_line=self.command_line,
+                host=self.host,
+                started=self.started,
+                ended=utc_now_iso(),
+                complete=complete,
+                incomplete_reason=reason,
+                members=list(self.members),
+            )
+            raw = manifest.to_json()
+            manifest_sha = hashlib.sha256(raw).hexdigest()
+            self.write_stream(MANIFEST_NAME, [raw], collector="irkit", reserved=True)
+            self._zip.comment = f"irkit manifest sha256 {manifest_sha}".encode()
+            self._zip.close()
+            self._sink.flush()
+        return Seal(manifest_sha, self._sink.hexdigest(), len(self.members) + 1, complete)
+
+
+def host_file_member(path: str) -> str:
+    """Where a copied host file lives in the bundle: `files/` + its path on the host."""
+    return "files/" + fs_text(path).lstrip("/")

@@ -1,0 +1,70 @@
+"""Read the host's files through a root prefix, as if chrooted there.
+
+A symlink in a mounted disk image such as /etc/localtime -> /usr/share/zoneinfo/UTC
+must resolve inside the image, not on the analyst's machine, so absolute link
+targets are re-anchored at the root and `..` never climbs above it.
+"""
+
+import errno
+import os
+import stat
+from pathlib import Path, PurePosixPath
+
+MAX_LINKS = 40
+
+
+class NotRegularFile(OSError):
+    pass
+
+
+def resolve_in_root(root: Path, host_path: str | PurePosixPath, *, follow_last: bool = True) -> Path:
+    parts = list(PurePosixPath("/", host_path).parts[1:])
+    resolved: list[str] = []
+    hops = 0
+    while parts:
+        part = parts.pop(0)
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if resolved:
+                resolved.pop()
+            continue
+        candidate = root.joinpath(*resolved, part)
+        if (parts or follow_last) and candidate.is_symlink():
+            hops += 1
+            if hops > MAX_LINKS:
+                raise OSError(errno.ELOOP, "too many symbolic links", str(candidate))
+            target = os.readlink(candidate)
+            if target.startswith("/"):
+                resolved = []
+            parts = list(PurePosixPath(target).parts) + parts
+            if target.startswith("/"):
+                parts = parts[1:]
+            continue
+        resolved.append(part)
+    return root.joinpath(*resolved)
+
+
+def open_regular(path: Path) -> "os.FileIO":
+    """Open read-only without blocking on a FIFO and refuse anything but a regular file.
+
+    O_NOATIME keeps the access time the host had (only the owner or root may ask for it).
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY
+    try:
+        fd = os.open(path, flags | os.O_NOATIME)
+    except PermissionError:
+        fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(errno.EINVAL, "not a regular file", str(path))
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb", buffering=0)  # type: ignore[return-value]
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def root_relative(root: Path, host_path: str) -> Path:
+    return root.joinpath(*PurePosixPath("/", host_path).parts[1:])

@@ -1,0 +1,1 @@
+"""Parsers of host data formats, pure functions over bytes so fixtures can test them."""
