@@ -6,6 +6,7 @@ import typer
 
 from irkit import __version__
 from irkit.commands.collect import collect
+from irkit.commands.memory import app as memory_app
 from irkit.commands.verify import verify
 from irkit.exitcodes import EXIT_CODES_HELP
 
@@ -37,6 +38,7 @@ def _root(
 
 app.command()(collect)
 app.command()(verify)
+app.add_typer(memory_app, name="memory")
 
 
 def main() -> None:

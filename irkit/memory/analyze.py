@@ -161,6 +161,7 @@ class MemoryAnalysis:
 
 def symbols_in_dir(directory: Path) -> SymbolMaterial:
     """Symbol material as the memory collector stores it (also accepts bare file names)."""
+
     def first(*names: str) -> Path | None:
         return next((directory / n for n in names if (directory / n).exists()), None)
 
@@ -219,7 +220,9 @@ class _Volatility:
             prefix = f"plugins.{self._stacked}.kernel"
             for key in list(ctx.config):
                 if key.startswith(prefix):
-                    ctx.config[f"plugins.{class_name}.kernel" + key[len(prefix) :]] = ctx.config[key]
+                    ctx.config[f"plugins.{class_name}.kernel" + key[len(prefix) :]] = ctx.config[
+                        key
+                    ]
         chosen = automagic.choose_automagic(automagic.available(ctx), plugin)
         constructed = fplugins.construct_plugin(ctx, chosen, plugin, "plugins", None, None)
         grid: interfaces.renderers.TreeGrid = constructed.run()

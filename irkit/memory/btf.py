@@ -112,7 +112,9 @@ def parse_btf(data: bytes) -> Btf:
                     m_name, m_type, m_off = u32x3.unpack_from(data, pos)
                     pos += 12
                     if kind_flag:
-                        t.members.append(Member(name_at(m_name), m_type, m_off & 0xFFFFFF, m_off >> 24))
+                        t.members.append(
+                            Member(name_at(m_name), m_type, m_off & 0xFFFFFF, m_off >> 24)
+                        )
                     else:
                         t.members.append(Member(name_at(m_name), m_type, m_off))
             elif kind == ENUM:
@@ -147,7 +149,9 @@ def parse_btf(data: bytes) -> Btf:
             elif kind in (PTR, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, TYPE_TAG):
                 t.ref = size_or_type
             else:
-                raise BtfError(f"BTF: unknown kind {kind} in type {len(types)} at offset {entry_at}")
+                raise BtfError(
+                    f"BTF: unknown kind {kind} in type {len(types)} at offset {entry_at}"
+                )
             types.append(t)
     except struct.error:
         raise BtfError(f"BTF: type section cut short at offset {pos}") from None

@@ -17,8 +17,6 @@ from typing import Any
 from irkit import __version__
 from irkit.memory.btf import (
     ARRAY,
-    DATASEC,
-    DECL_TAG,
     ENUM,
     ENUM64,
     FLOAT,
@@ -142,11 +140,11 @@ def parse_kallsyms(lines: Iterable[str], source: str = "kallsyms") -> KernelSymb
     return KernelSymbols(addresses, shift, order)
 
 
-def read_banner(data: bytes) -> bytes:
+def read_banner(data: bytes, source: str = "banner") -> bytes:
     """The linux_banner string as it sits in memory: /proc/version's line plus its NUL."""
     line = data.split(b"\0", 1)[0]
     if not line.startswith(b"Linux version "):
-        raise IsfError("banner: does not start with 'Linux version ' (expected /proc/version)")
+        raise IsfError(f"{source}:1: does not start with 'Linux version ' (expected /proc/version)")
     return line if line.endswith(b"\n") else line + b"\n"
 
 
@@ -351,9 +349,7 @@ def _size_of(builder: _Builder, desc: Descriptor) -> int:
     return 0
 
 
-def _curated(
-    builder: _Builder, symbols: KernelSymbols
-) -> Iterator[tuple[str, Descriptor]]:
+def _curated(builder: _Builder, symbols: KernelSymbols) -> Iterator[tuple[str, Descriptor]]:
     following: dict[str, int] = {}
     for (addr, name), (next_addr, _) in zip(symbols.order, symbols.order[1:], strict=False):
         if next_addr > addr:
@@ -381,12 +377,19 @@ def _curated(
         yield "tk_core", tk
 
 
-def build_isf(btf_data: bytes, kallsyms_text: str, banner_data: bytes) -> dict[str, Any]:
-    """The ISF as a dict (format 6.2.0), from the three pieces of symbol material."""
+def build_isf(
+    btf_data: bytes,
+    kallsyms_text: str,
+    banner_data: bytes,
+    sources: tuple[str, str] = ("kallsyms", "banner"),
+) -> dict[str, Any]:
+    """The ISF as a dict (format 6.2.0), from the three pieces of symbol material.
+
+    `sources` names the kallsyms and banner inputs in error messages."""
     builder = _Builder(parse_btf(btf_data))
     builder.build_types()
-    symbols = parse_kallsyms(kallsyms_text.splitlines())
-    banner = read_banner(banner_data)
+    symbols = parse_kallsyms(kallsyms_text.splitlines(), sources[0])
+    banner = read_banner(banner_data, sources[1])
     typed = builder.variable_types()
     typed.update(_curated(builder, symbols))
     out_symbols: dict[str, dict[str, Any]] = {}

@@ -62,8 +62,9 @@ def _elf_ranges(fd: int, path: Path) -> list[PhysicalRange]:
     head = os.pread(fd, 64, 0)
     if len(head) < 64 or head[4] != 2 or head[5] != 1:
         raise ImageFormatError(f"{path}: not a little-endian 64-bit ELF file")
-    phoff, phentsize, phnum = struct.unpack_from("<Q", head, 32)[0], *struct.unpack_from(
-        "<HH", head, 54
+    phoff, phentsize, phnum = (
+        struct.unpack_from("<Q", head, 32)[0],
+        *struct.unpack_from("<HH", head, 54),
     )
     table = os.pread(fd, phentsize * phnum, phoff)
     if len(table) < phentsize * phnum:

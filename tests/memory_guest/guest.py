@@ -76,9 +76,7 @@ class GuestCapture:
 
 
 def kernel_dir() -> Path:
-    return Path(
-        os.environ.get(KERNEL_DIR_ENV, Path.home() / ".cache" / "irkit" / "guest-kernel")
-    )
+    return Path(os.environ.get(KERNEL_DIR_ENV, Path.home() / ".cache" / "irkit" / "guest-kernel"))
 
 
 def find_kernel() -> tuple[Path, Path]:
@@ -114,8 +112,7 @@ def _cpio_newc(entries: list[tuple[str, int, bytes]]) -> bytes:
     for ino, (name, mode, data) in enumerate([*entries, ("TRAILER!!!", 0, b"")], start=1):
         raw = name.encode() + b"\0"
         header = "070701" + "".join(
-            f"{v:08x}"
-            for v in (ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(raw), 0)
+            f"{v:08x}" for v in (ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(raw), 0)
         )
         out.write(header.encode() + raw)
         out.write(b"\0" * (-(110 + len(raw)) % 4))
@@ -139,7 +136,9 @@ def build_initramfs(work: Path, modules_root: Path) -> Path:
     for module in VIRTIO_MODULES:
         name = module.rsplit("/", 1)[1]
         names.append(name)
-        entries.append((f"lib/modules/{name}.ko", 0o100644, (modules_root / f"{module}.ko").read_bytes()))
+        entries.append(
+            (f"lib/modules/{name}.ko", 0o100644, (modules_root / f"{module}.ko").read_bytes())
+        )
     init = INIT.format(
         modules=" ".join(names), name=MINER_NAME, args=" ".join(MINER_ARGS), ready=READY
     )
@@ -183,7 +182,9 @@ def _wait_console(console: Path, proc: subprocess.Popen[bytes]) -> str:
         if READY in text:
             return text
         if proc.poll() is not None:
-            raise RuntimeError(f"QEMU exited ({proc.returncode}) before the guest was ready:\n{text[-3000:]}")
+            raise RuntimeError(
+                f"QEMU exited ({proc.returncode}) before the guest was ready:\n{text[-3000:]}"
+            )
         time.sleep(0.5)
     raise RuntimeError(f"guest not ready after {BOOT_TIMEOUT} s:\n{text[-3000:]}")
 
