@@ -2,8 +2,9 @@
 
 from irkit.collectors.base import Collector
 from irkit.collectors.host import HostCollector
+from irkit.collectors.memory import MemoryCollector
 
-COLLECTORS: tuple[type[Collector], ...] = (HostCollector,)
+COLLECTORS: tuple[type[Collector], ...] = (HostCollector, MemoryCollector)
 
 
 def collector_names() -> list[str]:
