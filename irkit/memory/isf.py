@@ -68,7 +68,8 @@ CURATED_GLOBALS: dict[str, tuple[str, str, int | None, bool]] = {
     "page_offset_base": ("long unsigned int", "base", None, False),
     "mem_map": ("page", "struct", None, True),
     "mem_section": ("mem_section", "struct", None, True),
-    "taint_flags": ("taint_flag", "struct", -1, False),
+    # TAINT_FLAGS_COUNT is 19 from 6.0 (18 before); the gap to the next symbol overcounts.
+    "taint_flags": ("taint_flag", "struct", 19, False),
     "sys_call_table": ("long unsigned int", "base", -1, False),
     "ia32_sys_call_table": ("long unsigned int", "base", -1, False),
     "iomem_resource": ("resource", "struct", None, False),
@@ -170,10 +171,15 @@ class _Builder:
                 typedef_names.setdefault(t.ref, t.name)
         taken: set[str] = set()
         enum_taken: set[str] = set()
-        # Named complete definitions first, so `task_struct` is the real one, not a clash.
+        # Named definitions with members first, so `task_struct` is the real one, and a
+        # clashing (or empty) duplicate is the one that gets a suffix.
         order = sorted(
             (i for i, t in enumerate(self.types) if t.kind in (STRUCT, UNION, ENUM, ENUM64)),
-            key=lambda i: (not self.types[i].name, i),
+            key=lambda i: (
+                not self.types[i].name,
+                not (self.types[i].members or self.types[i].enumerators),
+                i,
+            ),
         )
         for i in order:
             t = self.types[i]
