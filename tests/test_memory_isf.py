@@ -227,7 +227,7 @@ def test_corrupt_btf_is_named() -> None:
     blob = sample_btf()
     with pytest.raises(BtfError, match="bad magic"):
         parse_btf(b"\x00\x00" + blob[2:])
-    with pytest.raises(BtfError, match="past the end|cut short"):
+    with pytest.raises(BtfError, match=r"past the end|cut short"):
         parse_btf(blob[:60])
     with pytest.raises(BtfError, match="shorter than"):
         parse_btf(blob[:10])
