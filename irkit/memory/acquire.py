@@ -90,7 +90,8 @@ def parse_kcore_segments(head: bytes, source: str = "/proc/kcore") -> list[Kcore
         p_type, _flags, offset, _vaddr, paddr, filesz = struct.unpack_from(
             "<IIQQQQ", head, phoff + i * phentsize
         )
-        if p_type == PT_LOAD and filesz and paddr not in (0, 0xFFFFFFFFFFFFFFFF):
+        # kcore gives non-RAM areas (vmalloc, modules, vmemmap) a p_paddr of -1.
+        if p_type == PT_LOAD and filesz and paddr != 0xFFFFFFFFFFFFFFFF:
             segments.append(KcoreSegment(offset, paddr, filesz))
     return segments
 
@@ -104,7 +105,18 @@ def plan_kcore_image(segments: list[KcoreSegment], ram: list[RamRange]) -> Image
             hi = min(r.end + 1, seg.physical + seg.length)
             if lo < hi:
                 plan.pieces.append((lo, seg.file_offset + (lo - seg.physical), hi - lo))
+    # The kernel text segment maps RAM the direct-map segment already covers: keep each
+    # physical byte once.
     plan.pieces.sort()
+    kept: list[tuple[int, int, int]] = []
+    for physical, offset, length in plan.pieces:
+        covered = kept[-1][0] + kept[-1][2] if kept else 0
+        if physical < covered:
+            trim = min(length, covered - physical)
+            physical, offset, length = physical + trim, offset + trim, length - trim
+        if length:
+            kept.append((physical, offset, length))
+    plan.pieces = kept
     return plan
 
 
