@@ -13,6 +13,7 @@ from irkit.console import err, host, out
 from irkit.evidence.records import severity_rank
 from irkit.exitcodes import ExitCode
 from irkit.memory.analyze import (
+    PLUGINS,
     AnalysisError,
     MemoryAnalysis,
     SymbolMaterial,
@@ -140,6 +141,10 @@ def analyze(
     rules: Annotated[
         Path | None, typer.Option(help="YARA rules for the no-symbols scan (default: irkit's).")
     ] = None,
+    plugins: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated subset of: " + ", ".join(PLUGINS) + " (default: all)."),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Analyse a Linux memory image with volatility3 (offline).
@@ -162,6 +167,12 @@ def analyze(
                 "--btf, --kallsyms and --banner go together; missing: "
                 + ", ".join(material.missing())
             )
+    chosen = (
+        tuple(p.strip() for p in plugins.split(",") if p.strip()) if plugins else tuple(PLUGINS)
+    )
+    unknown = [p for p in chosen if p not in PLUGINS]
+    if unknown:
+        raise _fail(f"unknown plugin(s): {', '.join(unknown)}; known: {', '.join(PLUGINS)}")
     if isf_file is not None and not isf_file.is_file():
         raise _fail(f"{isf_file}: no such ISF file")
     try:
@@ -170,6 +181,7 @@ def analyze(
             isf=isf_file,
             material=material,
             rules_path=rules,
+            plugins=chosen,
             on_progress=None if json_out else lambda m: err.print(f"[cyan]▸[/] {host(m)}"),
         )
     except AnalysisError as exc:

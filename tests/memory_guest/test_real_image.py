@@ -100,8 +100,36 @@ def test_analyze_with_built_isf_finds_the_miner(
     assert any(f["PID"] == guest.miner_pid for f in files)
 
 
+def test_zero_processes_is_an_error_naming_the_cause(
+    guest: GuestCapture, guest_isf: Path, run_irkit: RunIrkit, tmp_path: Path
+) -> None:
+    """An ISF that keeps the KASLR shift (what a naive converter writes) matches the banner
+    but makes pslist print nothing: that must be an error, never an empty success."""
+    import lzma
+
+    from irkit.memory.isf import KERNEL_IMAGE_START, parse_kallsyms
+
+    shift = parse_kallsyms(guest.kallsyms.read_text().splitlines()).kaslr_shift
+    assert shift != 0  # the Debian kernel randomises its base
+    table = json.loads(lzma.decompress(guest_isf.read_bytes()))
+    for symbol in table["symbols"].values():
+        if symbol["address"] >= KERNEL_IMAGE_START:
+            symbol["address"] += shift
+    shifted = tmp_path / "shifted.json.xz"
+    shifted.write_bytes(lzma.compress(json.dumps(table).encode(), preset=1))
+    done = run_irkit(
+        "memory", "analyze", guest.image, "--isf", shifted, "--plugins", "pslist", "--json"
+    )
+    assert done.returncode == 3, done.stderr.decode()
+    result = json.loads(done.stdout)
+    assert result["processes"] == []
+    assert any("0 processes" in e and "KASLR" in e and "5-level" in e for e in result["errors"])
+
+
 def test_analyze_from_symbol_material_directory(guest: GuestCapture, run_irkit: RunIrkit) -> None:
-    done = run_irkit("memory", "analyze", guest.image, "--symbols", guest.btf.parent)
+    done = run_irkit(
+        "memory", "analyze", guest.image, "--symbols", guest.btf.parent, "--plugins", "pslist,psaux"
+    )
     text = done.stdout.decode()
     assert done.returncode == 1, done.stderr.decode()
     assert f"{guest.miner_pid}" in text and "stratum+tcp://127.0.0.1:3333" in text
