@@ -166,6 +166,7 @@ def scan(
         exclude=exclude or [],
         threads=max(1, threads),
         timeout=limit,
+        skip_files=frozenset(os.path.realpath(f) for f in ruleset.files),
     )
     targets: list[Iterable[TargetResult]] = []
     if paths:

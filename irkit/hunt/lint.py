@@ -16,7 +16,9 @@ from irkit.hunt.rules import Problem, RuleError, compile_sources, rule_files, ya
 
 REQUIRED_META = ("description", "severity", "reference", "mitre", "date")
 
-_RULE = re.compile(r"^\s*((?:private|global)\s+)*rule\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)")
+_RULE = re.compile(
+    r"^\s*(?P<modifiers>(?:(?:private|global)\s+)*)rule\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+)
 _SECTION = re.compile(r"^\s*(?P<section>meta|strings|condition)\s*:")
 _META = re.compile(r"^\s*(?P<key>[A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?P<value>.*?)\s*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -27,6 +29,7 @@ class RuleInfo:
     name: str
     file: str
     line: int
+    private: bool = False
     meta: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
@@ -67,7 +70,8 @@ def parse_rules(path: Path) -> list[RuleInfo]:
     for number, line in enumerate(_uncomment(text.splitlines()), start=1):
         declared = _RULE.match(line)
         if declared:
-            rules.append(RuleInfo(declared["name"], str(path), number))
+            private = "private" in declared["modifiers"]
+            rules.append(RuleInfo(declared["name"], str(path), number, private))
             section = None
             continue
         found = _SECTION.match(line)
