@@ -7,6 +7,8 @@ import typer
 from irkit import __version__
 from irkit.commands.collect import collect
 from irkit.commands.memory import app as memory_app
+from irkit.commands.rules import rules_app
+from irkit.commands.scan import scan
 from irkit.commands.verify import verify
 from irkit.exitcodes import EXIT_CODES_HELP
 
@@ -38,6 +40,8 @@ def _root(
 
 app.command()(collect)
 app.command()(verify)
+app.command()(scan)
+app.add_typer(rules_app)
 app.add_typer(memory_app, name="memory")
 
 

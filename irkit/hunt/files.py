@@ -20,11 +20,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yara
-
 from irkit.hostfs import open_regular
 from irkit.hosttext import fs_text
 from irkit.hunt.hits import YaraHit
+from irkit.hunt.libyara import Rules, yara
 from irkit.hunt.matching import match_buffer, merge_matches
 from irkit.hunt.windows import TargetResult
 
@@ -44,13 +43,16 @@ FILETYPES = (
 @dataclass
 class FileScanOptions:
     """How a tree is walked. `include`/`exclude` are fnmatch globs tried on the full path
-    and on the file name; `skip` are directories never entered (on a live root)."""
+    and on the file name; `skip` are directories never entered (on a live root);
+    `skip_files` are real paths never scanned (the rule files in use, which would match
+    themselves)."""
 
     max_size: int = DEFAULT_MAX_SIZE
     one_filesystem: bool = True
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     skip: tuple[str, ...] = DEFAULT_SKIP
+    skip_files: frozenset[str] = frozenset()
     threads: int = max(1, min(4, os.cpu_count() or 1))
     timeout: float | None = 60
 
@@ -88,10 +90,11 @@ def _selected(path: str, options: FileScanOptions) -> bool:
 def walk_files(
     roots: Iterable[Path], options: FileScanOptions, log: Log | None = None
 ) -> Iterator[tuple[str, os.stat_result]]:
-    """Regular files under `roots`, never through a symlink, never into `skip` dirs, and
-    (by default) never onto another filesystem than the root's. A root given as a symlink
-    is followed once: the responder named it."""
+    """Regular files under `roots`, each once, never through a symlink, never into `skip`
+    dirs, and (by default) never onto another filesystem than the root's. A root given as
+    a symlink is followed once: the responder named it."""
     skip = {os.path.realpath(s) for s in options.skip}
+    seen: set[tuple[int, int]] = set()
     for root in roots:
         top = os.path.realpath(root)
         try:
@@ -100,13 +103,18 @@ def walk_files(
             _log(log, "scan-path", "error", exc, path=str(root))
             continue
         if stat.S_ISREG(top_stat.st_mode):
-            if _selected(top, options):
-                yield top, top_stat
-            continue
-        if not stat.S_ISDIR(top_stat.st_mode):
+            found: Iterable[tuple[str, os.stat_result]] = [(top, top_stat)]
+        elif stat.S_ISDIR(top_stat.st_mode):
+            found = _walk_dir(top, top_stat.st_dev, skip, options, log)
+        else:
             _log(log, "scan-path", "skipped", None, path=str(root), reason="not a file or dir")
             continue
-        yield from _walk_dir(top, top_stat.st_dev, skip, options, log)
+        for path, info in found:
+            key = (info.st_dev, info.st_ino)
+            if key in seen or path in options.skip_files or not _selected(path, options):
+                continue
+            seen.add(key)
+            yield path, info
 
 
 def _walk_dir(
@@ -134,7 +142,7 @@ def _walk_dir(
                     continue
                 if entry.path not in skip:
                     pending.append(entry.path)
-            elif stat.S_ISREG(info.st_mode) and _selected(entry.path, options):
+            elif stat.S_ISREG(info.st_mode):
                 yield entry.path, info
 
 
@@ -183,7 +191,7 @@ def _owner(uid: int) -> str:
 class FileScanner:
     """Scans single files; one instance is shared by the worker threads."""
 
-    def __init__(self, rules: yara.Rules, options: FileScanOptions | None = None) -> None:
+    def __init__(self, rules: Rules, options: FileScanOptions | None = None) -> None:
         self.rules = rules
         self.options = options or FileScanOptions()
         self._buffers = _Buffers()
@@ -250,7 +258,7 @@ class FileScanner:
 
 
 def scan_tree(
-    rules: yara.Rules,
+    rules: Rules,
     roots: Iterable[Path],
     options: FileScanOptions | None = None,
     *,

@@ -1,0 +1,88 @@
+"""The shipped rule pack: it lints clean, every rule fires on its synthetic sample, and
+the real benign files of this machine raise nothing of medium severity or above."""
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from yarasamples import SAMPLES
+
+from irkit.evidence.records import SEVERITIES
+from irkit.hunt import FileScanOptions, at_least, compile_rules, scan_tree
+from irkit.hunt.lint import check_rules, parse_rules
+
+PACK = compile_rules()
+REPORTED = {r.name for f in PACK.files for r in parse_rules(f) if not r.private}
+
+
+def test_pack_lints_clean() -> None:
+    report = check_rules(Path(__file__).resolve().parent.parent / "yara")
+    assert report.rules >= 40
+    assert [str(p) for p in report.problems] == []
+
+
+def test_pack_is_grouped_by_what_it_finds() -> None:
+    names = {f.name for f in PACK.files}
+    assert names == {
+        "miners_cpu.yar",
+        "miners_gpu.yar",
+        "miner_configs.yar",
+        "droppers.yar",
+        "rootkits.yar",
+        "tunnels.yar",
+    }
+
+
+def test_every_rule_has_a_sample() -> None:
+    assert set(SAMPLES) == REPORTED
+
+
+@pytest.mark.parametrize("rule", sorted(SAMPLES))
+def test_rule_fires_on_its_sample(rule: str, tmp_path: Path) -> None:
+    sample = tmp_path / "sample"
+    sample.write_bytes(SAMPLES[rule])
+    results = list(scan_tree(PACK.rules, [sample]))
+    assert rule in {hit.rule for result in results for hit in result.hits}
+
+
+def test_meta_severities_are_known() -> None:
+    used = {str(r.meta["severity"][0]) for f in PACK.files for r in parse_rules(f)}
+    assert used <= set(SEVERITIES)
+
+
+def test_blind_spots_are_covered(tmp_path: Path) -> None:
+    """A stock modern config (bare host:port url), a curl|sh cron line and GPU miners."""
+    stock = tmp_path / "config.json"
+    stock.write_bytes(SAMPLES["IRKIT_MinerConfig_XMRig_JSON"])
+    cron = tmp_path / "root"
+    cron.write_bytes(SAMPLES["IRKIT_Dropper_Cron_Download_Exec"])
+    hits = {h.rule for r in scan_tree(PACK.rules, [tmp_path]) for h in r.hits}
+    assert {"IRKIT_MinerConfig_XMRig_JSON", "IRKIT_Dropper_Cron_Download_Exec"} <= hits
+    assert sum(name.startswith("IRKIT_Miner_GPU_") for name in REPORTED) >= 8
+
+
+def test_elf_gated_rules_do_not_fire_on_headerless_memory() -> None:
+    """The file twin needs the ELF magic; its memory twin fires on the same strings."""
+    data = SAMPLES["IRKIT_Miner_XMRig_ELF"][64:] + SAMPLES["IRKIT_Miner_XMRig_Memory"]
+    rules = {m.rule for m in PACK.rules.match(data=data)}
+    assert "IRKIT_Miner_XMRig_ELF" not in rules
+    assert "IRKIT_Miner_XMRig_Memory" in rules
+
+
+BENIGN = [Path("/usr/bin"), Path("/usr/lib"), Path(sys.base_prefix), Path(sys.prefix)]
+BENIGN_MAX_SIZE = 64 << 20
+"""Files above 64 MiB (a few LLVM/CUDA libraries) are left out to keep the test near a
+minute on two cores; everything below is scanned."""
+
+
+@pytest.mark.slow
+def test_no_medium_hits_on_benign_system_files() -> None:
+    roots = sorted({p.resolve() for p in BENIGN if p.is_dir()})
+    options = FileScanOptions(max_size=BENIGN_MAX_SIZE, threads=max(2, os.cpu_count() or 2))
+    noisy = [
+        (hit.rule, result.target)
+        for result in scan_tree(PACK.rules, roots, options)
+        for hit in at_least(result.hits, "medium")
+    ]
+    assert noisy == []
