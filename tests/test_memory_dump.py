@@ -65,7 +65,11 @@ def test_dump_cli_writes_a_core_readelf_and_yara_open(
         listing = subprocess.run(["readelf", "-l", core], capture_output=True, check=True).stdout
         assert b"CORE (Core file)" in listing
         assert listing.count(b"LOAD") > 5 and b"NOTE" in listing
-    result = FileScanner(compile_rules(_rules(tmp_path)).rules).scan_file(core)
+    rules = _rules(tmp_path)
+    scanned = run_irkit("scan", "--rules", rules, "--max-size", "1G", core, "--json")
+    assert scanned.returncode == 1, scanned.stderr.decode()  # a high-severity hit
+    assert b"dump_marker" in scanned.stdout
+    result = FileScanner(compile_rules(rules).rules).scan_file(core)
     assert [h.rule for h in result.hits] == ["dump_marker"]
     # The hit's file offset maps back through the PT_LOAD table to a heap address.
     offset = result.hits[0].strings[0].offset
