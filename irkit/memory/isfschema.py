@@ -66,6 +66,8 @@ class SchemaValidator:
                     self._check_keywords(value)
 
     def errors(self, instance: Any) -> list[str]:
+        # ids are only stable while this instance is alive: verdicts never outlive the call.
+        self._verdicts.clear()
         out: list[str] = []
         self._validate(instance, self._schema, "", out)
         return out
