@@ -1,0 +1,117 @@
+"""Benchmark: `irkit memory dump` against gdb's `gcore` on the same 1 GiB process.
+
+Run as root from the repository root: `python benchmarks/memory_dump.py [--size-mib 1024]`.
+Prints throughput (MiB/s) and peak RSS of each tool, and irkit's figures as ratios to gcore's.
+The target is a Python process holding SIZE MiB of touched, non-zero pages. Peak RSS is the
+tool's own (wait4 rusage), not the target's. gcore also stops the target while it dumps.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+TARGET = """
+import sys
+size = int(sys.argv[1]) << 20
+block = bytes(range(256)) * 16
+held = bytearray(size)
+for offset in range(0, size, 4096):
+    held[offset:offset + 4096] = block
+print("ready", flush=True)
+sys.stdin.read()
+"""
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one child command."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(
+            f"{command[0]} failed: {proc.stderr.read().decode()[-400:] if proc.stderr else ''}"
+        )
+    return elapsed, usage.ru_maxrss
+
+
+def gcore_run(
+    tmp: str, run: int, pid: int, results: dict[str, list[tuple[float, int, int]]]
+) -> None:
+    prefix = Path(tmp) / f"gcore-{run}"
+    wall, rss = timed(["gcore", "-o", str(prefix), str(pid)])
+    produced = Path(f"{prefix}.{pid}")
+    results["gcore"].append((wall, rss, produced.stat().st_size))
+    produced.unlink()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--dir",
+        help="Where the cores go (default: $TMPDIR); /dev/shm measures the tools, not a disk",
+    )
+    args = parser.parse_args()
+    if shutil.which("gcore") is None:
+        raise SystemExit("gcore (gdb) not found: apt-get install gdb")
+    target = subprocess.Popen(
+        [sys.executable, "-c", TARGET, str(args.size_mib)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert target.stdout is not None
+    target.stdout.readline()
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    results: dict[str, list[tuple[float, int, int]]] = {"irkit": [], "gcore": []}
+    try:
+        with tempfile.TemporaryDirectory(prefix="irkit-bench-", dir=args.dir) as tmp:
+            for run in range(args.runs):
+                # Alternate the order so neither tool always runs after the other's writeback.
+                if run % 2:
+                    gcore_run(tmp, run, target.pid, results)
+                core = Path(tmp) / f"irkit-{run}.core"
+                wall, rss = timed(
+                    [
+                        sys.executable,
+                        "-m",
+                        "irkit",
+                        "memory",
+                        "dump",
+                        "--pid",
+                        str(target.pid),
+                        "-o",
+                        str(core),
+                    ],
+                    env,
+                )
+                results["irkit"].append((wall, rss, core.stat().st_size))
+                core.unlink()
+                if not run % 2:
+                    gcore_run(tmp, run, target.pid, results)
+    finally:
+        target.kill()
+        target.wait()
+    best = {tool: min(runs) for tool, runs in results.items()}
+    print(f"target: {args.size_mib} MiB touched heap, best of {args.runs} runs")
+    for tool, (wall, rss, size) in best.items():
+        print(
+            f"{tool:6} {wall:6.2f} s  {size / wall / (1 << 20):8.0f} MiB/s"
+            f"  peak RSS {rss / 1024:7.1f} MiB  core {size / (1 << 20):7.0f} MiB"
+        )
+    (iw, irss, isize), (gw, grss, gsize) = best["irkit"], best["gcore"]
+    print(
+        f"irkit/gcore: throughput x{(isize / iw) / (gsize / gw):.2f}, wall x{iw / gw:.2f},"
+        f" peak RSS x{irss / grss:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
