@@ -37,7 +37,9 @@ class ProcFS:
     def _failed(self, parts: tuple[str, ...], pid: int | str, exc: OSError) -> None:
         what = parts[0] if parts else ""
         if exc.errno in (errno.EACCES, errno.EPERM):
-            self.denied[what].append(int(pid))
+            denied = self.denied[what]
+            if not denied or denied[-1] != int(pid):
+                denied.append(int(pid))
         elif exc.errno not in GONE:
             self.failed[what].append(f"{pid}: {type(exc).__name__}: {exc.strerror}")
 
