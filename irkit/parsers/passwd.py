@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from irkit.hosttext import decode_host
+from irkit.parsers.lines import LineProblem, content_lines
 
 
 @dataclass
@@ -25,20 +25,8 @@ class GroupEntry:
     members: list[str]
 
 
-@dataclass
-class LineProblem:
-    line: int
-    problem: str
-
-
-def _lines(data: bytes) -> Iterator[tuple[int, str]]:
-    for number, line in enumerate(decode_host(data).splitlines(), 1):
-        if line.strip() and not line.lstrip().startswith("#"):
-            yield number, line
-
-
 def parse_passwd(data: bytes) -> Iterator[PasswdEntry | LineProblem]:
-    for number, line in _lines(data):
+    for number, line in content_lines(data):
         fields = line.split(":")
         if len(fields) != 7:
             yield LineProblem(number, f"expected 7 fields, found {len(fields)}")
@@ -52,7 +40,7 @@ def parse_passwd(data: bytes) -> Iterator[PasswdEntry | LineProblem]:
 
 
 def parse_group(data: bytes) -> Iterator[GroupEntry | LineProblem]:
-    for number, line in _lines(data):
+    for number, line in content_lines(data):
         fields = line.split(":")
         if len(fields) != 4:
             yield LineProblem(number, f"expected 4 fields, found {len(fields)}")
