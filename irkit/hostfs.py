@@ -9,6 +9,7 @@ import errno
 import os
 import stat
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 MAX_LINKS = 40
 
@@ -17,7 +18,9 @@ class NotRegularFile(OSError):
     pass
 
 
-def resolve_in_root(root: Path, host_path: str | PurePosixPath, *, follow_last: bool = True) -> Path:
+def resolve_in_root(
+    root: Path, host_path: str | PurePosixPath, *, follow_last: bool = True
+) -> Path:
     parts = list(PurePosixPath("/", host_path).parts[1:])
     resolved: list[str] = []
     hops = 0
@@ -45,7 +48,7 @@ def resolve_in_root(root: Path, host_path: str | PurePosixPath, *, follow_last: 
     return root.joinpath(*resolved)
 
 
-def open_regular(path: Path) -> "os.FileIO":
+def open_regular(path: Path) -> BinaryIO:
     """Open read-only without blocking on a FIFO and refuse anything but a regular file.
 
     O_NOATIME keeps the access time the host had (only the owner or root may ask for it).
@@ -60,7 +63,7 @@ def open_regular(path: Path) -> "os.FileIO":
         if not stat.S_ISREG(mode):
             raise NotRegularFile(errno.EINVAL, "not a regular file", str(path))
         os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb", buffering=0)  # type: ignore[return-value]
+        return os.fdopen(fd, "rb", buffering=0)
     except BaseException:
         os.close(fd)
         raise

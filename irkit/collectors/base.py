@@ -85,7 +85,7 @@ class Context:
                 if known is not None:
                     return CopiedFile(known, handle.read(keep) if keep else b"")
                 record, data = self.writer.copy_open_file(
-                    handle,  # type: ignore[arg-type]
+                    handle,
                     origin,
                     host_file_member(origin),
                     collector=self.collector,

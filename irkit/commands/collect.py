@@ -112,7 +112,9 @@ def collect(
     root: RootOption = Path("/"),
     proc: ProcOption = Path("/proc"),
     force: Annotated[bool, typer.Option(help="Overwrite OUTPUT if it exists.")] = False,
-    json_out: Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")] = False,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print a JSON summary on stdout.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
 ) -> None:
     """Collect the host's state into one sealed evidence bundle (most volatile first).
@@ -134,8 +136,7 @@ def collect(
     on_step, _ = _progress(quiet)
     result = collect_to(writer, guard, chosen, root=root, proc=proc, on_step=on_step)  # type: ignore[arg-type]
     sidecar = bundle.close(result.seal)
-    if not quiet:
-        print_seal(bundle, result, sidecar)
+    print_seal(bundle, result, sidecar)
     if json_out:
         print(json.dumps(seal_summary(bundle, result), indent=2))
     raise typer.Exit(ExitCode.CLEAN if result.seal.complete else ExitCode.INCOMPLETE)
