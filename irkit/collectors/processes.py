@@ -9,6 +9,7 @@ import hashlib
 import os
 import stat
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -166,7 +167,9 @@ class ExeHasher:
         return sha.hexdigest()
 
 
-def probe_hidden_pids(procfs: ProcFS, listed: set[int], upto: int) -> list[int]:
+def probe_hidden_pids(
+    procfs: ProcFS, listed: set[int], upto: int, relist: Callable[[], list[int]] | None = None
+) -> list[int]:
     """Pids that answer at /proc/N but were not in the listing (a readdir-hooking rootkit).
 
     Thread ids answer too without being listed, so a hit counts only when its Tgid
@@ -186,7 +189,7 @@ def probe_hidden_pids(procfs: ProcFS, listed: set[int], upto: int) -> list[int]:
             hits.append(pid)
     if not hits:
         return []
-    relisted = set(procfs.pids())
+    relisted = set((relist or procfs.pids)())
     return [pid for pid in hits if pid not in relisted]
 
 
