@@ -106,11 +106,20 @@ def test_each_exe_is_hashed_once_and_shared(tmp_path: Path) -> None:
 
 
 def test_cpu_is_sampled_for_all_processes_over_one_interval(tmp_path: Path) -> None:
-    options = {"processes": {"cpu_interval": 0.2, "probe_hidden": False}}
-    bundle = collect_bundle(tmp_path / "b.zip", "processes", options=options)
-    sampled = [r for r in records(bundle, "process") if r["cpu_percent"] is not None]
-    assert len(sampled) >= len(records(bundle, "process")) - 5
-    assert by_pid(bundle, os.getpid())["cpu_percent"] >= 0
+    sleeper = subprocess.Popen([SLEEP, "120"])
+    busy = subprocess.Popen(
+        [sys.executable, "-c", "print('ready', flush=True)\nwhile True: pass"],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert busy.stdout is not None and busy.stdout.readline() == b"ready\n"
+        options = {"processes": {"cpu_interval": 0.3, "probe_hidden": False}}
+        bundle = collect_bundle(tmp_path / "b.zip", "processes", options=options)
+    finally:
+        stop(sleeper, busy)
+    assert by_pid(bundle, sleeper.pid)["cpu_percent"] == 0
+    assert by_pid(bundle, busy.pid)["cpu_percent"] > 0
+    assert by_pid(bundle, os.getpid())["cpu_percent"] is not None
 
 
 def test_hidden_pid_probe_finds_a_process_left_out_of_the_listing(tmp_path: Path) -> None:
