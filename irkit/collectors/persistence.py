@@ -348,9 +348,9 @@ class PersistenceCollector(Collector):
                 # systemd: foo.wants/ links and foo.d/ drop-ins; cron spools hold subdirs too.
                 if depth == 0 and location.mechanism == "systemd":
                     self._directory(location, child, user, depth + 1)
-            elif entry.is_file(follow_symlinks=False) and (
-                not location.suffix or entry.name.endswith(location.suffix)
-            ):
+            elif not entry.is_file(follow_symlinks=False):
+                self.ctx.log("copy", "warning", "not a regular file: not read", path=child)
+            elif not location.suffix or entry.name.endswith(location.suffix):
                 self._real_once(location, child, user)
 
     def _real_once(self, location: Location, path: str, user: str | None) -> None:
