@@ -323,8 +323,13 @@ class PersistenceCollector(Collector):
         except OSError as exc:
             self.ctx.log_error("resolve", exc, path=path)
             return
-        if not os.path.lexists(real):
+        try:
+            os.lstat(real)
+        except FileNotFoundError:
             self.absent.append(path)
+            return
+        except OSError as exc:
+            self.ctx.log_error("stat", exc, path=path)
             return
         if str(real) in self.done:
             return
