@@ -29,6 +29,19 @@ WRITABLE_DIRS = ("/tmp/", "/var/tmp/", "/dev/shm/", "/run/shm/", "/dev/mqueue/")
 DEFAULT_CPU_INTERVAL = 0.5
 DEFAULT_MAX_EXE_BYTES = 512 << 20
 CHUNK = 1 << 20
+NAMESPACES = (
+    "cgroup",
+    "ipc",
+    "mnt",
+    "net",
+    "pid",
+    "pid_for_children",
+    "time",
+    "time_for_children",
+    "user",
+    "uts",
+)
+"""Named, not listed: listing /proc/PID/ns costs more than reading all ten links."""
 
 
 @dataclass
@@ -95,17 +108,18 @@ def parse_stat(data: bytes) -> ProcStat:
 
 
 def status_ids(data: bytes) -> tuple[int | None, int | None, int | None]:
-    """Real uid, real gid and tgid from /proc/PID/status."""
-    uid = gid = tgid = None
-    for line in data.splitlines():
-        key, _, value = line.partition(b":")
-        if key == b"Uid":
-            uid = int(value.split()[0])
-        elif key == b"Gid":
-            gid = int(value.split()[0])
-        elif key == b"Tgid":
-            tgid = int(value.split()[0])
-    return uid, gid, tgid
+    """Real uid, real gid and tgid from /proc/PID/status (found, not split: it is long)."""
+    return _status_number(data, b"Uid"), _status_number(data, b"Gid"), _status_number(data, b"Tgid")
+
+
+def _status_number(data: bytes, key: bytes) -> int | None:
+    tag = key + b":"
+    start = 0 if data.startswith(tag) else data.find(b"\n" + tag) + 1
+    if start == 0 and not data.startswith(tag):
+        return None
+    end = data.find(b"\n", start)
+    fields = data[start + len(tag) : end if end >= 0 else len(data)].split()
+    return int(fields[0]) if fields and fields[0].isdigit() else None
 
 
 def split_nul(data: bytes) -> list[str]:
@@ -293,7 +307,7 @@ class ProcessesCollector(Collector):
         environ = procfs.read(pid, "environ")
         if environ:
             record.ld_preload = environ_value(environ, "LD_PRELOAD")
-        for ns in sorted(procfs.listdir(pid, "ns")):
+        for ns in NAMESPACES:
             link = procfs.readlink(pid, "ns", ns)
             if link and link.endswith("]") and "[" in link:
                 record.namespaces[ns] = int(link[link.index("[") + 1 : -1])
