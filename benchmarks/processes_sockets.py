@@ -83,6 +83,7 @@ def main() -> None:
                     ],
                     check=True,
                     env=env,
+                    stderr=subprocess.DEVNULL,
                 )
 
             base = timed(baseline)
