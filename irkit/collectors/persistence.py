@@ -301,23 +301,36 @@ class PersistenceCollector(Collector):
 
     def collect(self, ctx: Context) -> None:
         accounts = host_accounts(ctx)
+        walk = LocationWalk(ctx, user_names(accounts))
+        for location in SYSTEM_LOCATIONS:
+            walk.location(location, location.path, None)
+        for user, home in user_homes(accounts):
+            for location in USER_LOCATIONS:
+                walk.location(location, home + location.path[1:], user)
+        walk.finish()
+
+
+class LocationWalk:
+    """One pass over the locations: remembers what was read, so a directory reached by
+    two names (merged /usr) or a unit reached through a link is read once."""
+
+    def __init__(self, ctx: Context, names: dict[int, str]) -> None:
         self.ctx = ctx
-        self.names = user_names(accounts)
+        self.names = names
         self.done: set[str] = set()
         self.absent: list[str] = []
         self.links: list[tuple[Location, str, str | None]] = []
         self.count = 0
-        for location in SYSTEM_LOCATIONS:
-            self._location(location, location.path, None)
-        for user, home in user_homes(accounts):
-            for location in USER_LOCATIONS:
-                self._location(location, home + location.path[1:], user)
-        # Links last: a link's target is read where it lives when a walked directory holds it.
-        for location, path, link_user in self.links:
-            self._link(location, path, link_user)
-        ctx.log("persistence", entries=self.count, files=len(self.done), absent=len(self.absent))
 
-    def _location(self, location: Location, path: str, user: str | None) -> None:
+    def finish(self) -> None:
+        """Links last: a link's target is read where it lives when a walked directory holds it."""
+        for location, path, user in self.links:
+            self._link(location, path, user)
+        self.ctx.log(
+            "persistence", entries=self.count, files=len(self.done), absent=len(self.absent)
+        )
+
+    def location(self, location: Location, path: str, user: str | None) -> None:
         try:
             real = self.ctx.host_path(path)
         except OSError as exc:
@@ -359,7 +372,11 @@ class PersistenceCollector(Collector):
                 self._real_once(location, child, user)
 
     def _real_once(self, location: Location, path: str, user: str | None) -> None:
-        real = str(self.ctx.host_path(path))
+        try:
+            real = str(self.ctx.host_path(path))
+        except OSError as exc:
+            self.ctx.log_error("resolve", exc, path=path)
+            return
         if real not in self.done:
             self.done.add(real)
             self._file(location, path, user)
