@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from collecting import collect_bundle, log_entries, records, stop
 from hostfixtures import write_tree
 
@@ -145,3 +146,32 @@ def test_corrupt_table_rows_are_problems_not_crashes() -> None:
     assert all(isinstance(r, TableProblem) for r in rows) and len(rows) == 2
     assert decode_address("0100007F") == "127.0.0.1"
     assert decode_address("0000000000000000FFFF00000100007F") == "::ffff:127.0.0.1"
+
+
+NEW_NETNS_LISTENER = """
+import ctypes, socket, sys, time
+if ctypes.CDLL(None, use_errno=True).unshare(0x40000000) != 0:  # CLONE_NEWNET
+    sys.exit("unshare failed")
+sock = socket.socket(socket.AF_UNIX)
+sock.bind(b"\\0irkit-netns-test")
+sock.listen()
+print("ready", flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="creating a network namespace needs root")
+def test_a_socket_in_another_network_namespace_is_found(tmp_path: Path) -> None:
+    """As in a container: the socket is absent from the host's /proc/net."""
+    child = subprocess.Popen([sys.executable, "-c", NEW_NETNS_LISTENER], stdout=subprocess.PIPE)
+    try:
+        assert child.stdout is not None and child.stdout.readline() == b"ready\n"
+        host_table = Path("/proc/net/unix").read_text()
+        bundle = collect_bundle(tmp_path / "b.zip", "sockets")
+    finally:
+        stop(child)
+    assert "@irkit-netns-test" not in host_table
+    (found,) = [r for r in records(bundle, "socket") if r["local_address"] == "@irkit-netns-test"]
+    assert found["pid"] == child.pid
+    assert found["source"] == f"/proc/{child.pid}/net/unix"
+    assert found["netns"] != os.stat("/proc/self/ns/net").st_ino
