@@ -91,8 +91,10 @@ class ProcStat:
 
 def parse_stat(data: bytes) -> ProcStat:
     """The name may hold spaces and parentheses, so split at the last ')'."""
-    close = data.rindex(b")")
-    name = decode_host(data[data.index(b"(") + 1 : close])
+    open_, close = data.find(b"("), data.rfind(b")")
+    if open_ < 0 or close < open_:
+        raise ValueError("no '(name)' field")
+    name = decode_host(data[open_ + 1 : close])
     rest = data[close + 2 :].split()
     return ProcStat(
         name=name,
