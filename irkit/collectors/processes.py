@@ -230,7 +230,7 @@ class ProcessesCollector(Collector):
         boot = self._boot_time(procfs)
         users = user_names(host_accounts(ctx))
         hasher = ExeHasher(ctx, int(ctx.option("max_exe_bytes", DEFAULT_MAX_EXE_BYTES)))
-        writable_cache: dict[str, bool] = {}
+        writable_cache: dict[tuple[int | None, str], bool] = {}
         records: dict[int, ProcessRecord] = {}
         for pid, st in first.items():
             record = ProcessRecord(
@@ -321,7 +321,7 @@ class ProcessesCollector(Collector):
         record: ProcessRecord,
         st: ProcStat,
         hasher: ExeHasher,
-        writable_cache: dict[str, bool],
+        writable_cache: dict[tuple[int | None, str], bool],
     ) -> None:
         kernel_thread = bool(st.task_flags & PF_KTHREAD)
         exe = None if kernel_thread else procfs.readlink(record.pid, "exe")
@@ -333,7 +333,7 @@ class ProcessesCollector(Collector):
         if record.exe_deleted:
             record.flags.append("exe-deleted")
         if exe and (
-            exe.startswith(WRITABLE_DIRS) or self._world_writable(ctx, exe, writable_cache)
+            exe.startswith(WRITABLE_DIRS) or self._world_writable(ctx, record, exe, writable_cache)
         ):
             record.flags.append("exe-in-writable-dir")
         if exe and in_hidden_dir(exe):
@@ -345,15 +345,23 @@ class ProcessesCollector(Collector):
             record.flags.append("kernel-thread-imitation")
 
     @staticmethod
-    def _world_writable(ctx: Context, exe: str, cache: dict[str, bool]) -> bool:
+    def _world_writable(
+        ctx: Context, record: ProcessRecord, exe: str, cache: dict[tuple[int | None, str], bool]
+    ) -> bool:
+        """Is the exe's directory world-writable, seen from the process's own mount namespace
+        (/proc/PID/root: a container's /opt is not the host's), else through the root?"""
         directory = exe.rsplit("/", 1)[0] or "/"
-        if directory not in cache:
-            try:
-                mode = os.stat(ctx.host_path(directory)).st_mode
-                cache[directory] = bool(mode & stat.S_IWOTH)
-            except OSError:
-                cache[directory] = False
-        return cache[directory]
+        key = (record.namespaces.get("mnt"), directory)
+        if key not in cache:
+            cache[key] = False
+            for candidate in (ctx.proc_path(record.pid, "root") / directory.lstrip("/"), None):
+                try:
+                    real = candidate if candidate is not None else ctx.host_path(directory)
+                    cache[key] = bool(os.stat(real).st_mode & stat.S_IWOTH)
+                    break
+                except OSError:
+                    continue
+        return cache[key]
 
     @staticmethod
     def _container(procfs: ProcFS, record: ProcessRecord) -> None:
