@@ -89,6 +89,7 @@ LINKS = {
     ),
     "/etc/systemd/system/timers.target.wants/backup.timer": "/etc/systemd/system/backup.timer",
     "/etc/systemd/system/ctrl-alt-del.target": "/dev/null",
+    "/etc/systemd/system/default.target.wants/miner.service": "../miner.service",
 }
 
 EXPECTED: set[tuple[str, str, int | None, str | None]] = {
@@ -112,7 +113,13 @@ EXPECTED: set[tuple[str, str, int | None, str | None]] = {
     ("systemd", "/etc/systemd/system/ssh.service.d/override.conf", 3, "/usr/sbin/sshd -D -p 2222"),
     ("systemd", "/usr/lib/systemd/system/vendor.service", 2, "/usr/bin/vendord"),
     ("systemd", "/home/alice/.config/systemd/user/agent.service", 2, "%h/.local/bin/a"),
-    *(("systemd", link, None, target) for link, target in LINKS.items()),
+    *(("systemd", link, None, target) for link, target in LINKS.items() if target[0] == "/"),
+    (
+        "systemd",
+        "/etc/systemd/system/default.target.wants/miner.service",
+        None,
+        "/etc/systemd/system/miner.service",
+    ),
     ("init.d", "/etc/init.d/miner", None, "/etc/init.d/miner"),
     ("rc.local", "/etc/rc.local", 2, "/tmp/.x/xmrig &"),
     ("rc.local", "/etc/rc.local", 3, "exit 0"),

@@ -7,6 +7,7 @@ adding one is one line; how each kind of file is read is in irkit/parsers.
 """
 
 import os
+import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -386,6 +387,8 @@ class LocationWalk:
         Its target is parsed as well when no directory walked here holds it."""
         target = self.ctx.read_host_link(path)
         detail: dict[str, Any] = {"link": target}
+        if target is not None and not target.startswith("/"):
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
         parent = path.rsplit("/", 2)[-2]
         schedule = None
         if parent.endswith((".wants", ".requires")):
