@@ -111,6 +111,8 @@ class Collector(ABC):
     volatility: ClassVar[int]
     """Lower runs first: RFC 3227 order, most volatile evidence first."""
     description: ClassVar[str]
+    option_types: ClassVar[dict[str, type]] = {}
+    """Options a playbook may set for this collector, with their types (read via ctx.option)."""
 
     @abstractmethod
     def collect(self, ctx: Context) -> None: ...
