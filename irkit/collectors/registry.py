@@ -1,9 +1,23 @@
 """The explicit list of collectors. A new collector is added here, and nowhere else."""
 
+from irkit.collectors.accounts import AccountsCollector
 from irkit.collectors.base import Collector
+from irkit.collectors.gpu import GpuCollector
 from irkit.collectors.host import HostCollector
+from irkit.collectors.modules import ModulesCollector
+from irkit.collectors.persistence import PersistenceCollector
+from irkit.collectors.processes import ProcessesCollector
+from irkit.collectors.sockets import SocketsCollector
 
-COLLECTORS: tuple[type[Collector], ...] = (HostCollector,)
+COLLECTORS: tuple[type[Collector], ...] = (
+    HostCollector,
+    SocketsCollector,
+    ProcessesCollector,
+    GpuCollector,
+    ModulesCollector,
+    PersistenceCollector,
+    AccountsCollector,
+)
 
 
 def collector_names() -> list[str]:
