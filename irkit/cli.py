@@ -5,7 +5,9 @@ from typing import Annotated
 import typer
 
 from irkit import __version__
+from irkit.commands import playbook
 from irkit.commands.collect import collect
+from irkit.commands.triage import triage
 from irkit.commands.verify import verify
 from irkit.exitcodes import EXIT_CODES_HELP
 
@@ -35,8 +37,11 @@ def _root(
     """Incident-response collection and cryptominer hunting for Linux hosts."""
 
 
+app.command()(triage)
 app.command()(collect)
 app.command()(verify)
+
+app.add_typer(playbook.app, name="playbook")
 
 
 def main() -> None:

@@ -109,8 +109,9 @@ class _Checker:
         for key, value in node.value:
             name = str(key.value)
             if allowed is not None and name not in allowed:
-                raise self.fail(key, f"unknown key {name!r} in {what}; expected one of: "
-                                + ", ".join(allowed))
+                raise self.fail(
+                    key, f"unknown key {name!r} in {what}; expected one of: " + ", ".join(allowed)
+                )
             if name in items:
                 raise self.fail(key, f"{name!r} appears twice in {what}")
             items[name] = value
@@ -161,8 +162,8 @@ def _hunt(check: _Checker, node: yaml.Node) -> HuntStep:
     targets = check.scalar(items["targets"], "hunt targets", str)
     if targets not in HUNT_TARGETS:
         raise check.fail(
-            items["targets"], f"unknown hunt target {targets!r}; expected one of: "
-            + ", ".join(HUNT_TARGETS)
+            items["targets"],
+            f"unknown hunt target {targets!r}; expected one of: " + ", ".join(HUNT_TARGETS),
         )
     hunt = HuntStep(name=check.scalar(items["name"], "hunt name", str), targets=targets)
     if "rules" in items:
@@ -187,7 +188,9 @@ def _analysis(check: _Checker, node: yaml.Node) -> AnalysisSettings:
     if "threshold" in items:
         settings.threshold = check.scalar(items["threshold"], "threshold", str)
         if settings.threshold not in SEVERITIES:
-            raise check.fail(items["threshold"], f"threshold must be one of {', '.join(SEVERITIES)}")
+            raise check.fail(
+                items["threshold"], f"threshold must be one of {', '.join(SEVERITIES)}"
+            )
     if "cpu_percent" in items:
         settings.cpu_percent = check.scalar(items["cpu_percent"], "cpu_percent", float)
     if "gpu_allow" in items:

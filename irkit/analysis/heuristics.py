@@ -52,7 +52,7 @@ class Signal:
 
 @dataclass
 class ProcessVerdict(Record):
-    kind: ClassVar[str] = "verdict"
+    kind: ClassVar[str] = "process-verdict"
     pid: int
     name: str
     exe: str | None
@@ -65,17 +65,34 @@ class ProcessVerdict(Record):
 
 
 @dataclass
+class Verdict(Record):
+    """The whole host's verdict, in one line a responder can repeat."""
+
+    kind: ClassVar[str] = "verdict"
+    verdict: str
+    reason: str
+    threshold: str
+    findings_at_or_above: int
+
+
+@dataclass
 class Analysis:
     findings: list[Finding]
     verdicts: list[ProcessVerdict]
     iocs: list[Ioc]
 
-    def verdict(self, threshold: str) -> str:
-        if any(v.verdict == "likely miner" for v in self.verdicts):
-            return "compromised: likely cryptominer"
-        if any(severity_rank(f.severity) >= severity_rank(threshold) for f in self.findings):
-            return "suspicious"
-        return "no findings at or above " + threshold
+    def verdict(self, threshold: str) -> Verdict:
+        above = self.above(threshold)
+        miners = [v for v in self.verdicts if v.verdict == "likely miner"]
+        if miners:
+            shown = ", ".join(f"pid {v.pid} ({v.name})" for v in miners)
+            return Verdict("COMPROMISED: likely cryptominer", f"likely miner: {shown}",
+                           threshold, len(above))  # fmt: skip
+        if above:
+            worst = max(above, key=lambda f: severity_rank(f.severity))
+            return Verdict("SUSPICIOUS", f"{len(above)} finding(s) at or above {threshold}; "
+                           f"the most severe: {worst.title}", threshold, len(above))  # fmt: skip
+        return Verdict("CLEAN", f"no finding at or above {threshold}", threshold, 0)
 
     def above(self, threshold: str) -> list[Finding]:
         return [f for f in self.findings if severity_rank(f.severity) >= severity_rank(threshold)]
@@ -89,6 +106,11 @@ def _by_type(records: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]
 
 
 PROCESSES_MEMBER = "records/processes.jsonl"
+
+
+def _odd_dir(path: str) -> bool:
+    """Directory names made to be overlooked: only dots, or dots and spaces ('...', '. ')."""
+    return any(part and not part.strip(". ") for part in path.split("/")[:-1])
 
 
 def _exe_path(process: dict[str, Any]) -> str:
@@ -128,7 +150,12 @@ class _Analyser:
         argv = [str(a) for a in p.get("cmdline") or []]
         exe = p.get("exe") or ""
         where = [PROCESSES_MEMBER]
-        if "exe-deleted" in flags:
+        if exe.startswith("/memfd:"):
+            self.add(pid, Signal(
+                "memfd-exe", f"it runs from an anonymous memory file ({exe}): fileless "
+                "execution, as container runtimes and some malware do", "low", "T1620", where,
+            ))  # fmt: skip
+        elif "exe-deleted" in flags:
             recovered = p.get("exe_member")
             self.add(pid, Signal(
                 "deleted-exe",
@@ -137,9 +164,16 @@ class _Analyser:
                 "medium", "T1070.004", where + ([recovered] if recovered else []),
             ))  # fmt: skip
         if "exe-in-hidden-dir" in flags or "exe-in-writable-dir" in flags:
-            place = "a hidden directory" if "exe-in-hidden-dir" in flags else "a world-writable one"
+            places = [
+                text for flag, text in (("exe-in-hidden-dir", "a hidden directory"),
+                                        ("exe-in-writable-dir", "a world-writable directory"))
+                if flag in flags
+            ]  # fmt: skip
+            # A dot-directory in a home (~/.pyenv, ~/.local) alone is common and benign.
+            severity = "medium" if "exe-in-writable-dir" in flags or _odd_dir(exe) else "low"
             self.add(pid, Signal(
-                "exe-location", f"it runs from {place}: {_exe_path(p)}", "medium", "T1036", where
+                "exe-location", f"it runs from {' and '.join(places)}: {_exe_path(p)}",
+                severity, "T1036", where,
             ))  # fmt: skip
         if "kernel-thread-imitation" in flags:
             self.add(pid, Signal(
@@ -177,7 +211,8 @@ class _Analyser:
         if wallets:
             shown = ", ".join(
                 f"{w.value} ({w.detail.get('currency')}, checksum "
-                f"{'valid' if w.validated else 'not valid'})" for w in wallets
+                f"{'valid' if w.validated else 'not valid'})"
+                for w in wallets
             )
             self.add(pid, Signal(
                 "wallet-cmdline", f"a wallet address in its command line: {shown}", "high",
@@ -310,7 +345,9 @@ class _Analyser:
             for v in verdicts
             if v.pid in self.processes and v.verdict in ("likely miner", "suspicious")
         }
-        flagged.update({h["path"]: None for h in self.hits if h.get("path")})
+        for hit in self.hits:
+            if hit.get("path"):
+                flagged.setdefault(hit["path"], None)
         flagged.pop("", None)
         for entry in self.persistence:
             self.persistence_entry(entry, flagged)
@@ -324,8 +361,10 @@ class _Analyser:
         reasons = []
         for path, verdict in flagged.items():
             if path and path in command:
-                owner = f"the executable of pid {verdict.pid} ({verdict.verdict})" if verdict else (
-                    "a file a YARA rule flagged"
+                owner = (
+                    f"the executable of pid {verdict.pid} ({verdict.verdict})"
+                    if verdict
+                    else ("a file a YARA rule flagged")
                 )
                 reasons.append(f"it starts {path}, {owner}")
         if command_fetches_and_runs(command):
