@@ -19,8 +19,13 @@ app = typer.Typer(
 def list_playbooks() -> None:
     """The built-in playbooks, with what each is for."""
     for name in builtin_playbooks():
-        book = load_playbook(name)
-        out.print(f"[bold]{name:<18}[/] {host(book.description)}")
+        try:
+            description = load_playbook(name).description
+        except PlaybookError as exc:
+            description = f"[red]broken:[/] {host(exc)}"
+        else:
+            description = host(description)
+        out.print(f"[bold]{name:<18}[/] {description}")
 
 
 @app.command()
