@@ -98,10 +98,38 @@ class Analysis:
         return [f for f in self.findings if severity_rank(f.severity) >= severity_rank(threshold)]
 
 
+_NUMBER = (int, float)
+FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "pid": (int,), "ppid": (int,), "remote_port": (int,), "line": (int,),
+    "cpu_percent": _NUMBER, "used_memory": _NUMBER,
+    "name": (str,), "exe": (str,), "user": (str,), "cgroup": (str,), "state": (str,),
+    "proto": (str,), "remote_address": (str,), "command": (str,), "mechanism": (str,),
+    "source": (str,), "ld_preload": (str,), "exe_sha256": (str,), "exe_member": (str,),
+    "member": (str,), "path": (str,), "rule": (str,), "severity": (str,), "mtime": (str,),
+    "start_time": (str,), "cmdline": (list,), "flags": (list,), "mitre": (list,),
+    "evidence": (list,),
+}  # fmt: skip
+
+
+def _normalise(record: dict[str, Any]) -> dict[str, Any]:
+    """Drop fields of the wrong type: records may come from an old, foreign or tampered bundle,
+    and one odd field must cost that field, not the analysis."""
+    clean = {}
+    for key, value in record.items():
+        types = FIELD_TYPES.get(key)
+        if types is not None and (isinstance(value, bool) or not isinstance(value, types)):
+            continue
+        if isinstance(value, list) and key in ("cmdline", "flags", "mitre", "evidence"):
+            value = [str(v) for v in value]
+        clean[key] = value
+    return clean
+
+
 def _by_type(records: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for record in records:
-        grouped[record.get("type", "")].append(record)
+        if isinstance(record, dict) and isinstance(record.get("type"), str):
+            grouped[record["type"]].append(_normalise(record))
     return grouped
 
 
@@ -125,7 +153,7 @@ class _Analyser:
         self.processes = {p["pid"]: p for p in grouped.get("process", []) if "pid" in p}
         self.sockets = grouped.get("socket", [])
         self.persistence = grouped.get("persistence", [])
-        self.gpu = grouped.get("gpu-process", [])
+        self.gpu = grouped.get("gpu_process", [])
         self.hits = grouped.get("finding", [])
         self.signals: dict[int, list[Signal]] = defaultdict(list)
         self.findings: list[Finding] = []
@@ -263,7 +291,7 @@ class _Analyser:
             name = self.processes.get(pid, {}).get("name") or g.get("name") or "?"
             if name in allowed:
                 continue
-            used = g.get("used_memory_bytes") or 0
+            used = g.get("used_memory") or 0
             self.add(pid, Signal(
                 "gpu-unexpected", f"it holds {used / 2**20:.0f} MiB of GPU memory and is not on "
                 "the playbook's GPU allow-list", "medium", "T1496", ["records/gpu.jsonl"],
