@@ -6,6 +6,8 @@ import typer
 
 from irkit import __version__
 from irkit.commands.collect import collect
+from irkit.commands.review import review
+from irkit.commands.timeline import timeline
 from irkit.commands.verify import verify
 from irkit.exitcodes import EXIT_CODES_HELP
 
@@ -37,6 +39,8 @@ def _root(
 
 app.command()(collect)
 app.command()(verify)
+app.command()(review)
+app.command()(timeline)
 
 
 def main() -> None:
