@@ -89,7 +89,7 @@ def _persistence_message(r: dict[str, Any]) -> str:
 
 def _session_message(r: dict[str, Any]) -> str:
     origin = _text(r.get("host") or r.get("address"))
-    text = f"{_text(r.get('type') or 'login')} {_text(r.get('user'))} on {_text(r.get('line'))}"
+    text = f"login {_text(r.get('user'))} on {_text(r.get('line'))}"
     return text + (f" from {origin}" if origin else "")
 
 
