@@ -14,6 +14,7 @@ from typing import Any
 
 from irkit.evidence.records import Finding, Record
 from irkit.evidence.writer import EvidenceWriter, host_file_member
+from irkit.timeutil import utc_iso
 
 XSS_CMDLINE = "<img src=x onerror=alert(1)>"
 ANSI_NAME = "miner\x1b[31mRED\x1b[0m\x07.sh"
@@ -208,3 +209,42 @@ def scenario_bundle(tmp: Path, name: str = "case.zip", hostname: str = "miner-ho
         hostname=hostname,
         iocs={"domains": ["pool.example.invalid"], "sha256": ["ab" * 32]},
     )
+
+
+def large_bundle(path: Path, events: int) -> Path:
+    """A bundle whose timeline has `events` events: copied-file records (three times each),
+    a few processes and a finding; the records are written directly, the data is synthetic."""
+    files = events // 3
+    base = 1_764_000_000
+    records = [
+        {
+            "type": "file",
+            "path": f"/var/lib/app/{'cron' if i % 100 == 0 else 'data'}/{i:06d}.bin",
+            "member": f"files/var/lib/app/{i:06d}.bin",
+            "collector": "bench",
+            "sha256": f"{i:064x}",
+            "size": i,
+            "mode": 0o100644,
+            "uid": 0,
+            "gid": 0,
+            "mtime": utc_iso(base + i),
+            "atime": utc_iso(base + 2 * i),
+            "ctime": utc_iso(base + i + 7),
+            "partial": False,
+        }
+        for i in range(files)
+    ]
+    extra = events - 3 * files
+    processes = [
+        process(100 + i, 1, "worker", ["worker", str(i)], start_time=utc_iso(base + i))
+        for i in range(extra)
+    ]
+    finding = Finding(title="synthetic finding", severity="medium", source="bench", pid=100)
+    with path.open("wb") as sink:
+        writer = EvidenceWriter(sink, command_line=["irkit", "bench"])
+        writer.host["hostname"] = "bench-host"
+        writer.write_bytes("records/files-bench.jsonl", jsonl(records), collector="bench")
+        writer.write_bytes("records/processes.jsonl", jsonl(processes), collector="bench")
+        writer.write_records("records/findings.jsonl", [finding], collector="bench")
+        writer.close(complete=True)
+    return path

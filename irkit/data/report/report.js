@@ -129,6 +129,25 @@
     ]), rows);
   }
 
+  const TREE_BATCH = 2000;
+
+  function processRow(p, depth, host, flagged) {
+    const flags = (p.flags || []).slice();
+    const hasFinding = flagged.has(host + "\u0000" + p.pid);
+    if (hasFinding) flags.push("finding");
+    const row = el("div", null, "proc" + (flags.length ? " flagged" : ""));
+    row.dataset.pid = String(p.pid);
+    row.dataset.host = host;
+    row.style.paddingLeft = (depth * 1.4) + "em";
+    row.appendChild(el("span", p.pid + " "));
+    row.appendChild(el("b", (p.name || "?") + " "));
+    if (flags.length) row.appendChild(el("span", "[" + flags.join(", ") + "] ", "flags"));
+    row.appendChild(el("span", (p.user || p.uid) + " "));
+    row.appendChild(el("span", p.cmdline && p.cmdline.length ? p.cmdline : p.exe, "cmdline"));
+    row.title = show("exe " + (p.exe || "?") + "\nstarted " + (p.start_time || "?") + "\ncwd " + (p.cwd || "?")).replace(/\\x0a/g, "\n");
+    return row;
+  }
+
   function renderProcesses() {
     const container = mount("processes");
     const flagged = flaggedPids();
@@ -150,28 +169,31 @@
       const order = (a, b2) => (a.pid || 0) - (b2.pid || 0);
       const stack = roots.sort(order).reverse().map(p => [p, 0]);
       const tree = el("div", null, "tree");
-      const seen = new Set();
-      while (stack.length) {
-        const [p, depth] = stack.pop();
-        if (seen.has(p)) continue;
-        seen.add(p);
-        const flags = (p.flags || []).slice();
-        const isFlagged = flags.length > 0 || flagged.has(b.label + "\u0000" + p.pid);
-        if (flagged.has(b.label + "\u0000" + p.pid)) flags.push("finding");
-        const row = el("div", null, "proc" + (isFlagged ? " flagged" : ""));
-        row.dataset.pid = String(p.pid);
-        row.dataset.host = b.label;
-        row.style.paddingLeft = (depth * 1.4) + "em";
-        row.appendChild(el("span", p.pid + " "));
-        row.appendChild(el("b", (p.name || "?") + " "));
-        if (flags.length) row.appendChild(el("span", "[" + flags.join(", ") + "] ", "flags"));
-        row.appendChild(el("span", (p.user || p.uid) + " "));
-        row.appendChild(el("span", p.cmdline && p.cmdline.length ? p.cmdline : p.exe, "cmdline"));
-        row.title = show("exe " + (p.exe || "?") + "\nstarted " + (p.start_time || "?") + "\ncwd " + (p.cwd || "?"));
-        tree.appendChild(row);
-        (children.get(p.pid) || []).slice().sort(order).reverse().forEach(c => stack.push([c, depth + 1]));
-      }
       container.appendChild(tree);
+      const seen = new Set();
+      // Big trees are drawn TREE_BATCH rows at a time, on request, to keep the page responsive.
+      function more() {
+        let drawn = 0;
+        while (drawn < TREE_BATCH) {
+          if (!stack.length) {
+            // Processes in a parent cycle have no root: they are drawn as roots of their own.
+            procs.filter(p => !seen.has(p)).reverse().forEach(p => stack.push([p, 0]));
+            if (!stack.length) break;
+          }
+          const [p, depth] = stack.pop();
+          if (seen.has(p)) continue;
+          seen.add(p);
+          drawn++;
+          tree.appendChild(processRow(p, depth, b.label, flagged));
+          (children.get(p.pid) || []).slice().sort(order).reverse().forEach(c => stack.push([c, depth + 1]));
+        }
+        if (seen.size < procs.length) {
+          const button = el("button", "show more processes");
+          button.addEventListener("click", () => { button.remove(); more(); });
+          tree.appendChild(button);
+        }
+      }
+      more();
     });
     if (!any) container.appendChild(el("p", "None recorded.", "empty"));
   }
