@@ -110,9 +110,7 @@ def test_findings_show_and_the_timeline_filters_to_cron(browser: Browser, tmp_pa
     assert_quiet_and_offline(browser, report)
 
 
-def test_hostile_host_text_shows_as_text_and_runs_nothing(
-    browser: Browser, tmp_path: Path
-) -> None:
+def test_hostile_host_text_shows_as_text_and_runs_nothing(browser: Browser, tmp_path: Path) -> None:
     report = write_report(scenario_bundle(tmp_path))
     open_report(browser, report)
     miner = browser.evaluate(
@@ -139,13 +137,12 @@ def test_hostile_host_text_shows_as_text_and_runs_nothing(
     assert_quiet_and_offline(browser, report)
 
 
-def test_evidence_links_lead_to_the_members_they_rest_on(
-    browser: Browser, tmp_path: Path
-) -> None:
+def test_evidence_links_lead_to_the_members_they_rest_on(browser: Browser, tmp_path: Path) -> None:
     report = write_report(scenario_bundle(tmp_path))
     open_report(browser, report)
     members = browser.evaluate(
-        """(() => { document.querySelector('a.member-link[data-member="files/etc/crontab"]').click();
+        """(() => {
+           document.querySelector('a.member-link[data-member="files/etc/crontab"]').click();
            return Array.from(document.querySelectorAll('.mount[data-section="members"] tbody tr'))
              .map(tr => tr.cells[0].textContent); })()"""
     )
