@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import irkit_command, irkit_env
 from tests.reportbundles import ANSI_NAME, scenario_bundle
 
 Run = Callable[..., subprocess.CompletedProcess[bytes]]
@@ -94,11 +95,25 @@ def test_unreadable_input_is_a_usage_error(tmp_path: Path, run_irkit: Run) -> No
         assert b"junk.zip" in done.stderr
 
 
+@pytest.fixture(scope="module")
+def collected(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A bundle of this machine, collected by the real host collector."""
+    bundle = tmp_path_factory.mktemp("collected") / "host.zip"
+    done = subprocess.run(
+        irkit_command("collect", "-o", bundle, "-c", "host", "-q"),
+        env=irkit_env(),
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return bundle
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "bodyfile"])
-def test_timeline_of_a_collected_bundle(tmp_path: Path, run_irkit: Run, fmt: str) -> None:
-    bundle = tmp_path / "host.zip"
-    collected = run_irkit("collect", "-o", bundle, "-c", "host", "-q")
-    assert collected.returncode == 0, collected.stderr
+def test_timeline_of_a_collected_bundle(
+    tmp_path: Path, run_irkit: Run, collected: Path, fmt: str
+) -> None:
+    bundle = collected
     out = tmp_path / f"timeline.{fmt}"
     done = run_irkit("timeline", bundle, "--format", fmt, "-o", out)
     assert done.returncode == 0, done.stderr
@@ -123,3 +138,15 @@ def test_timeline_to_stdout_keeps_the_ansi_name_lossless_as_json(
     assert b"\x1b" not in done.stdout, "JSON escapes control characters"
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     assert any(ANSI_NAME in r["message"] for r in rows)
+
+
+def test_review_of_a_collected_bundle_writes_its_report(
+    tmp_path: Path, run_irkit: Run, collected: Path
+) -> None:
+    report = tmp_path / "host.html"
+    done = run_irkit("review", collected, "--html", report)
+    assert done.returncode == 0, done.stderr
+    assert b"NO FINDINGS" in done.stdout
+    html = report.read_text()
+    assert "intact: every member matches the manifest" in html
+    assert "records/host.jsonl" in html

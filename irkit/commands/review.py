@@ -11,7 +11,6 @@ from irkit.console import err, host
 from irkit.evidence.reader import BundleError
 from irkit.evidence.records import SEVERITIES, severity_rank
 from irkit.exitcodes import ExitCode
-from irkit.report.html import build_report
 from irkit.report.summary import Summary, summarize
 from irkit.report.terminal import print_summary
 from irkit.review import ReviewedBundle, ReviewStep, load_verified, run_steps, verify_all
@@ -104,5 +103,8 @@ def review(
     summary = summarize(views)
     print_summary(summary)
     if html is not None:
+        # jinja2 is loaded only when a report is asked for: every irkit command starts faster.
+        from irkit.report.html import build_report
+
         _write_html(html, build_report(views), overwrite)
     raise typer.Exit(review_exit_code(reviewed, summary, fail_on))
