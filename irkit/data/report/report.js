@@ -225,6 +225,12 @@
     ]), recordsOf("persistence"));
   }
 
+  // File modes read best in octal (0100644), as ls and stat print them.
+  function column(key) {
+    if (key !== "mode") return { key: key, label: key };
+    return { label: key, value: r => typeof r.mode === "number" ? "0" + r.mode.toString(8) : r.mode };
+  }
+
   const KNOWN = new Set(["process", "socket", "persistence", "finding", "ioc", "verdict"]);
 
   // Any other record type gets a generic table: its columns are the keys its records use.
@@ -242,7 +248,7 @@
       container.appendChild(el("h3", type + " (" + rows.length + ")"));
       const box = el("div");
       container.appendChild(box);
-      pagedTable(box, hostColumn().concat(keys.slice(0, 14).map(k => ({ key: k, label: k }))), rows, {
+      pagedTable(box, hostColumn().concat(keys.slice(0, 14).map(column)), rows, {
         onClick: r => showDetail(r),
       });
     });
