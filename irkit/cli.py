@@ -7,6 +7,8 @@ import typer
 from irkit import __version__
 from irkit.commands import playbook
 from irkit.commands.collect import collect
+from irkit.commands.review import review
+from irkit.commands.timeline import timeline
 from irkit.commands.triage import triage
 from irkit.commands.verify import verify
 from irkit.exitcodes import EXIT_CODES_HELP
@@ -40,6 +42,8 @@ def _root(
 app.command()(triage)
 app.command()(collect)
 app.command()(verify)
+app.command()(review)
+app.command()(timeline)
 
 app.add_typer(playbook.app, name="playbook")
 

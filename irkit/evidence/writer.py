@@ -190,6 +190,10 @@ class EvidenceWriter:
     def copied_file(self, origin: str) -> FileRecord | None:
         return self._file_records.get(origin)
 
+    def file_records(self) -> list[FileRecord]:
+        """The records of every copied file so far (written as records/files.jsonl at close)."""
+        return list(self._file_records.values())
+
     def copy_open_file(
         self,
         handle: IO[bytes],
