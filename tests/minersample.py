@@ -101,10 +101,16 @@ def stratum_server(port: int = 3333) -> Iterator[list[dict]]:
             clients.append(conn)
             line = conn.makefile("rb").readline()
             logins.append(json.loads(line))
-            job = {"id": 1, "jsonrpc": "2.0", "error": None,
-                   "result": {"id": "1", "job": {"blob": "00" * 76, "job_id": "1",
-                                                 "target": "b88d0600", "algo": "rx/0"},
-                              "status": "OK"}}  # fmt: skip
+            job = {
+                "id": 1,
+                "jsonrpc": "2.0",
+                "error": None,
+                "result": {
+                    "id": "1",
+                    "job": {"blob": "00" * 76, "job_id": "1", "target": "b88d0600", "algo": "rx/0"},
+                    "status": "OK",
+                },
+            }
             conn.sendall(json.dumps(job).encode() + b"\n")
 
     thread = threading.Thread(target=serve, daemon=True)

@@ -45,8 +45,18 @@ def test_base58_lookalikes_without_checksum_are_not_wallets() -> None:
 
 
 def test_xmrig_command_line() -> None:
-    argv = ["./kworker", "-o", "stratum+ssl://pool.example.net:14433", "-u", f"{WALLET}.rig7",
-            "-p", "x", "-a", "rx/0", "--donate-level=1"]  # fmt: skip
+    argv = [
+        "./kworker",
+        "-o",
+        "stratum+ssl://pool.example.net:14433",
+        "-u",
+        f"{WALLET}.rig7",
+        "-p",
+        "x",
+        "-a",
+        "rx/0",
+        "--donate-level=1",
+    ]
     found = {(i.ioc_type, i.value, i.validated) for i in iocs_from_argv(argv, "pid 7")}
     assert ("pool-url", "stratum+ssl://pool.example.net:14433", None) in found
     assert ("pool-host", "pool.example.net:14433", None) in found
@@ -69,12 +79,22 @@ def test_gpu_miner_command_line() -> None:
 
 
 def test_modern_xmrig_config_with_bare_host_port() -> None:
-    config = json.dumps({"donate-level": 1, "randomx": {"mode": "auto"},
-                         "pools": [{"url": "10.9.8.7:3333", "user": WALLET, "pass": "w2",
-                                    "algo": "rx/0", "tls": False}]})  # fmt: skip
+    config = json.dumps(
+        {
+            "donate-level": 1,
+            "randomx": {"mode": "auto"},
+            "pools": [
+                {"url": "10.9.8.7:3333", "user": WALLET, "pass": "w2", "algo": "rx/0", "tls": False}
+            ],
+        }
+    )
     found = {(i.ioc_type, i.value) for i in iocs_from_config(config, "config.json")}
-    assert {("pool-host", "10.9.8.7:3333"), ("wallet", WALLET), ("worker", "w2"),
-            ("algorithm", "rx/0")} <= found  # fmt: skip
+    assert {
+        ("pool-host", "10.9.8.7:3333"),
+        ("wallet", WALLET),
+        ("worker", "w2"),
+        ("algorithm", "rx/0"),
+    } <= found
 
 
 def test_corrupt_config_falls_back_to_text() -> None:

@@ -26,8 +26,14 @@ def running_miner(tmp_path: Path):
     hidden.mkdir(parents=True)
     exe = hidden / "kworkerds"
     shutil.copy2(binary, exe)
-    args = [str(exe), "--url=stratum+tcp://127.0.0.1:3333", f"--user={wallet}.rig01",
-            "--donate-level=1", "-a", "rx/0"]  # fmt: skip
+    args = [
+        str(exe),
+        "--url=stratum+tcp://127.0.0.1:3333",
+        f"--user={wallet}.rig01",
+        "--donate-level=1",
+        "-a",
+        "rx/0",
+    ]
     with stratum_server(3333) as logins:
         miner = subprocess.Popen(args, stdout=subprocess.PIPE)
         try:
