@@ -9,6 +9,7 @@ from typing import Any
 from irkit.collectors.base import Collector, Context
 from irkit.evidence.writer import EvidenceWriter, Seal
 from irkit.interrupts import CollectionInterrupted, InterruptGuard
+from irkit.report.html import write_report_member
 
 
 @dataclass
@@ -110,6 +111,8 @@ def collect_to(
             writer.log.add(
                 "collection-interrupted", ctx.collector, "interrupted", f"received {exc}"
             )
+        if not interrupted:
+            write_report_member(writer, writer.records_by_member)
         reason = None
         if interrupted:
             reason = f"interrupted by {interrupted} during {ctx.collector}"

@@ -31,6 +31,7 @@ from irkit.playbook import HuntStep, Playbook
 HUNTS_MEMBER = "records/hunts.jsonl"
 FINDINGS_MEMBER = "records/findings.jsonl"
 ANALYSIS_MEMBER = "records/analysis.jsonl"
+IOCS_MEMBER = "records/iocs.jsonl"
 KEEP_FLAGGED_FILE = 64 << 20
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])(/[^\s'\";|&<>()`]+)")
 
@@ -192,6 +193,7 @@ class Triage:
         if analysis.findings:
             writer.write_records(FINDINGS_MEMBER, analysis.findings, collector="analysis")
         host = writer.host.get("hostname")
+        writer.write_records(IOCS_MEMBER, analysis.iocs, collector="analysis")
         writer.write_bytes("iocs.json", iocs_json(analysis.iocs), collector="analysis")
         writer.write_bytes("iocs.csv", iocs_csv(analysis.iocs), collector="analysis")
         writer.write_bytes(

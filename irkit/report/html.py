@@ -9,7 +9,7 @@ per-report nonce blocks any other script, and every fetch, as a second line of d
 
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
@@ -190,7 +190,7 @@ def report_from_writer(
 
 
 def write_report_member(
-    writer: EvidenceWriter, records: dict[str, Sequence[Record]], *, iocs: Any = None
+    writer: EvidenceWriter, records: Mapping[str, Sequence[Record]], *, iocs: Any = None
 ) -> None:
     """Add report.html to an open bundle; a report that fails is logged, never fatal."""
     try:
