@@ -8,11 +8,14 @@ import typer
 
 from irkit.commands.verify import print_report
 from irkit.console import err, host
-from irkit.evidence.reader import BundleError
+from irkit.evidence.reader import BundleError, BundleReader
 from irkit.evidence.records import SEVERITIES, severity_rank
+from irkit.evidence.view import SourcedRecord
 from irkit.exitcodes import ExitCode
+from irkit.hunt import RuleError, compile_rules
 from irkit.report.summary import Summary, summarize
 from irkit.report.terminal import print_summary
+from irkit.rescan import REVIEW_MEMBER, rescan_bundle, review_file_name, write_review_file
 from irkit.review import ReviewedBundle, ReviewStep, load_verified, run_steps, verify_all
 
 
@@ -62,6 +65,32 @@ def _write_html(target: Path, html: bytes, overwrite: bool) -> None:
     err.print(f"report written to {host(target)} ({len(html)} bytes)")
 
 
+def rescan_step(rules: Path | None) -> ReviewStep:
+    try:
+        ruleset = compile_rules(rules)
+    except RuleError as exc:
+        err.print(f"[red]error:[/] the YARA rules do not compile:\n{host(exc)}")
+        raise typer.Exit(ExitCode.USAGE) from exc
+
+    def step(bundles: Sequence[ReviewedBundle]) -> None:
+        for bundle in bundles:
+            with BundleReader(bundle.path) as reader:
+                head, findings = rescan_bundle(
+                    reader, ruleset, manifest_sha256=bundle.verification.manifest_sha256
+                )
+            target = review_file_name(bundle.path)
+            write_review_file(target, head, findings)
+            bundle.view.records += [SourcedRecord(REVIEW_MEMBER, f.to_dict()) for f in findings]
+            err.print(
+                f"rescan of {host(bundle.path)}: {head.members_scanned} members,"
+                f" {len(findings)} finding(s) -> {host(target)}"
+            )
+            for error in head.errors:
+                err.print(f"  [yellow]error[/] {host(error)}")
+
+    return step
+
+
 def review_exit_code(bundles: Sequence[ReviewedBundle], summary: Summary, fail_on: str) -> int:
     worst = max((severity_rank(str(f.get("severity"))) for f in summary.findings), default=-1)
     if worst >= severity_rank(fail_on) or not all(b.intact for b in bundles):
@@ -82,6 +111,17 @@ def review(
     fail_on: Annotated[
         str, typer.Option(help="Exit 1 when a finding is at or above this severity.")
     ] = "high",
+    rescan: Annotated[
+        bool,
+        typer.Option(
+            help="Re-hunt the bundled files and memory with --rules; new findings go to "
+            "BUNDLE.rescan-TIME.jsonl beside it (the bundle is never modified)."
+        ),
+    ] = False,
+    rules: Annotated[
+        Path | None,
+        typer.Option(help="YARA rules for --rescan (file or directory; default: shipped pack)."),
+    ] = None,
 ) -> None:
     """Verify each bundle, then print the verdict, findings by severity and IOCs.
 
@@ -95,6 +135,8 @@ def review(
         raise typer.Exit(ExitCode.USAGE)
     reviewed = _verified(bundles, force)
     steps: list[ReviewStep] = []
+    if rescan:
+        steps.append(rescan_step(rules))
     run_steps(reviewed, steps)
     views = [b.view for b in reviewed]
     for view in views:
