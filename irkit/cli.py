@@ -5,7 +5,11 @@ from typing import Annotated
 import typer
 
 from irkit import __version__
+from irkit.commands import playbook
 from irkit.commands.collect import collect
+from irkit.commands.review import review
+from irkit.commands.timeline import timeline
+from irkit.commands.triage import triage
 from irkit.commands.verify import verify
 from irkit.exitcodes import EXIT_CODES_HELP
 
@@ -35,8 +39,13 @@ def _root(
     """Incident-response collection and cryptominer hunting for Linux hosts."""
 
 
+app.command()(triage)
 app.command()(collect)
 app.command()(verify)
+app.command()(review)
+app.command()(timeline)
+
+app.add_typer(playbook.app, name="playbook")
 
 
 def main() -> None:

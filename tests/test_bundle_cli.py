@@ -219,7 +219,7 @@ def test_sigint_seals_an_incomplete_bundle(tmp_path: Path, run_irkit) -> None:
         handle.truncate(200 << 30)
     out = tmp_path / "int.zip"
     child = subprocess.Popen(
-        irkit_command("collect", "-o", out, "--root", root, "-c", "host"),
+        irkit_command("collect", "-o", out, "--root", root, "--collectors", "host"),
         env=irkit_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

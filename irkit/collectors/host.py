@@ -35,7 +35,7 @@ class SessionRecord(Record):
 
     kind: ClassVar[str] = "session"
     source: str
-    type: str
+    entry_type: str
     user: str
     line: str
     host: str
@@ -160,7 +160,7 @@ class HostCollector(Collector):
                     ctx.emit(
                         SessionRecord(
                             source=path,
-                            type=item.type,
+                            entry_type=item.type,
                             user=item.user,
                             line=item.line,
                             host=item.host,

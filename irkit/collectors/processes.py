@@ -213,6 +213,12 @@ class ProcessesCollector(Collector):
     name = "processes"
     volatility = 20
     description = "every process: identity, exe hash, cgroup/container, namespaces, CPU, flags"
+    option_types: ClassVar[dict[str, type]] = {
+        "cpu_interval": float,
+        "max_exe_bytes": int,
+        "probe_hidden": bool,
+        "probe_max": int,
+    }
 
     def collect(self, ctx: Context) -> None:
         procfs = ProcFS(ctx)

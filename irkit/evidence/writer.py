@@ -116,6 +116,8 @@ class EvidenceWriter:
         self.members: list[MemberEntry] = []
         self._names: set[str] = {MANIFEST_NAME, LOG_NAME, FILES_RECORDS_NAME}
         self._file_records: dict[str, FileRecord] = {}
+        self.records_by_member: dict[str, Sequence[Record]] = {}
+        """Every records member written so far, for the report built before sealing."""
 
     def unique_name(self, name: str) -> str:
         name = safe_member_name(name)
@@ -185,10 +187,16 @@ class EvidenceWriter:
         self, name: str, records: Sequence[Record], *, collector: str, reserved: bool = False
     ) -> MemberEntry:
         lines = (dumps_record(r).encode() + b"\n" for r in records)
-        return self.write_stream(name, lines, collector=collector, reserved=reserved)
+        entry = self.write_stream(name, lines, collector=collector, reserved=reserved)
+        self.records_by_member[entry.name] = records
+        return entry
 
     def copied_file(self, origin: str) -> FileRecord | None:
         return self._file_records.get(origin)
+
+    def file_records(self) -> list[FileRecord]:
+        """The records of every copied file so far (written as records/files.jsonl at close)."""
+        return list(self._file_records.values())
 
     def copy_open_file(
         self,

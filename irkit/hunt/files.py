@@ -1,0 +1,317 @@
+"""Scan files and trees: globs, a size cap, one filesystem, no symlinks, parallel threads.
+
+Each file is opened with `open_regular` (O_NOATIME, no blocking on FIFOs, only regular
+files), read into a per-thread buffer and matched as data: reading rather than mmap keeps
+a file truncated during the scan from killing irkit with SIGBUS, and the copy from the
+page cache is cheap next to libyara's own pass. libyara releases the GIL while matching,
+so threads scan in parallel.
+"""
+
+import fnmatch
+import glob
+import io
+import os
+import pwd
+import stat
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yara
+
+from irkit.hostfs import open_regular
+from irkit.hosttext import fs_text
+from irkit.hunt.hits import YaraHit
+from irkit.hunt.matching import match_buffer, merge_matches
+from irkit.hunt.windows import TargetResult
+
+DEFAULT_MAX_SIZE = 128 << 20
+DEFAULT_SKIP = ("/proc", "/sys", "/dev")
+KEEP_BUFFER = 32 << 20
+
+FILETYPES = (
+    (b"\x7fELF", "ELF"),
+    (b"MZ", "EXE"),
+    (b"#!", "SCRIPT"),
+    (b"PK\x03\x04", "ZIP"),
+    (b"\x1f\x8b", "GZIP"),
+)
+
+
+@dataclass
+class FileScanOptions:
+    """How a tree is walked. `include`/`exclude` are fnmatch globs tried on the full path
+    and on the file name; `skip` are directories never entered (on a live root)."""
+
+    max_size: int = DEFAULT_MAX_SIZE
+    one_filesystem: bool = True
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    skip: tuple[str, ...] = DEFAULT_SKIP
+    threads: int = max(1, min(4, os.cpu_count() or 1))
+    timeout: float | None = 60
+
+
+@dataclass
+class TreeStats:
+    files: int = 0
+    scanned_bytes: int = 0
+    skipped: int = 0
+    errors: int = 0
+
+
+Log = Callable[..., object]
+"""`log(step, outcome, error, **detail)`: Context.log has this shape."""
+
+
+def expand_paths(patterns: Iterable[str]) -> list[Path]:
+    """Shell-style globs in the arguments are expanded; a literal path is kept as given."""
+    paths: list[Path] = []
+    for pattern in patterns:
+        matched = sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else []
+        paths.extend(Path(p) for p in matched or [pattern])
+    return paths
+
+
+def _selected(path: str, options: FileScanOptions) -> bool:
+    name = os.path.basename(path)
+
+    def hit(globs: list[str]) -> bool:
+        return any(fnmatch.fnmatchcase(path, g) or fnmatch.fnmatchcase(name, g) for g in globs)
+
+    return (not options.include or hit(options.include)) and not hit(options.exclude)
+
+
+def walk_files(
+    roots: Iterable[Path], options: FileScanOptions, log: Log | None = None
+) -> Iterator[tuple[str, os.stat_result]]:
+    """Regular files under `roots`, never through a symlink, never into `skip` dirs, and
+    (by default) never onto another filesystem than the root's. A root given as a symlink
+    is followed once: the responder named it."""
+    skip = {os.path.realpath(s) for s in options.skip}
+    for root in roots:
+        top = os.path.realpath(root)
+        try:
+            top_stat = os.stat(top)
+        except OSError as exc:
+            _log(log, "scan-path", "error", exc, path=str(root))
+            continue
+        if stat.S_ISREG(top_stat.st_mode):
+            if _selected(top, options):
+                yield top, top_stat
+            continue
+        if not stat.S_ISDIR(top_stat.st_mode):
+            _log(log, "scan-path", "skipped", None, path=str(root), reason="not a file or dir")
+            continue
+        yield from _walk_dir(top, top_stat.st_dev, skip, options, log)
+
+
+def _walk_dir(
+    top: str, device: int, skip: set[str], options: FileScanOptions, log: Log | None
+) -> Iterator[tuple[str, os.stat_result]]:
+    pending = [top]
+    while pending:
+        directory = pending.pop()
+        if directory in skip and directory != top:
+            continue
+        try:
+            with os.scandir(directory) as entries:
+                listed = list(entries)
+        except OSError as exc:
+            _log(log, "scan-walk", "error", exc, path=directory)
+            continue
+        for entry in listed:
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError as exc:
+                _log(log, "scan-walk", "error", exc, path=entry.path)
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                if options.one_filesystem and info.st_dev != device:
+                    continue
+                if entry.path not in skip:
+                    pending.append(entry.path)
+            elif stat.S_ISREG(info.st_mode) and _selected(entry.path, options):
+                yield entry.path, info
+
+
+def _log(
+    log: Log | None, step: str, outcome: str, exc: BaseException | None, **detail: object
+) -> None:
+    if log is None:
+        return
+    error = None
+    if exc is not None:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        error = f"{type(exc).__name__}: {reason}"
+    log(step, outcome, error, **detail)
+
+
+class _Buffers(threading.local):
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+
+def file_externals(path: str, head: bytes, uid: int) -> dict[str, str]:
+    name = os.path.basename(path)
+    return {
+        "filename": name,
+        "filepath": path,
+        "extension": os.path.splitext(name)[1].lower(),
+        "filetype": next((kind for magic, kind in FILETYPES if head.startswith(magic)), ""),
+        "owner": _owner(uid),
+    }
+
+
+_owners: dict[int, str] = {}
+
+
+def _owner(uid: int) -> str:
+    name = _owners.get(uid)
+    if name is None:
+        try:
+            name = pwd.getpwuid(uid).pw_name
+        except KeyError:
+            name = str(uid)
+        _owners[uid] = name
+    return name
+
+
+class FileScanner:
+    """Scans single files; one instance is shared by the worker threads."""
+
+    def __init__(self, rules: yara.Rules, options: FileScanOptions | None = None) -> None:
+        self.rules = rules
+        self.options = options or FileScanOptions()
+        self._buffers = _Buffers()
+
+    def scan_file(self, path: str | Path, *, base: int = 0) -> TargetResult:
+        """Scan one file; hit offsets are file offsets plus `base`."""
+        path = fs_text(path)
+        result = TargetResult(path, "file")
+        try:
+            with open_regular(Path(path)) as handle:
+                info = os.fstat(handle.fileno())
+                if info.st_size > self.options.max_size:
+                    result.notes.append(f"larger than {self.options.max_size} bytes, not scanned")
+                    return result
+                view = self._read(handle, info.st_size)
+        except OSError as exc:
+            result.errors.append(f"{type(exc).__name__}: {exc.strerror or exc}")
+            return result
+        try:
+            matches = match_buffer(
+                self.rules,
+                view,
+                externals=file_externals(path, bytes(view[:4]), info.st_uid),
+                timeout=self.options.timeout,
+            )
+        except yara.TimeoutError:
+            result.timed_out = True
+            return result
+        except yara.Error as exc:
+            result.errors.append(f"yara: {exc}")
+            return result
+        finally:
+            self._release()
+        hits: dict[str, YaraHit] = {}
+        merge_matches(
+            hits,
+            matches,
+            target=path,
+            target_kind="file",
+            path=path,
+            translate=lambda offset: offset + base,
+        )
+        result.hits = list(hits.values())
+        result.scanned = len(view)
+        return result
+
+    def _read(self, handle: io.RawIOBase, size: int) -> memoryview:
+        """Read the whole file into this thread's buffer (grown as needed, reused)."""
+        buf = self._buffers.data
+        if len(buf) < size + 1:
+            buf = self._buffers.data = bytearray(size + 1)
+        view = memoryview(buf)
+        filled = 0
+        while filled < len(buf):
+            n = handle.readinto(view[filled:])
+            if not n:
+                break
+            filled += n
+        return view[:filled]
+
+    def _release(self) -> None:
+        if len(self._buffers.data) > KEEP_BUFFER:
+            self._buffers.data = bytearray()
+
+
+def scan_tree(
+    rules: yara.Rules,
+    roots: Iterable[Path],
+    options: FileScanOptions | None = None,
+    *,
+    log: Log | None = None,
+    stats: TreeStats | None = None,
+) -> Iterator[TargetResult]:
+    """Results of every file under `roots` that had a hit, an error or a timeout, in
+    completion order. Errors are logged per target and the scan goes on."""
+    options = options or FileScanOptions()
+    stats = stats if stats is not None else TreeStats()
+    scanner = FileScanner(rules, options)
+    queued: set[Future[TargetResult]] = set()
+    limit = options.threads * 4
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=options.threads, thread_name_prefix="yara") as pool:
+        for path, info in walk_files(roots, options, log):
+            if info.st_size > options.max_size:
+                stats.skipped += 1
+                _log(log, "scan-file", "skipped", None, path=path, size=info.st_size)
+                continue
+            queued.add(pool.submit(scanner.scan_file, path))
+            if len(queued) >= limit:
+                done, queued = _drain(queued, FIRST_COMPLETED)
+                yield from _finish(done, stats, log)
+        done, _ = _drain(queued, None)
+        yield from _finish(done, stats, log)
+    if log is not None:
+        log(
+            "scan-tree",
+            "ok",
+            None,
+            files=stats.files,
+            bytes=stats.scanned_bytes,
+            skipped=stats.skipped,
+            errors=stats.errors,
+            seconds=round(time.monotonic() - started, 3),
+        )
+
+
+def _drain(
+    queued: set["Future[TargetResult]"], when: str | None
+) -> tuple[set["Future[TargetResult]"], set["Future[TargetResult]"]]:
+    if when is None:
+        done, rest = wait(queued)
+    else:
+        done, rest = wait(queued, return_when=when)
+    return set(done), set(rest)
+
+
+def _finish(
+    done: Iterable["Future[TargetResult]"], stats: TreeStats, log: Log | None
+) -> Iterator[TargetResult]:
+    for future in done:
+        result = future.result()
+        stats.files += 1
+        stats.scanned_bytes += result.scanned
+        for error in result.errors:
+            stats.errors += 1
+            _log(log, "scan-file", "error", None, path=result.target, reason=error)
+        if result.timed_out:
+            stats.errors += 1
+            _log(log, "scan-file", "error", None, path=result.target, reason="timeout")
+        if result.hits or result.errors or result.timed_out:
+            yield result

@@ -1,0 +1,169 @@
+"""Scan the memory of a live process by reading /proc/PID/maps and /proc/PID/mem.
+
+Why not libyara's own `rules.match(pid=N)`: it PTRACE_ATTACHes (stopping the process for
+the whole scan), reads every region including multi-GiB GPU/DMA or RandomX dataset
+mappings, and cannot be bounded or told which regions failed. Reading /proc/PID/mem
+needs the same privilege (root or same uid) but never stops the process; regions are
+packed into few windows so the per-pass cost stays low. Device mappings (/dev/nvidia*,
+/dev/dri/*) are skipped: reading them can hang or disturb a GPU. Process memory has no
+`filesize` and no file header: only ungated rules can match here (YARA-LESSONS 1).
+"""
+
+import contextlib
+import os
+import pwd
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import yara
+
+from irkit.hosttext import fs_text
+from irkit.hunt.windows import DEFAULT_OVERLAP, DEFAULT_WINDOW, Extent, TargetResult, scan_extents
+
+DEFAULT_MAX_REGION = 256 << 20
+DEFAULT_MAX_BYTES = 2 << 30
+PSEUDO_REGIONS = ("[vvar]", "[vvar_vclock]", "[vsyscall]")
+SCANNABLE_DEVICE_PATHS = ("/dev/shm/", "/dev/zero")
+
+_MAPS_LINE = re.compile(
+    rb"^(?P<start>[0-9a-f]+)-(?P<end>[0-9a-f]+) (?P<perms>\S{4}) \S+ \S+ (?P<inode>\d+)"
+    rb"\s*(?P<path>.*)$"
+)
+
+
+@dataclass(frozen=True)
+class Region:
+    start: int
+    end: int
+    perms: str
+    inode: int
+    path: str
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+def parse_maps(data: bytes) -> list[Region]:
+    """Lines of /proc/PID/maps; lines that do not parse are ignored (a corrupt or cut file)."""
+    regions = []
+    for line in data.splitlines():
+        found = _MAPS_LINE.match(line)
+        if found is None:
+            continue
+        regions.append(
+            Region(
+                int(found["start"], 16),
+                int(found["end"], 16),
+                found["perms"].decode("ascii", "replace"),
+                int(found["inode"]),
+                fs_text(found["path"]),
+            )
+        )
+    return regions
+
+
+def skip_reason(region: Region, max_region: int) -> str | None:
+    if not region.perms.startswith("r"):
+        return "not readable"
+    if region.path in PSEUDO_REGIONS:
+        return "pseudo region"
+    if region.path.startswith("/dev/") and not region.path.startswith(SCANNABLE_DEVICE_PATHS):
+        return "device mapping"
+    if region.length > max_region:
+        return f"larger than {max_region} bytes"
+    return None
+
+
+def select_regions(
+    regions: list[Region], *, max_region: int, max_bytes: int, notes: list[str]
+) -> Iterator[Extent]:
+    budget = max_bytes
+    for region in regions:
+        reason = skip_reason(region, max_region)
+        if reason is None and region.length > budget:
+            reason = f"over the per-process budget of {max_bytes} bytes"
+        if reason is not None:
+            if reason not in ("not readable", "pseudo region"):
+                notes.append(f"skipped {region.start:#x}-{region.end:#x} {region.path}: {reason}")
+            continue
+        budget -= region.length
+        yield Extent(region.start, region.length)
+
+
+def process_externals(proc: Path, pid: int) -> dict[str, str]:
+    """filename = the process name, filepath = its exe link, owner = its real uid's name."""
+    values = {"filetype": "MEMORY"}
+    with contextlib.suppress(OSError):
+        values["filename"] = (proc / str(pid) / "comm").read_text(errors="replace").strip()
+    with contextlib.suppress(OSError):
+        values["filepath"] = fs_text(os.readlink(proc / str(pid) / "exe"))
+    with contextlib.suppress(OSError):
+        values["owner"] = _user_name(os.stat(proc / str(pid)).st_uid)
+    return values
+
+
+def _user_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
+def scan_process_memory(
+    rules: yara.Rules,
+    pid: int,
+    *,
+    proc: Path = Path("/proc"),
+    max_region: int = DEFAULT_MAX_REGION,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    window: int = DEFAULT_WINDOW,
+    overlap: int = DEFAULT_OVERLAP,
+    timeout: float | None = None,
+) -> TargetResult:
+    """Scan one process; offsets in hits are virtual addresses. Never raises for a process
+    that vanished or refused access: the reason is in `result.errors`."""
+    result = TargetResult(f"pid:{pid}", "process")
+    externals = process_externals(proc, pid)
+    try:
+        regions = parse_maps((proc / str(pid) / "maps").read_bytes())
+        fd = os.open(proc / str(pid) / "mem", os.O_RDONLY)
+    except OSError as exc:
+        result.errors.append(f"pid {pid}: {exc.strerror or exc}")
+        return result
+    try:
+        extents = list(
+            select_regions(regions, max_region=max_region, max_bytes=max_bytes, notes=result.notes)
+        )
+
+        def read_at(address: int, count: int) -> bytes:
+            return os.pread(fd, count, address)
+
+        return scan_extents(
+            rules,
+            extents,
+            read_at,
+            result,
+            pid=pid,
+            path=externals.get("filepath"),
+            externals=externals,
+            window=window,
+            overlap=overlap,
+            timeout=timeout,
+        )
+    finally:
+        os.close(fd)
+
+
+def list_pids(proc: Path = Path("/proc")) -> list[int]:
+    pids = []
+    try:
+        names = os.listdir(proc)
+    except OSError:
+        return []
+    for name in names:
+        if name.isdigit():
+            pids.append(int(name))
+    return sorted(pids)

@@ -1,0 +1,175 @@
+"""Compile a rule file or directory once, with the Loki/THOR external variables defined.
+
+Compiled rules are cached in this process, keyed on the sha256 of the rule sources, so a
+triage that scans files, then processes, then an image compiles once. An on-disk cache is
+used only when a caller passes `cache_dir` explicitly (review machines): on a suspect host
+irkit writes nothing outside its output. A compiled-rules file can run code paths of
+libyara an attacker chose, so only a directory the analyst owns is ever loaded from.
+"""
+
+import hashlib
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import yara
+
+RULE_SUFFIXES = (".yar", ".yara")
+
+EXTERNALS: dict[str, str] = {
+    "filename": "",
+    "filepath": "",
+    "extension": "",
+    "filetype": "",
+    "owner": "",
+}
+"""Loki/THOR external variables; public rule sets written for them compile unchanged."""
+
+_YARA_LOCATION = re.compile(r"^(?P<file>.*)\((?P<line>\d+)\): (?P<message>.*)$")
+_LINE_ONLY = re.compile(r"^line (?P<line>\d+): (?P<message>.*)$")
+
+
+class RuleError(Exception):
+    """Rules that do not compile; `problems` name file and line of each."""
+
+    def __init__(self, problems: "list[Problem]") -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    message: str
+    level: str = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.level}: {self.message}"
+
+
+@dataclass
+class RuleSet:
+    """Compiled rules plus where they came from."""
+
+    rules: yara.Rules
+    sha256: str
+    files: list[Path]
+    warnings: list[Problem] = field(default_factory=list)
+
+
+_cache: dict[str, RuleSet] = {}
+_cache_lock = threading.Lock()
+
+
+def default_rules_path() -> Path:
+    """The rule pack shipped with irkit (package data, so a plain `pip install` finds it)."""
+    return Path(str(resources.files("irkit") / "data" / "yara"))
+
+
+def rule_files(source: Path) -> list[Path]:
+    if source.is_dir():
+        found = [p for p in sorted(source.rglob("*")) if p.suffix in RULE_SUFFIXES and p.is_file()]
+        if not found:
+            raise RuleError([Problem(str(source), None, "no .yar/.yara files")])
+        return found
+    if not source.is_file():
+        raise RuleError([Problem(str(source), None, "no such rule file or directory")])
+    return [source]
+
+
+def _namespaces(files: list[Path], base: Path) -> dict[str, str]:
+    """One namespace per file (its path below the rule dir, without suffix)."""
+    names: dict[str, str] = {}
+    for path in files:
+        rel = path.relative_to(base) if base.is_dir() else Path(path.name)
+        names[str(rel.with_suffix("")).replace(os.sep, ".")] = str(path)
+    return names
+
+
+def sources_sha256(files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in files:
+        data = path.read_bytes()
+        digest.update(f"{path.name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def parse_yara_message(message: str, default_file: str) -> Problem:
+    """yara-python says `FILE(LINE): msg` or `line N: msg`; turn both into a Problem."""
+    found = _YARA_LOCATION.match(message)
+    if found:
+        return Problem(found["file"], int(found["line"]), found["message"])
+    found = _LINE_ONLY.match(message)
+    if found:
+        return Problem(default_file, int(found["line"]), found["message"])
+    return Problem(default_file, None, message)
+
+
+def _compile(namespaces: dict[str, str]) -> yara.Rules:
+    try:
+        return yara.compile(filepaths=namespaces, externals=EXTERNALS)
+    except yara.SyntaxError as exc:
+        raise RuleError([parse_yara_message(str(exc), next(iter(namespaces.values())))]) from exc
+    except yara.Error as exc:
+        raise RuleError([Problem(next(iter(namespaces.values())), None, str(exc))]) from exc
+
+
+def compile_rules(source: Path | None = None, *, cache_dir: Path | None = None) -> RuleSet:
+    """Compile `source` (a .yar file or a directory of them; default: the shipped pack).
+
+    Raises RuleError naming file and line when a rule does not compile.
+    """
+    source = source or default_rules_path()
+    files = rule_files(source)
+    digest = sources_sha256(files)
+    with _cache_lock:
+        cached = _cache.get(digest)
+        if cached is not None:
+            return cached
+        rules = _load_disk_cache(cache_dir, digest)
+        if rules is None:
+            rules = _compile(_namespaces(files, source))
+            _save_disk_cache(cache_dir, digest, rules)
+        warnings = [
+            parse_yara_message(w, str(files[0])) for w in getattr(rules, "warnings", None) or []
+        ]
+        ruleset = RuleSet(rules, digest, files, [_as_warning(w) for w in warnings])
+        _cache[digest] = ruleset
+        return ruleset
+
+
+def _as_warning(problem: Problem) -> Problem:
+    return Problem(problem.file, problem.line, problem.message, "warning")
+
+
+def _load_disk_cache(cache_dir: Path | None, digest: str) -> yara.Rules | None:
+    if cache_dir is None:
+        return None
+    path = cache_dir / f"{digest}.yarc"
+    if not path.is_file():
+        return None
+    try:
+        return yara.load(str(path))
+    except yara.Error:
+        return None
+
+
+def _save_disk_cache(cache_dir: Path | None, digest: str, rules: yara.Rules) -> None:
+    if cache_dir is None:
+        return
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = cache_dir / f".{digest}.{os.getpid()}.tmp"
+    rules.save(str(tmp))
+    tmp.replace(cache_dir / f"{digest}.yarc")
+
+
+def user_cache_dir() -> Path:
+    """Where `--rule-cache` keeps compiled rules: $XDG_CACHE_HOME/irkit/yara."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "irkit" / "yara"
