@@ -159,7 +159,7 @@ class AccountsCollector(Collector):
                 ctx.emit(
                     LoginRecord(
                         source=path,
-                        type=item.type,
+                        entry_type=item.type,
                         user=item.user,
                         line=item.line,
                         host=item.host,
