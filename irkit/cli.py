@@ -8,6 +8,8 @@ from irkit import __version__
 from irkit.commands import playbook
 from irkit.commands.collect import collect
 from irkit.commands.review import review
+from irkit.commands.rules import rules_app
+from irkit.commands.scan import scan
 from irkit.commands.timeline import timeline
 from irkit.commands.triage import triage
 from irkit.commands.verify import verify
@@ -44,7 +46,8 @@ app.command()(collect)
 app.command()(verify)
 app.command()(review)
 app.command()(timeline)
-
+app.command()(scan)
+app.add_typer(rules_app)
 app.add_typer(playbook.app, name="playbook")
 
 
