@@ -140,8 +140,9 @@ class AccountsCollector(Collector):
     def _logins(ctx: Context, path: str, failed: bool) -> None:
         try:
             present = ctx.host_path(path).exists()
-        except OSError:
-            present = False
+        except OSError as exc:
+            ctx.log_error("stat", exc, path=path)
+            return
         if not present:
             ctx.log("copy", "skipped", "not present", path=path)
             return
@@ -178,7 +179,8 @@ class AccountsCollector(Collector):
                 try:
                     if not ctx.host_path(path).is_file():
                         continue
-                except OSError:
+                except OSError as exc:
+                    ctx.log_error("stat", exc, path=path)
                     continue
                 if ctx.copy_host_file(path, keep=0) is not None:
                     copied += 1

@@ -7,6 +7,7 @@ adding one is one line; how each kind of file is read is in irkit/parsers.
 """
 
 import os
+import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -301,30 +302,48 @@ class PersistenceCollector(Collector):
 
     def collect(self, ctx: Context) -> None:
         accounts = host_accounts(ctx)
+        walk = LocationWalk(ctx, user_names(accounts))
+        for location in SYSTEM_LOCATIONS:
+            walk.location(location, location.path, None)
+        for user, home in user_homes(accounts):
+            for location in USER_LOCATIONS:
+                walk.location(location, home + location.path[1:], user)
+        walk.finish()
+
+
+class LocationWalk:
+    """One pass over the locations: remembers what was read, so a directory reached by
+    two names (merged /usr) or a unit reached through a link is read once."""
+
+    def __init__(self, ctx: Context, names: dict[int, str]) -> None:
         self.ctx = ctx
-        self.names = user_names(accounts)
+        self.names = names
         self.done: set[str] = set()
         self.absent: list[str] = []
         self.links: list[tuple[Location, str, str | None]] = []
         self.count = 0
-        for location in SYSTEM_LOCATIONS:
-            self._location(location, location.path, None)
-        for user, home in user_homes(accounts):
-            for location in USER_LOCATIONS:
-                self._location(location, home + location.path[1:], user)
-        # Links last: a link's target is read where it lives when a walked directory holds it.
-        for location, path, link_user in self.links:
-            self._link(location, path, link_user)
-        ctx.log("persistence", entries=self.count, files=len(self.done), absent=len(self.absent))
 
-    def _location(self, location: Location, path: str, user: str | None) -> None:
+    def finish(self) -> None:
+        """Links last: a link's target is read where it lives when a walked directory holds it."""
+        for location, path, user in self.links:
+            self._link(location, path, user)
+        self.ctx.log(
+            "persistence", entries=self.count, files=len(self.done), absent=len(self.absent)
+        )
+
+    def location(self, location: Location, path: str, user: str | None) -> None:
         try:
             real = self.ctx.host_path(path)
         except OSError as exc:
             self.ctx.log_error("resolve", exc, path=path)
             return
-        if not os.path.lexists(real):
+        try:
+            os.lstat(real)
+        except FileNotFoundError:
             self.absent.append(path)
+            return
+        except OSError as exc:
+            self.ctx.log_error("stat", exc, path=path)
             return
         if str(real) in self.done:
             return
@@ -348,13 +367,17 @@ class PersistenceCollector(Collector):
                 # systemd: foo.wants/ links and foo.d/ drop-ins; cron spools hold subdirs too.
                 if depth == 0 and location.mechanism == "systemd":
                     self._directory(location, child, user, depth + 1)
-            elif entry.is_file(follow_symlinks=False) and (
-                not location.suffix or entry.name.endswith(location.suffix)
-            ):
+            elif not entry.is_file(follow_symlinks=False):
+                self.ctx.log("copy", "warning", "not a regular file: not read", path=child)
+            elif not location.suffix or entry.name.endswith(location.suffix):
                 self._real_once(location, child, user)
 
     def _real_once(self, location: Location, path: str, user: str | None) -> None:
-        real = str(self.ctx.host_path(path))
+        try:
+            real = str(self.ctx.host_path(path))
+        except OSError as exc:
+            self.ctx.log_error("resolve", exc, path=path)
+            return
         if real not in self.done:
             self.done.add(real)
             self._file(location, path, user)
@@ -364,6 +387,8 @@ class PersistenceCollector(Collector):
         Its target is parsed as well when no directory walked here holds it."""
         target = self.ctx.read_host_link(path)
         detail: dict[str, Any] = {"link": target}
+        if target is not None and not target.startswith("/"):
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
         parent = path.rsplit("/", 2)[-2]
         schedule = None
         if parent.endswith((".wants", ".requires")):

@@ -9,6 +9,7 @@ import hashlib
 import os
 import stat
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -28,6 +29,19 @@ WRITABLE_DIRS = ("/tmp/", "/var/tmp/", "/dev/shm/", "/run/shm/", "/dev/mqueue/")
 DEFAULT_CPU_INTERVAL = 0.5
 DEFAULT_MAX_EXE_BYTES = 512 << 20
 CHUNK = 1 << 20
+NAMESPACES = (
+    "cgroup",
+    "ipc",
+    "mnt",
+    "net",
+    "pid",
+    "pid_for_children",
+    "time",
+    "time_for_children",
+    "user",
+    "uts",
+)
+"""Named, not listed: listing /proc/PID/ns costs more than reading all ten links."""
 
 
 @dataclass
@@ -77,8 +91,10 @@ class ProcStat:
 
 def parse_stat(data: bytes) -> ProcStat:
     """The name may hold spaces and parentheses, so split at the last ')'."""
-    close = data.rindex(b")")
-    name = decode_host(data[data.index(b"(") + 1 : close])
+    open_, close = data.find(b"("), data.rfind(b")")
+    if open_ < 0 or close < open_:
+        raise ValueError("no '(name)' field")
+    name = decode_host(data[open_ + 1 : close])
     rest = data[close + 2 :].split()
     return ProcStat(
         name=name,
@@ -94,17 +110,18 @@ def parse_stat(data: bytes) -> ProcStat:
 
 
 def status_ids(data: bytes) -> tuple[int | None, int | None, int | None]:
-    """Real uid, real gid and tgid from /proc/PID/status."""
-    uid = gid = tgid = None
-    for line in data.splitlines():
-        key, _, value = line.partition(b":")
-        if key == b"Uid":
-            uid = int(value.split()[0])
-        elif key == b"Gid":
-            gid = int(value.split()[0])
-        elif key == b"Tgid":
-            tgid = int(value.split()[0])
-    return uid, gid, tgid
+    """Real uid, real gid and tgid from /proc/PID/status (found, not split: it is long)."""
+    return _status_number(data, b"Uid"), _status_number(data, b"Gid"), _status_number(data, b"Tgid")
+
+
+def _status_number(data: bytes, key: bytes) -> int | None:
+    tag = key + b":"
+    start = 0 if data.startswith(tag) else data.find(b"\n" + tag) + 1
+    if start == 0 and not data.startswith(tag):
+        return None
+    end = data.find(b"\n", start)
+    fields = data[start + len(tag) : end if end >= 0 else len(data)].split()
+    return int(fields[0]) if fields and fields[0].isdigit() else None
 
 
 def split_nul(data: bytes) -> list[str]:
@@ -166,7 +183,9 @@ class ExeHasher:
         return sha.hexdigest()
 
 
-def probe_hidden_pids(procfs: ProcFS, listed: set[int], upto: int) -> list[int]:
+def probe_hidden_pids(
+    procfs: ProcFS, listed: set[int], upto: int, relist: Callable[[], list[int]] | None = None
+) -> list[int]:
     """Pids that answer at /proc/N but were not in the listing (a readdir-hooking rootkit).
 
     Thread ids answer too without being listed, so a hit counts only when its Tgid
@@ -186,7 +205,7 @@ def probe_hidden_pids(procfs: ProcFS, listed: set[int], upto: int) -> list[int]:
             hits.append(pid)
     if not hits:
         return []
-    relisted = set(procfs.pids())
+    relisted = set((relist or procfs.pids)())
     return [pid for pid in hits if pid not in relisted]
 
 
@@ -217,7 +236,7 @@ class ProcessesCollector(Collector):
         boot = self._boot_time(procfs)
         users = user_names(host_accounts(ctx))
         hasher = ExeHasher(ctx, int(ctx.option("max_exe_bytes", DEFAULT_MAX_EXE_BYTES)))
-        writable_cache: dict[str, bool] = {}
+        writable_cache: dict[tuple[int | None, str], bool] = {}
         records: dict[int, ProcessRecord] = {}
         for pid, st in first.items():
             record = ProcessRecord(
@@ -296,7 +315,7 @@ class ProcessesCollector(Collector):
         environ = procfs.read(pid, "environ")
         if environ:
             record.ld_preload = environ_value(environ, "LD_PRELOAD")
-        for ns in sorted(procfs.listdir(pid, "ns")):
+        for ns in NAMESPACES:
             link = procfs.readlink(pid, "ns", ns)
             if link and link.endswith("]") and "[" in link:
                 record.namespaces[ns] = int(link[link.index("[") + 1 : -1])
@@ -308,7 +327,7 @@ class ProcessesCollector(Collector):
         record: ProcessRecord,
         st: ProcStat,
         hasher: ExeHasher,
-        writable_cache: dict[str, bool],
+        writable_cache: dict[tuple[int | None, str], bool],
     ) -> None:
         kernel_thread = bool(st.task_flags & PF_KTHREAD)
         exe = None if kernel_thread else procfs.readlink(record.pid, "exe")
@@ -320,7 +339,7 @@ class ProcessesCollector(Collector):
         if record.exe_deleted:
             record.flags.append("exe-deleted")
         if exe and (
-            exe.startswith(WRITABLE_DIRS) or self._world_writable(ctx, exe, writable_cache)
+            exe.startswith(WRITABLE_DIRS) or self._world_writable(ctx, record, exe, writable_cache)
         ):
             record.flags.append("exe-in-writable-dir")
         if exe and in_hidden_dir(exe):
@@ -332,15 +351,23 @@ class ProcessesCollector(Collector):
             record.flags.append("kernel-thread-imitation")
 
     @staticmethod
-    def _world_writable(ctx: Context, exe: str, cache: dict[str, bool]) -> bool:
+    def _world_writable(
+        ctx: Context, record: ProcessRecord, exe: str, cache: dict[tuple[int | None, str], bool]
+    ) -> bool:
+        """Is the exe's directory world-writable, seen from the process's own mount namespace
+        (/proc/PID/root: a container's /opt is not the host's), else through the root?"""
         directory = exe.rsplit("/", 1)[0] or "/"
-        if directory not in cache:
-            try:
-                mode = os.stat(ctx.host_path(directory)).st_mode
-                cache[directory] = bool(mode & stat.S_IWOTH)
-            except OSError:
-                cache[directory] = False
-        return cache[directory]
+        key = (record.namespaces.get("mnt"), directory)
+        if key not in cache:
+            cache[key] = False
+            for candidate in (ctx.proc_path(record.pid, "root") / directory.lstrip("/"), None):
+                try:
+                    real = candidate if candidate is not None else ctx.host_path(directory)
+                    cache[key] = bool(os.stat(real).st_mode & stat.S_IWOTH)
+                    break
+                except OSError:
+                    continue
+        return cache[key]
 
     @staticmethod
     def _container(procfs: ProcFS, record: ProcessRecord) -> None:

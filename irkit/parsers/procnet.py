@@ -76,7 +76,10 @@ def decode_address(hex_address: str) -> str:
     packed = struct.pack(f">{len(words)}I", *words)
     if len(packed) == 4:
         return str(ipaddress.IPv4Address(packed))
-    return str(ipaddress.IPv6Address(packed))
+    address = ipaddress.IPv6Address(packed)
+    if address.ipv4_mapped is not None:  # written as ss does, whatever the Python version
+        return f"::ffff:{address.ipv4_mapped}"
+    return str(address)
 
 
 def _endpoint(text: str) -> tuple[str, int]:
