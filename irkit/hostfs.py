@@ -6,11 +6,11 @@ targets are re-anchored at the root and `..` never climbs above it.
 """
 
 import errno
+import io
 import os
 import stat
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
 
 MAX_LINKS = 40
 
@@ -65,7 +65,7 @@ def resolve_in_root(
     return candidate
 
 
-def open_regular(path: Path) -> BinaryIO:
+def open_regular(path: Path) -> io.FileIO:
     """Open read-only without blocking on a FIFO and refuse anything but a regular file.
 
     O_NOATIME keeps the access time the host had (only the owner or root may ask for it).

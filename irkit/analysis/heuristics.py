@@ -302,7 +302,7 @@ class _Analyser:
         groups: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
         for hit in self.hits:
             pid = hit.get("pid")
-            if hit.get("source") == "yara" and pid in self.processes:
+            if hit.get("source") == "yara" and isinstance(pid, int) and pid in self.processes:
                 memory = " on process " in str(hit.get("title"))
                 place = "its memory" if memory else "its executable"
                 groups[(pid, place)].append(hit)
