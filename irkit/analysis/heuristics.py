@@ -298,24 +298,33 @@ class _Analyser:
             ))  # fmt: skip
 
     def hit_signals(self) -> None:
+        """One signal per process and place (memory, executable), naming every rule that hit."""
+        groups: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
         for hit in self.hits:
             pid = hit.get("pid")
-            if hit.get("source") != "yara":
-                continue
-            if pid is not None and pid in self.processes:
-                kind = "yara-miner" if "miner" in (hit.get("rule") or "").lower() else "yara"
-                self.add(pid, Signal(
-                    kind, f"YARA rule {hit.get('rule')} matched {hit.get('path') or 'its memory'}",
-                    hit.get("severity", "medium"), (hit.get("mitre") or [None])[0],
-                    hit.get("evidence") or [],
-                ))  # fmt: skip
+            if hit.get("source") == "yara" and isinstance(pid, int) and pid in self.processes:
+                memory = " on process " in str(hit.get("title"))
+                place = "its memory" if memory else "its executable"
+                groups[(pid, place)].append(hit)
+        for (pid, place), hits in groups.items():
+            rules = sorted({str(h.get("rule")).rsplit(".", 1)[-1] for h in hits})
+            miner = any("miner" in r.lower() or "wallet" in r.lower() for r in rules)
+            worst = max((str(h.get("severity")) for h in hits), key=severity_rank)
+            mitre = next((m for h in hits for m in h.get("mitre") or []), None)
+            self.add(pid, Signal(
+                "yara-miner" if miner else "yara",
+                f"YARA rule{'s' if len(rules) > 1 else ''} {', '.join(rules)} matched {place}",
+                worst, mitre, sorted({e for h in hits for e in h.get("evidence") or []}),
+            ))  # fmt: skip
 
     def verdict(self, pid: int, signals: list[Signal]) -> ProcessVerdict:
         p = self.processes.get(pid, {"pid": pid, "name": "?"})
         kinds = {s.kind for s in signals}
+        # Weak signals (a dot-directory, CPU use) describe; only medium and up count as evidence.
+        strong = {s.kind for s in signals if severity_rank(s.severity) >= severity_rank("medium")}
         worst = max(signals, key=lambda s: severity_rank(s.severity)).severity
         lineage, agent_pid = self.lineage(pid)
-        if len(kinds) >= 3 and kinds & MINER_SIGNALS:
+        if len(strong) >= 3 and strong & MINER_SIGNALS:
             verdict, severity = "likely miner", "critical"
         elif "tunnel" in kinds:
             verdict, severity = "tunnel", worst

@@ -8,13 +8,12 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from irkit.collectors.base import Collector, Context
-from irkit.collectors.host import SessionRecord
+from irkit.collectors.host import SessionRecord, session_fields, utmp_entries
 from irkit.collectors.hostusers import host_accounts, user_homes
 from irkit.evidence.records import Record
 from irkit.parsers.lines import LineProblem
 from irkit.parsers.passwd import parse_group
 from irkit.parsers.sudoers import parse_sudoers
-from irkit.parsers.utmp import UtmpEntry, UtmpProblem, parse_utmp
 
 LOGIN_LOGS = (
     ("/var/log/wtmp", False),
@@ -149,26 +148,8 @@ class AccountsCollector(Collector):
         copied = ctx.copy_host_file(path, keep=256 << 20)
         if copied is None:
             return
-        problems = 0
-        for item in parse_utmp(copied.data):
-            if isinstance(item, UtmpProblem):
-                problems += 1
-                if problems <= 20:
-                    ctx.log("parse", "warning", item.problem, path=path, offset=item.offset)
-            elif isinstance(item, UtmpEntry):
-                ctx.emit(
-                    LoginRecord(
-                        source=path,
-                        entry_type=item.type,
-                        user=item.user,
-                        line=item.line,
-                        host=item.host,
-                        address=item.address,
-                        pid=item.pid,
-                        time=item.time,
-                        failed=failed,
-                    )
-                )
+        for entry in utmp_entries(ctx, path, copied.data):
+            ctx.emit(LoginRecord(**session_fields(path, entry), failed=failed))
 
     @staticmethod
     def _histories(ctx: Context, homes: list[tuple[str, str]]) -> None:

@@ -4,6 +4,7 @@ from irkit.collectors.accounts import AccountsCollector
 from irkit.collectors.base import Collector
 from irkit.collectors.gpu import GpuCollector
 from irkit.collectors.host import HostCollector
+from irkit.collectors.memory import MemoryCollector
 from irkit.collectors.modules import ModulesCollector
 from irkit.collectors.persistence import PersistenceCollector
 from irkit.collectors.processes import ProcessesCollector
@@ -14,6 +15,7 @@ COLLECTORS: tuple[type[Collector], ...] = (
     SocketsCollector,
     ProcessesCollector,
     GpuCollector,
+    MemoryCollector,
     ModulesCollector,
     PersistenceCollector,
     AccountsCollector,

@@ -20,11 +20,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yara
-
 from irkit.hostfs import open_regular
 from irkit.hosttext import fs_text
 from irkit.hunt.hits import YaraHit
+from irkit.hunt.libyara import Rules, yara
 from irkit.hunt.matching import match_buffer, merge_matches
 from irkit.hunt.windows import TargetResult
 
@@ -183,7 +182,7 @@ def _owner(uid: int) -> str:
 class FileScanner:
     """Scans single files; one instance is shared by the worker threads."""
 
-    def __init__(self, rules: yara.Rules, options: FileScanOptions | None = None) -> None:
+    def __init__(self, rules: Rules, options: FileScanOptions | None = None) -> None:
         self.rules = rules
         self.options = options or FileScanOptions()
         self._buffers = _Buffers()
@@ -250,7 +249,7 @@ class FileScanner:
 
 
 def scan_tree(
-    rules: yara.Rules,
+    rules: Rules,
     roots: Iterable[Path],
     options: FileScanOptions | None = None,
     *,

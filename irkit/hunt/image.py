@@ -8,14 +8,13 @@ Offsets in hits are image offsets plus `base`: a caller that knows the physical 
 import os
 from pathlib import Path
 
-import yara
-
 from irkit.hostfs import open_regular
+from irkit.hunt.libyara import Rules
 from irkit.hunt.windows import DEFAULT_OVERLAP, DEFAULT_WINDOW, Extent, TargetResult, scan_extents
 
 
 def scan_memory_image(
-    rules: yara.Rules,
+    rules: Rules,
     path: Path,
     *,
     start: int = 0,

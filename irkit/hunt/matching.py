@@ -8,9 +8,8 @@ addresses before they become hits.
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import yara
-
 from irkit.hunt.hits import MatchedString, YaraHit, excerpt, rule_severity
+from irkit.hunt.libyara import Rules
 
 Translate = Callable[[int], int]
 """Buffer offset -> offset in the target's own address space."""
@@ -20,7 +19,7 @@ Keep = Callable[[int], bool]
 
 
 def match_buffer(
-    rules: yara.Rules,
+    rules: Rules,
     data: Any,
     *,
     externals: dict[str, str] | None = None,

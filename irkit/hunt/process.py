@@ -17,9 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import yara
-
 from irkit.hosttext import fs_text
+from irkit.hunt.libyara import Rules
 from irkit.hunt.windows import DEFAULT_OVERLAP, DEFAULT_WINDOW, Extent, TargetResult, scan_extents
 
 DEFAULT_MAX_REGION = 256 << 20
@@ -113,7 +112,7 @@ def _user_name(uid: int) -> str:
 
 
 def scan_process_memory(
-    rules: yara.Rules,
+    rules: Rules,
     pid: int,
     *,
     proc: Path = Path("/proc"),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-import yara
+from irkit.hunt.libyara import Rules, yara
 
 RULE_SUFFIXES = (".yar", ".yara")
 
@@ -56,7 +56,7 @@ class Problem:
 class RuleSet:
     """Compiled rules plus where they came from."""
 
-    rules: yara.Rules
+    rules: Rules
     sha256: str
     files: list[Path]
     warnings: list[Problem] = field(default_factory=list)
@@ -111,7 +111,8 @@ def parse_yara_message(message: str, default_file: str) -> Problem:
     return Problem(default_file, None, message)
 
 
-def _compile(namespaces: dict[str, str]) -> yara.Rules:
+def compile_sources(namespaces: dict[str, str]) -> Rules:
+    """Compile {namespace: file} with the externals defined; RuleError names file and line."""
     try:
         return yara.compile(filepaths=namespaces, externals=EXTERNALS)
     except yara.SyntaxError as exc:
@@ -134,21 +135,20 @@ def compile_rules(source: Path | None = None, *, cache_dir: Path | None = None) 
             return cached
         rules = _load_disk_cache(cache_dir, digest)
         if rules is None:
-            rules = _compile(_namespaces(files, source))
+            rules = compile_sources(_namespaces(files, source))
             _save_disk_cache(cache_dir, digest, rules)
-        warnings = [
-            parse_yara_message(w, str(files[0])) for w in getattr(rules, "warnings", None) or []
-        ]
-        ruleset = RuleSet(rules, digest, files, [_as_warning(w) for w in warnings])
+        warnings = [yara_warning(w, str(files[0])) for w in getattr(rules, "warnings", None) or []]
+        ruleset = RuleSet(rules, digest, files, warnings)
         _cache[digest] = ruleset
         return ruleset
 
 
-def _as_warning(problem: Problem) -> Problem:
+def yara_warning(message: str, default_file: str) -> Problem:
+    problem = parse_yara_message(message, default_file)
     return Problem(problem.file, problem.line, problem.message, "warning")
 
 
-def _load_disk_cache(cache_dir: Path | None, digest: str) -> yara.Rules | None:
+def _load_disk_cache(cache_dir: Path | None, digest: str) -> Rules | None:
     if cache_dir is None:
         return None
     path = cache_dir / f"{digest}.yarc"
@@ -160,7 +160,7 @@ def _load_disk_cache(cache_dir: Path | None, digest: str) -> yara.Rules | None:
         return None
 
 
-def _save_disk_cache(cache_dir: Path | None, digest: str, rules: yara.Rules) -> None:
+def _save_disk_cache(cache_dir: Path | None, digest: str, rules: Rules) -> None:
     if cache_dir is None:
         return
     cache_dir.mkdir(parents=True, exist_ok=True)

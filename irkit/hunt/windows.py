@@ -15,9 +15,8 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-import yara
-
 from irkit.hunt.hits import YaraHit
+from irkit.hunt.libyara import Rules, yara
 from irkit.hunt.matching import match_buffer, merge_matches
 
 DEFAULT_WINDOW = 64 << 20
@@ -100,7 +99,7 @@ class _Window:
 
 
 def scan_extents(
-    rules: yara.Rules,
+    rules: Rules,
     extents: Iterable[Extent],
     read_at: ReadAt,
     result: TargetResult,

@@ -1,0 +1,146 @@
+"""The memory step: symbol material always, process cores for chosen pids, a full image on request.
+
+Options (playbook `memory:` block): `pids` (list of ints), `max_region` and `max_total`
+(bytes per process core), `image` (bool), `acquirer` (path of an avml the responder brought),
+`max_image` (bytes).
+"""
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from irkit.collectors.base import Collector, Context
+from irkit.evidence.records import Record
+from irkit.memory.acquire import (
+    AcquisitionError,
+    find_acquirer,
+    plan_from_proc,
+    run_acquirer,
+    stream_lime,
+)
+from irkit.memory.dump import DumpBudget, MapsError, dump_process
+from irkit.memory.symbols import collect_symbol_material
+
+IMAGE_MEMBER = "memory/image.lime"
+
+
+@dataclass
+class ProcessDump(Record):
+    kind: ClassVar[str] = "memory-dump"
+    pid: int
+    member: str | None
+    regions: int
+    bytes_read: int
+    partial: bool
+    skipped: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MemoryImage(Record):
+    kind: ClassVar[str] = "memory-image"
+    member: str | None
+    method: str
+    format: str
+    size: int
+    sha256: str | None
+    partial: bool
+    attempts: list[str] = field(default_factory=list)
+
+
+class MemoryCollector(Collector):
+    name = "memory"
+    volatility = 30
+    description = "kernel symbol material (BTF, kallsyms), process cores, optional full image"
+
+    def collect(self, ctx: Context) -> None:
+        ctx.emit(collect_symbol_material(ctx))
+        for pid in ctx.option("pids", []) or []:
+            ctx.emit(self._dump(ctx, int(pid)))
+        if ctx.option("image", False):
+            ctx.emit(self._image(ctx))
+
+    def _dump(self, ctx: Context, pid: int) -> ProcessDump:
+        budget = DumpBudget(ctx.option("max_region"), ctx.option("max_total"))
+        try:
+            plan, result, chunks = dump_process(pid, ctx.proc, budget, log=ctx.log)
+        except (OSError, MapsError) as exc:
+            ctx.log_error("dump-process", exc, pid=pid)
+            return ProcessDump(pid, None, 0, 0, True, unreadable=[str(exc)])
+        entry = ctx.writer.write_stream(
+            f"memory/pid-{pid}.core",
+            chunks,
+            collector=ctx.collector,
+            origin=f"/proc/{pid}/mem",
+            large=plan.total >= 1 << 31,
+        )
+        if result.partial:
+            ctx.log("dump-process", "partial", "process exited or regions unreadable", pid=pid)
+        return ProcessDump(
+            pid,
+            entry.name,
+            result.regions,
+            result.bytes_read,
+            result.partial or entry.partial,
+            result.skipped,
+            result.unreadable,
+        )
+
+    def _image(self, ctx: Context) -> MemoryImage:
+        attempts: list[str] = []
+        explicit = ctx.option("acquirer")
+        tool = find_acquirer(Path(explicit) if explicit else None)
+        limit = ctx.option("max_image")
+        if tool is not None:
+            try:
+                stream = run_acquirer(tool)
+                first = next(stream, b"")
+                return self._write(
+                    ctx, "acquirer:" + tool.name, itertools.chain([first], stream), limit, attempts
+                )
+            except (AcquisitionError, OSError) as exc:
+                attempts.append(f"acquirer {tool}: {exc}")
+                ctx.log("image-acquirer", "error", str(exc), tool=str(tool))
+        else:
+            attempts.append("no acquirer: avml not on PATH and no acquirer option")
+        try:
+            plan, kcore = plan_from_proc(ctx.proc)
+        except AcquisitionError as exc:
+            attempts.append(f"kcore: {exc}")
+            ctx.log("image-kcore", "error", str(exc))
+            ctx.log("image", "skipped", "no memory image: " + "; ".join(attempts))
+            return MemoryImage(None, "none", "", 0, None, True, attempts)
+
+        def on_error(message: str) -> None:
+            ctx.log("image-kcore-read", "warning", message)
+
+        return self._write(ctx, "kcore", stream_lime(plan, kcore, on_error), limit, attempts)
+
+    def _write(
+        self,
+        ctx: Context,
+        method: str,
+        chunks: Iterator[bytes],
+        limit: int | None,
+        attempts: list[str],
+    ) -> MemoryImage:
+        try:
+            entry = ctx.writer.write_stream(
+                IMAGE_MEMBER,
+                chunks,
+                collector=ctx.collector,
+                origin=method,
+                limit=limit,
+                compress=False,
+                large=True,
+            )
+        except AcquisitionError as exc:
+            attempts.append(f"{method}: {exc}")
+            ctx.log("image", "error", str(exc), method=method)
+            return MemoryImage(IMAGE_MEMBER, method, "lime", 0, None, True, attempts)
+        ctx.log("image", "ok", None, method=method, size=entry.size, sha256=entry.sha256)
+        return MemoryImage(
+            entry.name, method, "lime", entry.size, entry.sha256, entry.partial, attempts
+        )

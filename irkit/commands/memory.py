@@ -1,0 +1,215 @@
+"""`irkit memory`: process dumps, ISF building and memory image analysis."""
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from irkit.console import err, host, out
+from irkit.evidence.records import severity_rank
+from irkit.exitcodes import ExitCode
+from irkit.memory.analyze import (
+    AnalysisError,
+    MemoryAnalysis,
+    SymbolMaterial,
+    analyze_image,
+    symbols_in_dir,
+)
+from irkit.memory.btf import BtfError
+from irkit.memory.dump import DumpBudget, MapsError, dump_process
+from irkit.memory.isf import IsfError, build_isf, write_isf
+from irkit.memory.isfschema import validate_isf
+
+app = typer.Typer(
+    help="Process memory dumps, volatility3 symbol tables from BTF, memory image analysis.",
+    no_args_is_help=True,
+)
+
+
+def _fail(message: str, code: ExitCode = ExitCode.USAGE) -> typer.Exit:
+    err.print(f"[red]error:[/] {host(message)}")
+    return typer.Exit(code)
+
+
+@app.command()
+def dump(
+    pid: Annotated[int, typer.Option("--pid", help="Process to dump.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Core file to create.")],
+    proc: Annotated[Path, typer.Option(help="procfs to read the process from.")] = Path("/proc"),
+    max_region: Annotated[
+        int | None, typer.Option(help="Take at most this many bytes of each region.")
+    ] = None,
+    max_total: Annotated[
+        int | None, typer.Option(help="Stop adding regions past this many bytes in total.")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite OUTPUT if it exists.")] = False,
+) -> None:
+    """Dump a process's memory as an ELF core (readelf, gdb and YARA open it).
+
+    Reads /proc/PID/maps and /proc/PID/mem; never stops the process. Exit 3 when the dump
+    is partial (the process exited, a region could not be read).
+    """
+    try:
+        plan, result, chunks = dump_process(
+            pid, proc, DumpBudget(max_region, max_total), log=_log_line
+        )
+    except (OSError, MapsError) as exc:
+        raise _fail(f"pid {pid}: cannot read its maps: {exc}") from exc
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
+    try:
+        fd = os.open(output, flags, 0o600)
+    except OSError as exc:
+        raise _fail(
+            f"{output}: {exc.strerror or exc}" + ("" if force else " (use --force)")
+        ) from exc
+    with os.fdopen(fd, "wb") as handle:
+        for chunk in chunks:
+            handle.write(chunk)
+    state = "[red]partial[/]" if result.partial else "[green]complete[/]"
+    err.print(
+        f"core {host(output)} ({state}): {result.regions} regions, {result.bytes_read} bytes"
+        f" read, {len(plan.skipped)} regions skipped"
+    )
+    raise typer.Exit(ExitCode.INCOMPLETE if result.partial else ExitCode.CLEAN)
+
+
+def _log_line(step: str, outcome: str, error: str | None = None, **detail: object) -> None:
+    where = detail.get("path") or ""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    region = detail.get("region", "")
+    err.print(
+        f"{stamp} [yellow]{outcome}[/] {step} {host(region)} {host(where)}: {host(error or '')}"
+    )
+
+
+@app.command()
+def isf(
+    btf: Annotated[Path, typer.Option(help="Raw BTF (/sys/kernel/btf/vmlinux, collected).")],
+    kallsyms: Annotated[Path, typer.Option(help="/proc/kallsyms as collected (read as root).")],
+    banner: Annotated[Path, typer.Option(help="/proc/version as collected.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="ISF to write (.json.xz).")],
+    validate: Annotated[
+        bool, typer.Option(help="Check the result against volatility3's ISF schema.")
+    ] = True,
+) -> None:
+    """Build a volatility3 symbol table (ISF) from BTF + kallsyms + banner, no debug kernel."""
+    started = time.monotonic()
+    try:
+        table = build_isf(
+            btf.read_bytes(),
+            kallsyms.read_text(errors="replace"),
+            banner.read_bytes(),
+            sources=(str(kallsyms), str(banner)),
+        )
+    except OSError as exc:
+        raise _fail(f"{exc.filename}: {exc.strerror}") from exc
+    except BtfError as exc:
+        raise _fail(f"{btf}: {exc}") from exc
+    except IsfError as exc:
+        raise _fail(str(exc)) from exc
+    if validate:
+        problems = validate_isf(table)
+        if problems:
+            for problem in problems[:20]:
+                err.print(f"[red]schema:[/] {host(problem)}")
+            raise _fail(
+                "the ISF does not validate against volatility3's schema", ExitCode.INCOMPLETE
+            )
+    write_isf(table, output)
+    err.print(
+        f"ISF {host(output)}: {len(table['user_types'])} types, {len(table['symbols'])} symbols"
+        f"{', schema valid' if validate else ''} ({time.monotonic() - started:.1f} s)"
+    )
+
+
+@app.command()
+def analyze(
+    image: Annotated[Path, typer.Argument(help="Memory image: LiME, ELF core (QEMU, kcore), raw.")],
+    isf_file: Annotated[Path | None, typer.Option("--isf", help="A volatility3 ISF.")] = None,
+    symbols: Annotated[
+        Path | None,
+        typer.Option(help="Directory with btf, kallsyms, version (as irkit collects them)."),
+    ] = None,
+    btf: Annotated[Path | None, typer.Option(help="Raw BTF of the imaged kernel.")] = None,
+    kallsyms: Annotated[Path | None, typer.Option(help="Its /proc/kallsyms.")] = None,
+    banner: Annotated[Path | None, typer.Option(help="Its /proc/version.")] = None,
+    rules: Annotated[
+        Path | None, typer.Option(help="YARA rules for the no-symbols scan (default: irkit's).")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Analyse a Linux memory image with volatility3 (offline).
+
+    With symbols: processes, arguments, sockets, open files, injected code, environments.
+    Without: the kernel banner, YARA hits with physical offsets, and what is missing.
+    Exit 1 with findings, 2 on bad input, 3 when the analysis could not complete.
+    """
+    if not image.is_file():
+        raise _fail(f"{image}: no such image file")
+    material: SymbolMaterial | None = None
+    if symbols is not None:
+        if not symbols.is_dir():
+            raise _fail(f"{symbols}: not a directory")
+        material = symbols_in_dir(symbols)
+    elif btf or kallsyms or banner:
+        material = SymbolMaterial(btf=btf, kallsyms=kallsyms, banner=banner)
+        if material.missing():
+            raise _fail(
+                "--btf, --kallsyms and --banner go together; missing: "
+                + ", ".join(material.missing())
+            )
+    if isf_file is not None and not isf_file.is_file():
+        raise _fail(f"{isf_file}: no such ISF file")
+    try:
+        result = analyze_image(
+            image,
+            isf=isf_file,
+            material=material,
+            rules_path=rules,
+            on_progress=None if json_out else lambda m: err.print(f"[cyan]▸[/] {host(m)}"),
+        )
+    except AnalysisError as exc:
+        raise _fail(str(exc)) from exc
+    if json_out:
+        json.dump(result.to_dict(), sys.stdout, indent=2, ensure_ascii=True, default=str)
+        sys.stdout.write("\n")
+    else:
+        print_analysis(result)
+    if result.errors and (result.symbols or not result.banners):
+        raise typer.Exit(ExitCode.INCOMPLETE)
+    high = any(severity_rank(f.severity) >= severity_rank("high") for f in result.findings)
+    raise typer.Exit(ExitCode.FINDINGS if high else ExitCode.CLEAN)
+
+
+def print_analysis(result: MemoryAnalysis) -> None:
+    out.print(f"image    {host(result.image)} ({result.image_format})")
+    for banner in result.banners[:3]:
+        out.print(f"kernel   {host(banner)}")
+    if result.symbols:
+        out.print(f"symbols  {host(result.isf)}")
+        out.print(f"[bold]processes[/] ({len(result.processes)})")
+        for p in result.processes:
+            if p.args or p.pid < 3:
+                out.print(f"  {p.pid:>7} {p.ppid or 0:>7} {host(p.name):<16} {host(p.args or '')}")
+        out.print(f"[bold]sockets[/] ({len(result.sockets)})")
+        for s in result.sockets:
+            out.print(
+                f"  {s.pid} {host(s.process_name)} {s.proto} {host(s.local_address)}:{s.local_port}"
+                f" -> {host(s.remote_address)}:{s.remote_port} {s.state}"
+            )
+        for r in result.regions:
+            span = f"{r.start:#x}-{r.end:#x}"
+            out.print(f"  [red]malfind[/] pid {r.pid} {host(r.process_name)} {span} {r.protection}")
+    for hit in result.image_hits:
+        offsets = ", ".join(f"{o:#x}" for o in hit.physical_offsets[:6])
+        out.print(f"  [red]yara[/] {host(hit.rule)} ({hit.severity}) at physical {offsets}")
+    for finding in result.findings:
+        out.print(f"[red]finding[/] [{finding.severity}] {host(finding.title)}")
+    for message in result.messages:
+        out.print(f"[yellow]note:[/] {host(message)}")
+    for error in result.errors:
+        out.print(f"[red]error:[/] {host(error)}")

@@ -1,0 +1,213 @@
+"""`irkit scan`: YARA over files and trees, live process memory and memory images."""
+
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from irkit.commands.collect import ProcOption
+from irkit.console import err, host, out
+from irkit.evidence.records import SEVERITIES, severity_rank
+from irkit.exitcodes import ExitCode
+from irkit.hunt import (
+    FileScanOptions,
+    RuleError,
+    TargetResult,
+    TreeStats,
+    compile_rules,
+    expand_paths,
+    list_pids,
+    scan_memory_image,
+    scan_process_memory,
+    scan_tree,
+)
+from irkit.hunt.libyara import Rules
+from irkit.hunt.rules import user_cache_dir
+from irkit.hunt.windows import DEFAULT_OVERLAP, DEFAULT_WINDOW
+
+_SIZE = re.compile(r"^(?P<n>\d+)(?P<unit>[KMGT]?)i?B?$", re.IGNORECASE)
+_COLOURS = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+
+RulesOption = Annotated[
+    Path | None,
+    typer.Option("--rules", "-r", help="Rule file or directory (default: the shipped pack)."),
+]
+
+
+def parse_size(text: str) -> int:
+    """'64M', '1G', '4096' -> bytes."""
+    found = _SIZE.match(text.strip())
+    if found is None:
+        raise typer.BadParameter(f"not a size: {text!r} (use e.g. 4096, 64M, 1G)")
+    return int(found["n"]) << (10 * " KMGT".index(found["unit"].upper() or " "))
+
+
+def _print_problems(exc: RuleError) -> None:
+    for problem in exc.problems:
+        err.print(f"[red]{host(problem)}[/]")
+
+
+def _scan_pids(
+    rules: Rules,
+    pids: list[int],
+    proc: Path,
+    threads: int,
+    window: int,
+    overlap: int,
+    timeout: float | None,
+) -> Iterator[TargetResult]:
+    def one(pid: int) -> TargetResult:
+        return scan_process_memory(
+            rules, pid, proc=proc, window=window, overlap=overlap, timeout=timeout
+        )
+
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="yara-pid") as pool:
+        yield from pool.map(one, pids)
+
+
+def _report(result: TargetResult) -> None:
+    for hit in result.hits:
+        colour = _COLOURS.get(hit.severity, "white")
+        err_free = ", ".join(f"{s.identifier}@{s.offset:#x}" for s in hit.strings[:3])
+        out.print(
+            f"[{colour}]{hit.severity:8}[/] {host(hit.rule)}  {hit.target_kind} "
+            f"{host(hit.target)}" + (f"  ({host(err_free)})" if err_free else "")
+        )
+    for error in result.errors:
+        err.print(f"[yellow]error[/] {host(result.target)}: {host(error)}")
+    if result.timed_out:
+        err.print(f"[yellow]timeout[/] {host(result.target)}")
+
+
+def scan(
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(help="Files, directories or globs to scan.", show_default=False),
+    ] = None,
+    rules: RulesOption = None,
+    pid: Annotated[
+        list[int] | None, typer.Option("--pid", help="Scan this process's memory (repeatable).")
+    ] = None,
+    all_processes: Annotated[
+        bool, typer.Option("--all-processes", help="Scan every process's memory but irkit's.")
+    ] = False,
+    image: Annotated[
+        list[Path] | None,
+        typer.Option("--image", help="Scan a memory image (raw/LiME/core) in chunks."),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print hits as JSON on stdout.")] = False,
+    fail_on: Annotated[
+        str,
+        typer.Option(help="Exit 1 when a hit is at least this severe: " + ", ".join(SEVERITIES)),
+    ] = "medium",
+    max_size: Annotated[
+        str, typer.Option(help="Skip files larger than this (e.g. 128M).")
+    ] = "128M",
+    include: Annotated[
+        list[str] | None, typer.Option(help="Only files matching this glob (repeatable).")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Skip files matching this glob (repeatable).")
+    ] = None,
+    one_filesystem: Annotated[
+        bool, typer.Option(help="Stay on the filesystem of each PATH.")
+    ] = True,
+    threads: Annotated[int, typer.Option(help="Scanner threads.")] = max(
+        1, min(4, os.cpu_count() or 1)
+    ),
+    timeout: Annotated[float, typer.Option(help="Seconds per target (0: none).")] = 60,
+    chunk_size: Annotated[
+        str, typer.Option(help="Window for process memory and images (e.g. 64M).")
+    ] = f"{DEFAULT_WINDOW >> 20}M",
+    overlap: Annotated[
+        str, typer.Option(help="Overlap between windows; longest match found across a border.")
+    ] = f"{DEFAULT_OVERLAP >> 20}M",
+    proc: ProcOption = Path("/proc"),
+    rule_cache: Annotated[
+        bool,
+        typer.Option(
+            help="Keep compiled rules in ~/.cache/irkit/yara (review machines; never on a"
+            " suspect host, where irkit writes nothing outside its output)."
+        ),
+    ] = False,
+) -> None:
+    """Scan files, process memory (--pid, --all-processes) or memory images (--image) with
+    YARA rules. Exit 0 no hit at --fail-on or above, 1 such hits, 2 bad rules or usage."""
+    if fail_on not in SEVERITIES:
+        err.print(f"[red]error:[/] --fail-on must be one of {', '.join(SEVERITIES)}")
+        raise typer.Exit(ExitCode.USAGE)
+    if not (paths or pid or all_processes or image):
+        err.print("[red]error:[/] nothing to scan: give PATHs, --pid, --all-processes or --image")
+        raise typer.Exit(ExitCode.USAGE)
+    try:
+        window, gap, cap = parse_size(chunk_size), parse_size(overlap), parse_size(max_size)
+    except typer.BadParameter as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(ExitCode.USAGE) from exc
+    if not 0 <= gap < window:
+        err.print("[red]error:[/] --overlap must be smaller than --chunk-size")
+        raise typer.Exit(ExitCode.USAGE)
+    try:
+        ruleset = compile_rules(rules, cache_dir=user_cache_dir() if rule_cache else None)
+    except RuleError as exc:
+        _print_problems(exc)
+        raise typer.Exit(ExitCode.USAGE) from exc
+    limit = timeout or None
+    stats = TreeStats()
+    options = FileScanOptions(
+        max_size=cap,
+        one_filesystem=one_filesystem,
+        include=include or [],
+        exclude=exclude or [],
+        threads=max(1, threads),
+        timeout=limit,
+    )
+    targets: list[Iterable[TargetResult]] = []
+    if paths:
+        targets.append(scan_tree(ruleset.rules, expand_paths(paths), options, stats=stats))
+    pids = list(pid or [])
+    if all_processes:
+        pids += [p for p in list_pids(proc) if p != os.getpid() and p not in pids]
+    if pids:
+        targets.append(_scan_pids(ruleset.rules, pids, proc, options.threads, window, gap, limit))
+    for path in image or []:
+        targets.append(
+            [scan_memory_image(ruleset.rules, path, window=window, overlap=gap, timeout=limit)]
+        )
+    results: list[TargetResult] = []
+    for batch in targets:
+        for result in batch:
+            if result.hits or result.errors or result.timed_out:
+                results.append(result)
+                if not json_out:
+                    _report(result)
+    hits = [hit for result in results for hit in result.hits]
+    if json_out:
+        print(
+            json.dumps(
+                {
+                    "rules_sha256": ruleset.sha256,
+                    "hits": [hit.to_dict() for hit in hits],
+                    "errors": [
+                        {"target": r.target, "errors": r.errors, "timed_out": r.timed_out}
+                        for r in results
+                        if r.errors or r.timed_out
+                    ],
+                    "files": stats.files,
+                    "scanned_bytes": stats.scanned_bytes,
+                },
+                ensure_ascii=True,
+                default=str,
+                indent=2,
+            )
+        )
+    else:
+        err.print(f"{len(hits)} hit(s); {stats.files} file(s) scanned, {stats.skipped} skipped")
+    floor = severity_rank(fail_on)
+    failing = any(severity_rank(hit.severity) >= floor for hit in hits)
+    raise typer.Exit(ExitCode.FINDINGS if failing else ExitCode.CLEAN)

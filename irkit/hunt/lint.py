@@ -1,0 +1,133 @@
+"""`irkit rules check`: compile each rule file and lint what the pack's conventions need.
+
+Every rule must carry meta description, severity (one of irkit's SEVERITIES), reference,
+mitre and date, and rule names must be unique across the set (one merged rule set is
+compiled per pass). Problems name file and line. The rule text is read with a light
+line-based parser: it understands `rule NAME`, `meta:` blocks and whole-line comments,
+which is what rule files written in the usual style contain.
+"""
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from irkit.evidence.records import SEVERITIES
+from irkit.hunt.rules import Problem, RuleError, compile_sources, rule_files, yara_warning
+
+REQUIRED_META = ("description", "severity", "reference", "mitre", "date")
+
+_RULE = re.compile(r"^\s*((?:private|global)\s+)*rule\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)")
+_SECTION = re.compile(r"^\s*(?P<section>meta|strings|condition)\s*:")
+_META = re.compile(r"^\s*(?P<key>[A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?P<value>.*?)\s*$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass
+class RuleInfo:
+    name: str
+    file: str
+    line: int
+    meta: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+
+@dataclass
+class CheckReport:
+    files: list[str] = field(default_factory=list)
+    rules: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+
+def _uncomment(lines: list[str]) -> list[str]:
+    """Blank out whole-line // comments and /* ... */ blocks that start a line."""
+    out, in_block = [], False
+    for line in lines:
+        stripped = line.strip()
+        if in_block:
+            out.append("")
+            in_block = "*/" not in stripped
+            continue
+        if stripped.startswith("/*"):
+            in_block = "*/" not in stripped[2:]
+            out.append("")
+        elif stripped.startswith("//"):
+            out.append("")
+        else:
+            out.append(line)
+    return out
+
+
+def parse_rules(path: Path) -> list[RuleInfo]:
+    text = path.read_text(encoding="utf-8", errors="surrogateescape")
+    rules: list[RuleInfo] = []
+    section = None
+    for number, line in enumerate(_uncomment(text.splitlines()), start=1):
+        declared = _RULE.match(line)
+        if declared:
+            rules.append(RuleInfo(declared["name"], str(path), number))
+            section = None
+            continue
+        found = _SECTION.match(line)
+        if found:
+            section = found["section"]
+            continue
+        if section == "meta" and rules:
+            entry = _META.match(line)
+            if entry:
+                rules[-1].meta[entry["key"]] = (entry["value"].strip('"'), number)
+    return rules
+
+
+def lint_rule(rule: RuleInfo) -> list[Problem]:
+    problems = []
+    for key in REQUIRED_META:
+        if key not in rule.meta or not rule.meta[key][0]:
+            problems.append(Problem(rule.file, rule.line, f"rule {rule.name}: no meta {key}"))
+    if "severity" in rule.meta:
+        value, line = rule.meta["severity"]
+        if value not in SEVERITIES:
+            known = ", ".join(SEVERITIES)
+            problems.append(
+                Problem(rule.file, line, f"rule {rule.name}: severity {value!r} not one of {known}")
+            )
+    if "date" in rule.meta and rule.meta["date"][0] and not _DATE.match(rule.meta["date"][0]):
+        problems.append(
+            Problem(rule.file, rule.meta["date"][1], f"rule {rule.name}: date is not YYYY-MM-DD")
+        )
+    return problems
+
+
+def check_rules(source: Path) -> CheckReport:
+    """Compile every file on its own (so each syntax error is named), then lint them all."""
+    report = CheckReport()
+    try:
+        files = rule_files(source)
+    except RuleError as exc:
+        report.problems.extend(exc.problems)
+        return report
+    seen: dict[str, RuleInfo] = {}
+    for path in files:
+        report.files.append(str(path))
+        try:
+            compiled = compile_sources({"check": str(path)})
+        except RuleError as exc:
+            report.problems.extend(exc.problems)
+            continue
+        for warning in getattr(compiled, "warnings", None) or []:
+            report.problems.append(yara_warning(warning, str(path)))
+        for rule in parse_rules(path):
+            report.rules += 1
+            report.problems.extend(lint_rule(rule))
+            first = seen.setdefault(rule.name, rule)
+            if first is not rule:
+                report.problems.append(
+                    Problem(
+                        rule.file,
+                        rule.line,
+                        f"rule {rule.name} already defined at {first.file}:{first.line}",
+                    )
+                )
+    return report

@@ -1,0 +1,148 @@
+"""Process memory dumps: a live process's heap marker, readable by readelf and irkit's YARA."""
+
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from irkit.hunt import FileScanner, compile_rules
+from irkit.memory.dump import (
+    NT_IRKIT_MAPS,
+    DumpBudget,
+    MapsError,
+    dump_process,
+    parse_maps,
+    plan_dump,
+)
+from irkit.memory.layout import image_layout
+
+FIXTURES = Path(__file__).parent / "fixtures" / "memory"
+MARKER = "IRKIT-DUMP-MARKER-5c1e9b"
+STRATUM = "stratum+tcp://pool.example.invalid:3333"
+
+
+@pytest.fixture
+def marked_process():
+    """A live process holding the marker and a stratum URL in its heap (built at runtime)."""
+    code = textwrap.dedent(
+        f"""
+        import sys, time
+        held = bytearray(("{MARKER[:9]}" + "{MARKER[9:]} " + "{STRATUM}\\n").encode() * 64)
+        print("ready", flush=True)
+        sys.stdin.read()
+        """
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
+def _rules(tmp_path: Path) -> Path:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "marker.yar").write_text(
+        'rule dump_marker { meta: severity = "high" description = "test marker"'
+        f' strings: $m = "{MARKER}" $s = "{STRATUM}" condition: $m and $s }}\n'
+    )
+    return rules
+
+
+def test_dump_cli_writes_a_core_readelf_and_yara_open(
+    marked_process: subprocess.Popen[bytes], tmp_path: Path, run_irkit
+) -> None:  # type: ignore[no-untyped-def]
+    core = tmp_path / "p.core"
+    done = run_irkit("memory", "dump", "--pid", str(marked_process.pid), "-o", core)
+    assert done.returncode == 0, done.stderr.decode()
+    assert b"[vvar]" in done.stderr or b"skipped" in done.stderr
+    if shutil.which("readelf"):
+        listing = subprocess.run(["readelf", "-l", core], capture_output=True, check=True).stdout
+        assert b"CORE (Core file)" in listing
+        assert listing.count(b"LOAD") > 5 and b"NOTE" in listing
+    result = FileScanner(compile_rules(_rules(tmp_path)).rules).scan_file(core)
+    assert [h.rule for h in result.hits] == ["dump_marker"]
+    # The hit's file offset maps back through the PT_LOAD table to a heap address.
+    offset = result.hits[0].strings[0].offset
+    layout = image_layout(core)
+    assert any(r.file_offset <= offset < r.file_offset + r.length for r in layout.ranges)
+
+
+def test_dump_keeps_maps_in_a_note(marked_process: subprocess.Popen[bytes]) -> None:
+    plan, result, chunks = dump_process(marked_process.pid)
+    data = b"".join(chunks)
+    assert not result.partial
+    assert data[:4] == b"\x7fELF"
+    assert NT_IRKIT_MAPS.to_bytes(4, "little") + b"IRKIT\0" in data[:8192]
+    assert plan.maps_text[:200] in data[:65536]
+    assert result.bytes_read == plan.total
+    assert len(data) == image_layout_size(plan)
+
+
+def image_layout_size(plan) -> int:  # type: ignore[no-untyped-def]
+    from irkit.memory.dump import _note, core_header
+
+    return len(core_header(plan, _note(b"IRKIT", NT_IRKIT_MAPS, plan.maps_text))) + plan.total
+
+
+def test_budgets_cut_regions_and_total() -> None:
+    maps = (FIXTURES / "maps").read_bytes()
+    plan = plan_dump(1, maps, DumpBudget(max_region=0x1000, max_total=0x3000))
+    assert [take for _, take in plan.regions] == [0x1000, 0x1000, 0x1000]
+    reasons = [reason for _, reason in plan.skipped]
+    assert any("[vvar]" in r for r in reasons)
+    assert any("[vsyscall]" in r for r in reasons)
+    assert any("no r permission" in r for r in reasons)
+    assert any("total budget" in r for r in reasons)
+
+
+def test_maps_fixture_parses_to_expected_regions() -> None:
+    regions = parse_maps((FIXTURES / "maps").read_bytes())
+    assert regions[0].start == 0x55D0C2A00000 and regions[0].perms == "r--p"
+    assert regions[0].path == "/usr/bin/python3.11"
+    assert [r.path for r in regions].count("[heap]") == 1
+    anon = [r for r in regions if r.path == ""]
+    assert anon and anon[0].inode == 0
+    assert regions[-1].path == "[vsyscall]"
+
+
+def test_corrupt_maps_names_the_line() -> None:
+    with pytest.raises(MapsError, match=r"maps:2: not a maps line"):
+        parse_maps((FIXTURES / "maps.corrupt").read_bytes())
+
+
+def test_process_gone_mid_dump_gives_partial_core(tmp_path: Path) -> None:
+    """A procfs fixture whose mem ends early stands in for a process that exits mid-dump."""
+    pid_dir = tmp_path / "4242"
+    pid_dir.mkdir()
+    (pid_dir / "maps").write_bytes(
+        b"00001000-00003000 rw-p 00000000 00:00 0 [heap]\n"
+        b"00010000-00011000 r--p 00000000 00:00 0 \n"
+    )
+    (pid_dir / "mem").write_bytes(b"\x00" * 0x1000 + b"HEAPDATA" * 512)  # ends at 0x2000
+    lines = []
+    _plan, result, chunks = dump_process(4242, tmp_path, log=lambda *a, **k: lines.append((a, k)))
+    data = b"".join(chunks)
+    assert result.partial
+    assert any("end of data" in u for u in result.unreadable)
+    assert any(a[0] == "dump-read-region" for a, _ in lines)
+    # Each PT_LOAD keeps its declared size: the missing bytes are zeros, offsets stay true.
+    layout = image_layout_from_bytes(tmp_path, data)
+    assert [r.length for r in layout] == [0x2000, 0x1000]
+
+
+def image_layout_from_bytes(tmp_path: Path, data: bytes):  # type: ignore[no-untyped-def]
+    core = tmp_path / "partial.core"
+    core.write_bytes(data)
+    return image_layout(core).ranges
+
+
+def test_dump_of_missing_pid_is_a_usage_error(tmp_path: Path, run_irkit) -> None:  # type: ignore[no-untyped-def]
+    done = run_irkit("memory", "dump", "--pid", "999999999", "-o", tmp_path / "x.core")
+    assert done.returncode == 2
+    assert b"999999999" in done.stderr and b"Traceback" not in done.stderr
