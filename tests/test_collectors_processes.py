@@ -12,7 +12,7 @@ from collecting import collect_bundle, exe_link, log_entries, member, records, s
 from hostfixtures import write_tree
 
 from irkit.collectors.base import Context
-from irkit.collectors.processes import parse_stat, probe_hidden_pids
+from irkit.collectors.processes import parse_stat, probe_hidden_pids, probe_order
 from irkit.collectors.procfs import ProcFS
 from irkit.evidence.writer import EvidenceWriter
 from irkit.hosttext import encode_host
@@ -142,14 +142,17 @@ def test_hidden_pid_probe_finds_a_process_left_out_of_the_listing(tmp_path: Path
             procfs = ProcFS(Context(writer=writer))
             censored = set(procfs.pids()) - {child.pid}
             upto = max(child.pid, threaded.pid) + 100
-            hidden = probe_hidden_pids(procfs, censored, upto, relist=lambda: sorted(censored))
+            probe = probe_hidden_pids(
+                procfs, censored, probe_order(upto, upto), relist=lambda: sorted(censored)
+            )
             writer.close(complete=True)
     finally:
         stop(child, threaded)
-    assert child.pid in hidden
+    assert probe.complete and probe.probed == upto
+    assert child.pid in probe.hidden
     tids = {int(t) for t in os.listdir(f"/proc/{os.getpid()}/task")}
-    assert not tids - {os.getpid()} & set(hidden), "threads are not hidden processes"
-    assert threaded.pid not in hidden
+    assert not tids - {os.getpid()} & set(probe.hidden), "threads are not hidden processes"
+    assert threaded.pid not in probe.hidden
 
 
 def test_hidden_probe_runs_in_a_real_collection_and_is_logged(tmp_path: Path) -> None:
@@ -242,6 +245,11 @@ def test_fixture_procfs_is_read_like_a_live_one(tmp_path: Path) -> None:
     assert "exe-in-hidden-dir" in miner["flags"]
     errors = [e for e in log_entries(bundle) if e["step"] == "parse"]
     assert [e["detail"]["path"] for e in errors] == ["/proc/43/stat"]
+
+
+def test_probe_order_takes_the_newest_pids_first() -> None:
+    assert list(probe_order(3, 6)) == [3, 2, 1, 6, 5, 4]
+    assert list(probe_order(6, 6)) == [6, 5, 4, 3, 2, 1]
 
 
 def test_parse_stat_reads_names_with_parentheses() -> None:
