@@ -129,6 +129,14 @@ class _Checker:
             raise self.fail(node, f"{what} must be a {kind.__name__}, not {node.value!r}")
         return value
 
+    def scalars(self, node: yaml.Node, what: str) -> list[Any]:
+        if not isinstance(node, yaml.SequenceNode):
+            raise self.fail(node, f"{what} must be a list")
+        for item in node.value:
+            if not isinstance(item, yaml.ScalarNode):
+                raise self.fail(item, f"the items of {what} must be plain values")
+        return [yaml.safe_load(yaml.serialize(item)) for item in node.value]
+
     def strings(self, node: yaml.Node, what: str) -> list[str]:
         if not isinstance(node, yaml.SequenceNode):
             raise self.fail(node, f"{what} must be a list")
@@ -146,7 +154,12 @@ def _collectors(check: _Checker, node: yaml.Node) -> list[CollectorStep]:
         spec = collector.option_types
         options = {}
         for option, option_node in check.mapping(value, f"options of {name}", tuple(spec)).items():
-            options[option] = check.scalar(option_node, f"{name}.{option}", spec[option])
+            what = f"{name}.{option}"
+            options[option] = (
+                check.scalars(option_node, what)
+                if spec[option] is list
+                else check.scalar(option_node, what, spec[option])
+            )
         steps.append(CollectorStep(name, collector.volatility, options))
     return sorted(steps, key=lambda s: s.volatility)
 

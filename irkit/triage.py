@@ -15,6 +15,7 @@ from typing import Any
 from irkit.analysis.heuristics import Analysis, analyse
 from irkit.analysis.iocs import Ioc, dedupe, iocs_csv, iocs_from_config, iocs_json, iocs_stix
 from irkit.collectors.base import Context
+from irkit.collectors.memory import dump_into_bundle
 from irkit.evidence.records import Finding, Record, severity_rank
 from irkit.hunt import (
     FileScanner,
@@ -32,6 +33,7 @@ HUNTS_MEMBER = "records/hunts.jsonl"
 FINDINGS_MEMBER = "records/findings.jsonl"
 ANALYSIS_MEMBER = "records/analysis.jsonl"
 IOCS_MEMBER = "records/iocs.jsonl"
+DUMPS_MEMBER = "records/memory-flagged.jsonl"
 KEEP_FLAGGED_FILE = 64 << 20
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])(/[^\s'\";|&<>()`]+)")
 
@@ -71,6 +73,7 @@ class Triage:
             for v in analyse(records, self.playbook.analysis).verdicts
             if severity_rank(v.severity) >= severity_rank("medium")
         }
+        self.dump_flagged(ctx, flagged)
         for step in self.playbook.hunts:
             self.progress(f"hunt {step.name}: {step.targets}")
             ctx.collector = f"hunt:{step.name}"
@@ -81,6 +84,19 @@ class Triage:
         ctx.collector = "irkit"
         self.progress("analyse")
         self.finish(ctx, records)
+
+    def dump_flagged(self, ctx: Context, flagged: set[int]) -> None:
+        """With the memory collector in the playbook, flagged processes are dumped too (they are
+        only known once processes and sockets have been read)."""
+        if not any(c.name == "memory" for c in self.playbook.collectors):
+            return
+        ctx.collector = "memory"
+        named = {p for p in ctx.option("pids", []) or [] if isinstance(p, int)}
+        chosen = sorted(flagged - named)
+        if chosen:
+            self.progress(f"dump the memory of flagged processes: {chosen}")
+            dumps = [dump_into_bundle(ctx, pid) for pid in chosen]
+            ctx.writer.write_records(DUMPS_MEMBER, dumps, collector="memory")
 
     def run_hunt(
         self, ctx: Context, step: HuntStep, records: list[dict[str, Any]], flagged: set[int]

@@ -9,9 +9,11 @@ import json
 import os
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import irkit_env
 from hostfixtures import write_tree
 from minersample import build_miner, stratum_server, synthetic_monero_wallet
 
@@ -105,8 +107,6 @@ def test_triage_of_a_clean_root_is_clean(tmp_path: Path, run_irkit) -> None:
 
 
 def test_triage_needs_no_programs_on_path(tmp_path: Path, run_irkit) -> None:
-    from conftest import irkit_env
-
     empty = tmp_path / "bin"
     empty.mkdir()
     proc = run_irkit(
@@ -114,3 +114,24 @@ def test_triage_needs_no_programs_on_path(tmp_path: Path, run_irkit) -> None:
     )
     assert proc.returncode in (0, 1), proc.stderr.decode()
     assert os.path.getsize(tmp_path / "q.zip") > 0
+
+
+@pytest.mark.slow
+def test_triage_with_memory_dumps_what_it_flags(tmp_path: Path, running_miner, run_irkit) -> None:
+    miner, _, _, _ = running_miner
+    playbook = tmp_path / "dump.yaml"
+    playbook.write_text(
+        "name: dump-flagged\ncollectors:\n  sockets: {}\n  processes: {}\n"
+        "  memory:\n    max_total: 268435456\n"
+    )
+    out = tmp_path / "mem.zip"
+    proc = run_irkit("triage", "-p", playbook, "-o", out, "--root", tmp_path / "none", "-q")
+    assert proc.returncode == 1, proc.stderr.decode()
+    with zipfile.ZipFile(out) as bundle:
+        assert f"memory/pid-{miner.pid}.core" in bundle.namelist()
+        dumps = [
+            json.loads(line)
+            for line in bundle.read("records/memory-flagged.jsonl").split(b"\n")
+            if line
+        ]
+    assert dumps[0]["pid"] == miner.pid
