@@ -5,10 +5,14 @@ from typing import Annotated
 import typer
 
 from irkit import __version__
+from irkit.commands import playbook
 from irkit.commands.collect import collect
 from irkit.commands.memory import app as memory_app
+from irkit.commands.review import review
 from irkit.commands.rules import rules_app
 from irkit.commands.scan import scan
+from irkit.commands.timeline import timeline
+from irkit.commands.triage import triage
 from irkit.commands.verify import verify
 from irkit.exitcodes import EXIT_CODES_HELP
 
@@ -38,10 +42,14 @@ def _root(
     """Incident-response collection and cryptominer hunting for Linux hosts."""
 
 
+app.command()(triage)
 app.command()(collect)
 app.command()(verify)
+app.command()(review)
+app.command()(timeline)
 app.command()(scan)
 app.add_typer(rules_app)
+app.add_typer(playbook.app, name="playbook")
 app.add_typer(memory_app, name="memory")
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from irkit.collectors.base import Collector, Context
 from irkit.evidence.writer import EvidenceWriter, Seal
 from irkit.interrupts import CollectionInterrupted, InterruptGuard
+from irkit.report.html import write_report_member
 
 
 @dataclass
@@ -19,6 +20,7 @@ class CollectionResult:
 
 
 StepCallback = Callable[[Collector, str], None]
+AfterCollection = Callable[[Context], None]
 
 
 def records_member(collector: str) -> str:
@@ -56,6 +58,7 @@ def run_collectors(
                 ctx.writer.write_records(
                     records_member(collector.name), ctx.records, collector=collector.name
                 )
+                ctx.collected[collector.name] = ctx.records
             if on_step is not None:
                 on_step(collector, "end")
     ctx.collector = "irkit"
@@ -71,7 +74,12 @@ def collect_to(
     proc: Path,
     options: dict[str, dict[str, Any]] | None = None,
     on_step: StepCallback | None = None,
+    then: AfterCollection | None = None,
 ) -> CollectionResult:
+    """Collect, then run `then` (hunts, analysis) on the same context, then seal.
+
+    An interrupt anywhere stops the work and still seals the bundle as incomplete.
+    """
     ctx = Context(writer=writer, root=root, proc=proc, options=options or {})
     writer.log.add(
         "collection-start",
@@ -85,11 +93,26 @@ def collect_to(
     with guard.installed():
         try:
             failed = run_collectors(ctx, collectors, on_step=on_step)
+            if then is not None:
+                ctx.collector = "irkit"
+                try:
+                    then(ctx)
+                except Exception as exc:
+                    failed.append("analysis")
+                    writer.log.add(
+                        "analysis",
+                        "irkit",
+                        "error",
+                        f"{type(exc).__name__}: {exc}",
+                        traceback=traceback.format_exc(limit=8),
+                    )
         except CollectionInterrupted as exc:
             interrupted = str(exc)
             writer.log.add(
                 "collection-interrupted", ctx.collector, "interrupted", f"received {exc}"
             )
+        if not interrupted:
+            write_report_member(writer, writer.records_by_member)
         reason = None
         if interrupted:
             reason = f"interrupted by {interrupted} during {ctx.collector}"

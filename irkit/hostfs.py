@@ -6,8 +6,10 @@ targets are re-anchored at the root and `..` never climbs above it.
 """
 
 import errno
+import io
 import os
 import stat
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 MAX_LINKS = 40
@@ -17,8 +19,7 @@ class NotRegularFile(OSError):
     pass
 
 
-def resolve_in_root(root: Path, host_path: str | PurePosixPath, *, follow_last: bool = True) -> Path:
-    parts = list(PurePosixPath("/", host_path).parts[1:])
+def _resolve_parts(root: Path, parts: list[str], follow_last: bool) -> list[str]:
     resolved: list[str] = []
     hops = 0
     while parts:
@@ -42,10 +43,29 @@ def resolve_in_root(root: Path, host_path: str | PurePosixPath, *, follow_last: 
                 parts = parts[1:]
             continue
         resolved.append(part)
-    return root.joinpath(*resolved)
+    return resolved
 
 
-def open_regular(path: Path) -> "os.FileIO":
+@lru_cache(maxsize=8192)
+def _resolved_dir(root: Path, host_dir: str) -> tuple[str, ...]:
+    """Directories are resolved once per run: collectors read hundreds of files in a few."""
+    return tuple(_resolve_parts(root, list(PurePosixPath(host_dir).parts[1:]), True))
+
+
+def resolve_in_root(
+    root: Path, host_path: str | PurePosixPath, *, follow_last: bool = True
+) -> Path:
+    path = PurePosixPath("/", host_path)
+    if path.name in ("", ".", ".."):
+        return root.joinpath(*_resolve_parts(root, list(path.parts[1:]), follow_last))
+    base = _resolved_dir(root, str(path.parent))
+    candidate = root.joinpath(*base, path.name)
+    if follow_last and candidate.is_symlink():
+        return root.joinpath(*_resolve_parts(root, [*base, path.name], True))
+    return candidate
+
+
+def open_regular(path: Path) -> io.FileIO:
     """Open read-only without blocking on a FIFO and refuse anything but a regular file.
 
     O_NOATIME keeps the access time the host had (only the owner or root may ask for it).
@@ -60,7 +80,7 @@ def open_regular(path: Path) -> "os.FileIO":
         if not stat.S_ISREG(mode):
             raise NotRegularFile(errno.EINVAL, "not a regular file", str(path))
         os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb", buffering=0)  # type: ignore[return-value]
+        return os.fdopen(fd, "rb", buffering=0)
     except BaseException:
         os.close(fd)
         raise

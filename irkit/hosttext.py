@@ -2,8 +2,7 @@
 
 Bytes are decoded with `surrogateescape`, so every byte survives and
 `encode_host(decode_host(b)) == b`. JSON output escapes the surrogates
-(`\\udcff`), which keeps records lossless and valid JSON. Zip member names
-cannot carry surrogates, so `member_safe` turns them into visible `\\xff`.
+(`\\udcff`), which keeps records lossless and valid JSON.
 """
 
 import os
@@ -15,10 +14,6 @@ def decode_host(data: bytes) -> str:
 
 def encode_host(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
-
-
-def member_safe(text: str) -> str:
-    return encode_host(text).decode("utf-8", "backslashreplace")
 
 
 def fs_text(path: str | bytes | os.PathLike[str]) -> str:

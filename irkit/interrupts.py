@@ -31,9 +31,9 @@ class InterruptGuard:
         self._previous: dict[int, Any] = {}
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
-        self.received = signum
+        self.received = int(signum)
         if self._depth:
-            self.pending = signum
+            self.pending = int(signum)
         else:
             raise CollectionInterrupted(signum)
 
@@ -44,8 +44,8 @@ class InterruptGuard:
         try:
             yield self
         finally:
-            for signum, handler in self._previous.items():
-                signal.signal(signum, handler)
+            for number, handler in self._previous.items():
+                signal.signal(number, handler)
 
     @contextmanager
     def critical(self) -> Iterator[None]:

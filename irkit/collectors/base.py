@@ -38,6 +38,8 @@ class Context:
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
     collector: str = "irkit"
     records: list[Record] = field(default_factory=list)
+    collected: dict[str, list[Record]] = field(default_factory=dict)
+    """Every collector's records once it has finished, for the hunts and analysis after it."""
 
     def option(self, name: str, default: Any = None) -> Any:
         return self.options.get(self.collector, {}).get(name, default)
@@ -85,7 +87,7 @@ class Context:
                 if known is not None:
                     return CopiedFile(known, handle.read(keep) if keep else b"")
                 record, data = self.writer.copy_open_file(
-                    handle,  # type: ignore[arg-type]
+                    handle,
                     origin,
                     host_file_member(origin),
                     collector=self.collector,
@@ -111,6 +113,8 @@ class Collector(ABC):
     volatility: ClassVar[int]
     """Lower runs first: RFC 3227 order, most volatile evidence first."""
     description: ClassVar[str]
+    option_types: ClassVar[dict[str, type]] = {}
+    """Options a playbook may set for this collector, with their types (read via ctx.option)."""
 
     @abstractmethod
     def collect(self, ctx: Context) -> None: ...

@@ -1,8 +1,9 @@
 """Who and what the host is: identity, kernel, OS, clock, sizing, and who is logged in."""
 
 import shlex
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from irkit.collectors.base import Collector, Context, CopiedFile
 from irkit.evidence.records import Record
@@ -10,6 +11,7 @@ from irkit.parsers.utmp import UtmpEntry, UtmpProblem, parse_utmp
 from irkit.timeutil import utc_iso
 
 UTMP_PATHS = ("/run/utmp", "/var/run/utmp")
+MAX_LOGGED_PROBLEMS = 20
 
 
 @dataclass
@@ -35,7 +37,7 @@ class SessionRecord(Record):
 
     kind: ClassVar[str] = "session"
     source: str
-    type: str
+    entry_type: str
     user: str
     line: str
     host: str
@@ -153,20 +155,33 @@ class HostCollector(Collector):
             copied = ctx.copy_host_file(path)
             if copied is None:
                 continue
-            for item in parse_utmp(copied.data):
-                if isinstance(item, UtmpProblem):
-                    ctx.log("parse", "warning", item.problem, path=path, offset=item.offset)
-                elif isinstance(item, UtmpEntry):
-                    ctx.emit(
-                        SessionRecord(
-                            source=path,
-                            type=item.type,
-                            user=item.user,
-                            line=item.line,
-                            host=item.host,
-                            address=item.address,
-                            pid=item.pid,
-                            time=item.time,
-                        )
-                    )
+            for entry in utmp_entries(ctx, path, copied.data):
+                ctx.emit(SessionRecord(**session_fields(path, entry)))
             return
+
+
+def utmp_entries(ctx: Context, path: str, data: bytes) -> Iterator[UtmpEntry]:
+    """The entries of a utmp/wtmp/btmp file; its problems are logged (a few, then a count)."""
+    problems = 0
+    for item in parse_utmp(data):
+        if isinstance(item, UtmpProblem):
+            problems += 1
+            if problems <= MAX_LOGGED_PROBLEMS:
+                ctx.log("parse", "warning", item.problem, path=path, offset=item.offset)
+        else:
+            yield item
+    if problems > MAX_LOGGED_PROBLEMS:
+        ctx.log("parse", "warning", f"{problems} problems in all", path=path)
+
+
+def session_fields(path: str, entry: UtmpEntry) -> dict[str, Any]:
+    return {
+        "source": path,
+        "entry_type": entry.type,
+        "user": entry.user,
+        "line": entry.line,
+        "host": entry.host,
+        "address": entry.address,
+        "pid": entry.pid,
+        "time": entry.time,
+    }

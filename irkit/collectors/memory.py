@@ -50,43 +50,54 @@ class MemoryImage(Record):
     attempts: list[str] = field(default_factory=list)
 
 
+def dump_into_bundle(ctx: Context, pid: int) -> ProcessDump:
+    """Stream one process's core into memory/pid-N.core; used by this collector for the pids
+    a playbook names and by the triage for the processes it flags."""
+    budget = DumpBudget(ctx.option("max_region"), ctx.option("max_total"))
+    try:
+        plan, result, chunks = dump_process(pid, ctx.proc, budget, log=ctx.log)
+    except (OSError, MapsError) as exc:
+        ctx.log_error("dump-process", exc, pid=pid)
+        return ProcessDump(pid, None, 0, 0, True, unreadable=[str(exc)])
+    entry = ctx.writer.write_stream(
+        f"memory/pid-{pid}.core",
+        chunks,
+        collector=ctx.collector,
+        origin=f"/proc/{pid}/mem",
+        large=plan.total >= 1 << 31,
+    )
+    if result.partial:
+        ctx.log("dump-process", "partial", "process exited or regions unreadable", pid=pid)
+    return ProcessDump(
+        pid,
+        entry.name,
+        result.regions,
+        result.bytes_read,
+        result.partial or entry.partial,
+        result.skipped,
+        result.unreadable,
+    )
+
+
 class MemoryCollector(Collector):
     name = "memory"
     volatility = 30
     description = "kernel symbol material (BTF, kallsyms), process cores, optional full image"
+    option_types: ClassVar[dict[str, type]] = {
+        "pids": list,
+        "image": bool,
+        "acquirer": str,
+        "max_region": int,
+        "max_total": int,
+        "max_image": int,
+    }
 
     def collect(self, ctx: Context) -> None:
         ctx.emit(collect_symbol_material(ctx))
         for pid in ctx.option("pids", []) or []:
-            ctx.emit(self._dump(ctx, int(pid)))
+            ctx.emit(dump_into_bundle(ctx, int(pid)))
         if ctx.option("image", False):
             ctx.emit(self._image(ctx))
-
-    def _dump(self, ctx: Context, pid: int) -> ProcessDump:
-        budget = DumpBudget(ctx.option("max_region"), ctx.option("max_total"))
-        try:
-            plan, result, chunks = dump_process(pid, ctx.proc, budget, log=ctx.log)
-        except (OSError, MapsError) as exc:
-            ctx.log_error("dump-process", exc, pid=pid)
-            return ProcessDump(pid, None, 0, 0, True, unreadable=[str(exc)])
-        entry = ctx.writer.write_stream(
-            f"memory/pid-{pid}.core",
-            chunks,
-            collector=ctx.collector,
-            origin=f"/proc/{pid}/mem",
-            large=plan.total >= 1 << 31,
-        )
-        if result.partial:
-            ctx.log("dump-process", "partial", "process exited or regions unreadable", pid=pid)
-        return ProcessDump(
-            pid,
-            entry.name,
-            result.regions,
-            result.bytes_read,
-            result.partial or entry.partial,
-            result.skipped,
-            result.unreadable,
-        )
 
     def _image(self, ctx: Context) -> MemoryImage:
         attempts: list[str] = []

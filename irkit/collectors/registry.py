@@ -1,10 +1,25 @@
 """The explicit list of collectors. A new collector is added here, and nowhere else."""
 
+from irkit.collectors.accounts import AccountsCollector
 from irkit.collectors.base import Collector
+from irkit.collectors.gpu import GpuCollector
 from irkit.collectors.host import HostCollector
 from irkit.collectors.memory import MemoryCollector
+from irkit.collectors.modules import ModulesCollector
+from irkit.collectors.persistence import PersistenceCollector
+from irkit.collectors.processes import ProcessesCollector
+from irkit.collectors.sockets import SocketsCollector
 
-COLLECTORS: tuple[type[Collector], ...] = (HostCollector, MemoryCollector)
+COLLECTORS: tuple[type[Collector], ...] = (
+    HostCollector,
+    SocketsCollector,
+    ProcessesCollector,
+    GpuCollector,
+    MemoryCollector,
+    ModulesCollector,
+    PersistenceCollector,
+    AccountsCollector,
+)
 
 
 def collector_names() -> list[str]:

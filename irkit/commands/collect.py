@@ -2,6 +2,7 @@
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -30,7 +31,9 @@ OutputOption = Annotated[
 ]
 
 
-def _progress(quiet: bool) -> "tuple[object, object]":
+def progress_callbacks(
+    quiet: bool,
+) -> tuple[Callable[[Collector, str], None], Callable[[LogEntry], None]]:
     def on_step(collector: Collector, phase: str) -> None:
         if not quiet and phase == "start":
             err.print(f"[cyan]▸[/] {collector.name}: {collector.description}")
@@ -87,8 +90,8 @@ def start_bundle(
         err.print(f"[red]error:[/] {host(exc)}")
         raise typer.Exit(ExitCode.USAGE) from exc
     guard = InterruptGuard()
-    _, on_log = _progress(quiet)
-    writer = EvidenceWriter(output.stream, command_line=sys.argv, guard=guard, on_log=on_log)  # type: ignore[arg-type]
+    _, on_log = progress_callbacks(quiet)
+    writer = EvidenceWriter(output.stream, command_line=sys.argv, guard=guard, on_log=on_log)
     if same_filesystem(output, root):
         message = (
             f"the bundle {output.path} is on the same filesystem as the collected root {root}:"
@@ -112,7 +115,9 @@ def collect(
     root: RootOption = Path("/"),
     proc: ProcOption = Path("/proc"),
     force: Annotated[bool, typer.Option(help="Overwrite OUTPUT if it exists.")] = False,
-    json_out: Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")] = False,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print a JSON summary on stdout.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
 ) -> None:
     """Collect the host's state into one sealed evidence bundle (most volatile first).
@@ -131,11 +136,10 @@ def collect(
     bundle, writer, guard = start_bundle(
         output, force=force, root=root, json_out=json_out, quiet=quiet
     )
-    on_step, _ = _progress(quiet)
-    result = collect_to(writer, guard, chosen, root=root, proc=proc, on_step=on_step)  # type: ignore[arg-type]
+    on_step, _ = progress_callbacks(quiet)
+    result = collect_to(writer, guard, chosen, root=root, proc=proc, on_step=on_step)
     sidecar = bundle.close(result.seal)
-    if not quiet:
-        print_seal(bundle, result, sidecar)
+    print_seal(bundle, result, sidecar)
     if json_out:
         print(json.dumps(seal_summary(bundle, result), indent=2))
     raise typer.Exit(ExitCode.CLEAN if result.seal.complete else ExitCode.INCOMPLETE)

@@ -40,11 +40,11 @@ def open_output(target: str, *, force: bool) -> BundleOutput:
             raise OutputError("refusing to write a zip to a terminal; redirect it: -o - > case.zip")
         return BundleOutput(target, sys.stdout.buffer, None)
     path = Path(target)
-    if path.is_dir():
-        raise OutputError(f"{path} is a directory; give a file name such as {path}/case.zip")
-    if not path.parent.is_dir():
-        raise OutputError(f"{path.parent} does not exist")
     try:
+        if path.is_dir():
+            raise OutputError(f"{path} is a directory; give a file name such as {path}/case.zip")
+        if not path.parent.is_dir():
+            raise OutputError(f"{path.parent} does not exist")
         stream = path.open("wb" if force else "xb")
     except FileExistsError as exc:
         raise OutputError(f"{path} exists; pass --force to overwrite it") from exc

@@ -90,7 +90,9 @@ def verify_bundle(path: str | Path) -> VerifyReport:
                     Problem(member.name, f"sha256 differs: {digest} != {member.sha256}")
                 )
             if size != member.size:
-                report.problems.append(Problem(member.name, f"size differs: {size} != {member.size}"))
+                report.problems.append(
+                    Problem(member.name, f"size differs: {size} != {member.size}")
+                )
         for name in sorted(present - listed - {MANIFEST_NAME}):
             report.problems.append(Problem(name, "in the archive, not in the manifest"))
     sidecar = path.with_name(path.name + ".sha256")

@@ -24,9 +24,9 @@ from irkit.evidence.manifest import (
     Manifest,
     MemberEntry,
 )
-from irkit.evidence.names import unsafe_member_reason
+from irkit.evidence.names import safe_member_name
 from irkit.evidence.records import FileRecord, Record, dumps_record
-from irkit.hosttext import fs_text, member_safe
+from irkit.hosttext import fs_text
 from irkit.interrupts import InterruptGuard
 from irkit.timeutil import utc_iso, utc_now_iso
 
@@ -56,6 +56,10 @@ class HashingSink:
 
     def flush(self) -> None:
         self._raw.flush()
+
+    def close(self) -> None:
+        """The sink never closes the output it wraps: the caller owns it (stdout, say)."""
+        self.flush()
 
     def hexdigest(self) -> str:
         return self._sha.hexdigest()
@@ -112,12 +116,11 @@ class EvidenceWriter:
         self.members: list[MemberEntry] = []
         self._names: set[str] = {MANIFEST_NAME, LOG_NAME, FILES_RECORDS_NAME}
         self._file_records: dict[str, FileRecord] = {}
+        self.records_by_member: dict[str, Sequence[Record]] = {}
+        """Every records member written so far, for the report built before sealing."""
 
     def unique_name(self, name: str) -> str:
-        name = member_safe(name).lstrip("/")
-        reason = unsafe_member_reason(name)
-        if reason is not None:
-            name = name.replace("..", "__")
+        name = safe_member_name(name)
         candidate, n = name, 1
         while candidate in self._names:
             n += 1
@@ -155,7 +158,9 @@ class EvidenceWriter:
                     size += len(chunk)
             partial = False
         finally:
-            entry = MemberEntry(name, sha.hexdigest(), size, origin, collector, utc_now_iso(), partial)
+            entry = MemberEntry(
+                name, sha.hexdigest(), size, origin, collector, utc_now_iso(), partial
+            )
             try:
                 with self._guard.critical():
                     out.close()
@@ -182,10 +187,16 @@ class EvidenceWriter:
         self, name: str, records: Sequence[Record], *, collector: str, reserved: bool = False
     ) -> MemberEntry:
         lines = (dumps_record(r).encode() + b"\n" for r in records)
-        return self.write_stream(name, lines, collector=collector, reserved=reserved)
+        entry = self.write_stream(name, lines, collector=collector, reserved=reserved)
+        self.records_by_member[entry.name] = records
+        return entry
 
     def copied_file(self, origin: str) -> FileRecord | None:
         return self._file_records.get(origin)
+
+    def file_records(self) -> list[FileRecord]:
+        """The records of every copied file so far (written as records/files.jsonl at close)."""
+        return list(self._file_records.values())
 
     def copy_open_file(
         self,
@@ -247,9 +258,7 @@ class EvidenceWriter:
                 reason,
                 members=len(self.members) + 1,
             )
-            self.write_stream(
-                LOG_NAME, [self.log.to_jsonl()], collector="irkit", reserved=True
-            )
+            self.write_stream(LOG_NAME, [self.log.to_jsonl()], collector="irkit", reserved=True)
             manifest = Manifest(
                 tool_version=__version__,
                 command_line=self.command_line,

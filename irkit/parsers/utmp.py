@@ -87,4 +87,3 @@ def parse_utmp(data: bytes) -> Iterator[UtmpEntry | UtmpProblem]:
             session=session,
             time=utc_iso(sec + usec / 1e6),
         )
-

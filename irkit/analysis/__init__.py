@@ -1,0 +1,1 @@
+"""Analysis: heuristics that combine signals into explained findings, and IOC extraction."""

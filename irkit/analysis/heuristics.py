@@ -1,0 +1,448 @@
+"""Combine cheap signals into explained findings, one process or artifact at a time.
+
+Every signal carries its reason in words, its ATT&CK technique and the bundle
+members it rests on, so a finding can always be traced back to the evidence.
+A process is called a likely miner when independent signals agree, not on any
+one of them: pool ports, cmdline words and CPU use each have innocent causes.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from irkit.analysis.iocs import Ioc, dedupe, iocs_from_argv, iocs_from_command
+from irkit.analysis.signals import (
+    argv_is_tunnel,
+    command_fetches_and_runs,
+    command_starts_miner,
+    is_private_address,
+)
+from irkit.evidence.records import Finding, Record, severity_rank
+from irkit.playbook import AnalysisSettings
+
+MINER_SIGNALS = {"pool-connection", "stratum-cmdline", "wallet-cmdline", "yara-miner", "high-cpu",
+                 "gpu-unexpected", "miner-cmdline"}  # fmt: skip
+PERSISTENCE_MITRE = {
+    "cron": "T1053.003",
+    "anacron": "T1053.003",
+    "at": "T1053.002",
+    "systemd": "T1543.002",
+    "systemd-timer": "T1053.006",
+    "init.d": "T1037.004",
+    "rc.local": "T1037.004",
+    "shell-rc": "T1546.004",
+    "ld.so.preload": "T1574.006",
+    "authorized_keys": "T1098.004",
+    "udev": "T1546.017",
+    "modules-load": "T1547.006",
+    "motd": "T1037",
+    "xdg-autostart": "T1547.013",
+}
+
+
+@dataclass
+class Signal:
+    kind: str
+    reason: str
+    severity: str
+    mitre: str | None = None
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ProcessVerdict(Record):
+    kind: ClassVar[str] = "process-verdict"
+    pid: int
+    name: str
+    exe: str | None
+    verdict: str
+    severity: str
+    reasons: list[str]
+    mitre: list[str]
+    lineage: list[str]
+    agent_ancestor: int | None = None
+
+
+@dataclass
+class Verdict(Record):
+    """The whole host's verdict, in one line a responder can repeat."""
+
+    kind: ClassVar[str] = "verdict"
+    verdict: str
+    reason: str
+    threshold: str
+    findings_at_or_above: int
+
+
+@dataclass
+class Analysis:
+    findings: list[Finding]
+    verdicts: list[ProcessVerdict]
+    iocs: list[Ioc]
+
+    def verdict(self, threshold: str) -> Verdict:
+        above = self.above(threshold)
+        miners = [v for v in self.verdicts if v.verdict == "likely miner"]
+        if miners:
+            shown = ", ".join(f"pid {v.pid} ({v.name})" for v in miners)
+            return Verdict("COMPROMISED: likely cryptominer", f"likely miner: {shown}",
+                           threshold, len(above))  # fmt: skip
+        if above:
+            worst = max(above, key=lambda f: severity_rank(f.severity))
+            return Verdict("SUSPICIOUS", f"{len(above)} finding(s) at or above {threshold}; "
+                           f"the most severe: {worst.title}", threshold, len(above))  # fmt: skip
+        return Verdict("CLEAN", f"no finding at or above {threshold}", threshold, 0)
+
+    def above(self, threshold: str) -> list[Finding]:
+        return [f for f in self.findings if severity_rank(f.severity) >= severity_rank(threshold)]
+
+
+_NUMBER = (int, float)
+FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "pid": (int,), "ppid": (int,), "remote_port": (int,), "line": (int,),
+    "cpu_percent": _NUMBER, "used_memory": _NUMBER,
+    "name": (str,), "exe": (str,), "user": (str,), "cgroup": (str,), "state": (str,),
+    "proto": (str,), "remote_address": (str,), "command": (str,), "mechanism": (str,),
+    "source": (str,), "ld_preload": (str,), "exe_sha256": (str,), "exe_member": (str,),
+    "member": (str,), "path": (str,), "rule": (str,), "severity": (str,), "mtime": (str,),
+    "start_time": (str,), "cmdline": (list,), "flags": (list,), "mitre": (list,),
+    "evidence": (list,),
+}  # fmt: skip
+
+
+def _normalise(record: dict[str, Any]) -> dict[str, Any]:
+    """Drop fields of the wrong type: records may come from an old, foreign or tampered bundle,
+    and one odd field must cost that field, not the analysis."""
+    clean = {}
+    for key, value in record.items():
+        types = FIELD_TYPES.get(key)
+        if types is not None and (isinstance(value, bool) or not isinstance(value, types)):
+            continue
+        if isinstance(value, list) and key in ("cmdline", "flags", "mitre", "evidence"):
+            value = [str(v) for v in value]
+        clean[key] = value
+    return clean
+
+
+def _by_type(records: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for record in records:
+        if isinstance(record, dict) and isinstance(record.get("type"), str):
+            grouped[record["type"]].append(_normalise(record))
+    return grouped
+
+
+PROCESSES_MEMBER = "records/processes.jsonl"
+
+
+def _odd_dir(path: str) -> bool:
+    """Directory names made to be overlooked: only dots, or dots and spaces ('...', '. ')."""
+    return any(part and not part.strip(". ") for part in path.split("/")[:-1])
+
+
+def _exe_path(process: dict[str, Any]) -> str:
+    exe = process.get("exe") or ""
+    return exe[: -len(" (deleted)")] if exe.endswith(" (deleted)") else exe
+
+
+class _Analyser:
+    def __init__(self, records: list[dict[str, Any]], settings: AnalysisSettings) -> None:
+        self.settings = settings
+        grouped = _by_type(records)
+        self.processes = {p["pid"]: p for p in grouped.get("process", []) if "pid" in p}
+        self.sockets = grouped.get("socket", [])
+        self.persistence = grouped.get("persistence", [])
+        self.gpu = grouped.get("gpu_process", [])
+        self.hits = grouped.get("finding", [])
+        self.signals: dict[int, list[Signal]] = defaultdict(list)
+        self.findings: list[Finding] = []
+        self.iocs: list[Ioc] = []
+
+    def add(self, pid: int, signal: Signal) -> None:
+        self.signals[pid].append(signal)
+
+    def run(self) -> Analysis:
+        for process in self.processes.values():
+            self.process_signals(process)
+        self.socket_signals()
+        self.gpu_signals()
+        self.hit_signals()
+        verdicts = [self.verdict(pid, sigs) for pid, sigs in sorted(self.signals.items())]
+        self.persistence_findings(verdicts)
+        self.iocs += self.hash_iocs(verdicts)
+        return Analysis(self.findings, verdicts, dedupe(self.iocs))
+
+    def process_signals(self, p: dict[str, Any]) -> None:
+        pid, flags = p["pid"], set(p.get("flags") or [])
+        argv = [str(a) for a in p.get("cmdline") or []]
+        exe = p.get("exe") or ""
+        where = [PROCESSES_MEMBER]
+        if exe.startswith("/memfd:"):
+            self.add(pid, Signal(
+                "memfd-exe", f"it runs from an anonymous memory file ({exe}): fileless "
+                "execution, as container runtimes and some malware do", "low", "T1620", where,
+            ))  # fmt: skip
+        elif "exe-deleted" in flags:
+            recovered = p.get("exe_member")
+            self.add(pid, Signal(
+                "deleted-exe",
+                f"its executable was deleted after it started ({exe})"
+                + (f"; the binary was recovered to {recovered}" if recovered else ""),
+                "medium", "T1070.004", where + ([recovered] if recovered else []),
+            ))  # fmt: skip
+        if "exe-in-hidden-dir" in flags or "exe-in-writable-dir" in flags:
+            places = [
+                text for flag, text in (("exe-in-hidden-dir", "a hidden directory"),
+                                        ("exe-in-writable-dir", "a world-writable directory"))
+                if flag in flags
+            ]  # fmt: skip
+            # A dot-directory in a home (~/.pyenv, ~/.local) alone is common and benign.
+            severity = "medium" if "exe-in-writable-dir" in flags or _odd_dir(exe) else "low"
+            self.add(pid, Signal(
+                "exe-location", f"it runs from {' and '.join(places)}: {_exe_path(p)}",
+                severity, "T1036", where,
+            ))  # fmt: skip
+        if "kernel-thread-imitation" in flags:
+            self.add(pid, Signal(
+                "kthread-imitation",
+                f"it is named like a kernel thread ({p.get('name')}) but runs {exe or 'a binary'}",
+                "high", "T1036.004", where,
+            ))  # fmt: skip
+        if "hidden-pid" in flags:
+            self.add(pid, Signal(
+                "hidden-pid", "it answers at /proc/PID but is missing from the /proc listing "
+                "(a rootkit hides it)", "high", "T1014", where,
+            ))  # fmt: skip
+        if p.get("ld_preload"):
+            self.add(pid, Signal(
+                "ld-preload", f"LD_PRELOAD={p['ld_preload']} in its environment", "medium",
+                "T1574.006", where,
+            ))  # fmt: skip
+        cpu = p.get("cpu_percent")
+        if isinstance(cpu, int | float) and cpu >= self.settings.cpu_percent:
+            self.add(pid, Signal(
+                "high-cpu", f"sustained CPU use of {cpu:.0f}% over the sampling interval",
+                "low", "T1496", where,
+            ))  # fmt: skip
+        self.cmdline_signals(pid, argv, where)
+
+    def cmdline_signals(self, pid: int, argv: list[str], where: list[str]) -> None:
+        found = iocs_from_argv(argv, f"command line of pid {pid}")
+        urls = [i.value for i in found if i.ioc_type == "pool-url" and "://" in i.value]
+        wallets = [i for i in found if i.ioc_type == "wallet"]
+        if urls:
+            self.add(pid, Signal(
+                "stratum-cmdline", f"a mining-pool URL in its command line: {', '.join(urls)}",
+                "high", "T1496", where,
+            ))  # fmt: skip
+        if wallets:
+            shown = ", ".join(
+                f"{w.value} ({w.detail.get('currency')}, checksum "
+                f"{'valid' if w.validated else 'not valid'})"
+                for w in wallets
+            )
+            self.add(pid, Signal(
+                "wallet-cmdline", f"a wallet address in its command line: {shown}", "high",
+                "T1496", where,
+            ))  # fmt: skip
+        joined = " ".join(argv)
+        if not urls and not wallets and command_starts_miner(joined):
+            self.add(pid, Signal(
+                "miner-cmdline", "its command line names a miner or miner options", "medium",
+                "T1496", where,
+            ))  # fmt: skip
+        if urls or wallets or command_starts_miner(joined):
+            self.iocs += found
+        tunnel = argv_is_tunnel(argv)
+        if tunnel:
+            self.add(pid, Signal("tunnel", tunnel, "high", "T1572", where))
+
+    def socket_signals(self) -> None:
+        probes: dict[int, set[str]] = defaultdict(set)
+        for s in self.sockets:
+            pid = s.get("pid")
+            remote, port = s.get("remote_address"), s.get("remote_port")
+            if pid is None or not remote or not port:
+                continue
+            if "pool-port" in (s.get("flags") or []) and s.get("state") != "LISTEN":
+                self.add(pid, Signal(
+                    "pool-connection",
+                    f"a {s.get('proto')} connection to {remote}:{port}, a common mining-pool "
+                    f"port ({s.get('state')})", "high", "T1496", ["records/sockets.jsonl"],
+                ))  # fmt: skip
+                self.iocs.append(Ioc("pool-host", f"{remote}:{port}", f"socket of pid {pid}"))
+            if s.get("state") in ("SYN_SENT", "SYN_RECV") and is_private_address(remote):
+                probes[pid].add(f"{remote}:{port}")
+        for pid, targets in probes.items():
+            if len(targets) >= self.settings.probe_burst:
+                self.add(pid, Signal(
+                    "probing", f"{len(targets)} connection attempts at once to internal addresses "
+                    f"(e.g. {', '.join(sorted(targets)[:5])})", "medium", "T1046",
+                    ["records/sockets.jsonl"],
+                ))  # fmt: skip
+
+    def gpu_signals(self) -> None:
+        allowed = set(self.settings.gpu_allow)
+        for g in self.gpu:
+            pid = g.get("pid")
+            if pid is None:
+                continue
+            name = self.processes.get(pid, {}).get("name") or g.get("name") or "?"
+            if name in allowed:
+                continue
+            used = g.get("used_memory") or 0
+            self.add(pid, Signal(
+                "gpu-unexpected", f"it holds {used / 2**20:.0f} MiB of GPU memory and is not on "
+                "the playbook's GPU allow-list", "medium", "T1496", ["records/gpu.jsonl"],
+            ))  # fmt: skip
+
+    def hit_signals(self) -> None:
+        """One signal per process and place (memory, executable), naming every rule that hit."""
+        groups: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
+        for hit in self.hits:
+            pid = hit.get("pid")
+            if hit.get("source") == "yara" and isinstance(pid, int) and pid in self.processes:
+                memory = " on process " in str(hit.get("title"))
+                place = "its memory" if memory else "its executable"
+                groups[(pid, place)].append(hit)
+        for (pid, place), hits in groups.items():
+            rules = sorted({str(h.get("rule")).rsplit(".", 1)[-1] for h in hits})
+            miner = any("miner" in r.lower() or "wallet" in r.lower() for r in rules)
+            worst = max((str(h.get("severity")) for h in hits), key=severity_rank)
+            mitre = next((m for h in hits for m in h.get("mitre") or []), None)
+            self.add(pid, Signal(
+                "yara-miner" if miner else "yara",
+                f"YARA rule{'s' if len(rules) > 1 else ''} {', '.join(rules)} matched {place}",
+                worst, mitre, sorted({e for h in hits for e in h.get("evidence") or []}),
+            ))  # fmt: skip
+
+    def verdict(self, pid: int, signals: list[Signal]) -> ProcessVerdict:
+        p = self.processes.get(pid, {"pid": pid, "name": "?"})
+        kinds = {s.kind for s in signals}
+        # Weak signals (a dot-directory, CPU use) describe; only medium and up count as evidence.
+        strong = {s.kind for s in signals if severity_rank(s.severity) >= severity_rank("medium")}
+        worst = max(signals, key=lambda s: severity_rank(s.severity)).severity
+        lineage, agent_pid = self.lineage(pid)
+        if len(strong) >= 3 and strong & MINER_SIGNALS:
+            verdict, severity = "likely miner", "critical"
+        elif "tunnel" in kinds:
+            verdict, severity = "tunnel", worst
+        elif severity_rank(worst) >= severity_rank("medium"):
+            verdict, severity = "suspicious", worst
+        else:
+            verdict, severity = "noted", worst
+        reasons = [s.reason for s in signals]
+        if agent_pid is not None:
+            reasons.append(f"it descends from the agent's runtime (pid {agent_pid})")
+        mitre = sorted({s.mitre for s in signals if s.mitre})
+        verdict_record = ProcessVerdict(
+            pid, str(p.get("name")), p.get("exe"), verdict, severity, reasons, mitre, lineage,
+            agent_pid,
+        )  # fmt: skip
+        self.findings.append(
+            Finding(
+                title=f"{verdict}: pid {pid} ({p.get('name')})",
+                severity=severity,
+                source="heuristic",
+                reasons=reasons,
+                pid=pid,
+                path=_exe_path(p) or None,
+                mitre=mitre,
+                evidence=sorted({e for s in signals for e in s.evidence}),
+                time=p.get("start_time"),
+            )
+        )
+        return verdict_record
+
+    def lineage(self, pid: int) -> tuple[list[str], int | None]:
+        """The chain of ancestors, and the nearest one that is the agent's runtime."""
+        chain, agent_pid, seen = [], None, set()
+        current: int | None = pid
+        agent = self.settings.agent
+        while current is not None and current in self.processes and current not in seen:
+            seen.add(current)
+            p = self.processes[current]
+            chain.append(f"{current} {p.get('name')} ({p.get('user')})")
+            if agent is not None and agent_pid is None and current != pid:
+                cmd0 = ((p.get("cmdline") or [""])[0] or "").rsplit("/", 1)[-1]
+                if (
+                    p.get("name") in agent.process_names
+                    or cmd0 in agent.process_names
+                    or p.get("user") in agent.users
+                    or any(c in (p.get("cgroup") or "") for c in agent.cgroups)
+                ):
+                    agent_pid = current
+            current = p.get("ppid")
+        return chain, agent_pid
+
+    def persistence_findings(self, verdicts: list[ProcessVerdict]) -> None:
+        flagged: dict[str, ProcessVerdict | None] = {
+            _exe_path(self.processes[v.pid]): v
+            for v in verdicts
+            if v.pid in self.processes and v.verdict in ("likely miner", "suspicious")
+        }
+        for hit in self.hits:
+            if hit.get("path"):
+                flagged.setdefault(hit["path"], None)
+        flagged.pop("", None)
+        for entry in self.persistence:
+            self.persistence_entry(entry, flagged)
+
+    def persistence_entry(
+        self, entry: dict[str, Any], flagged: dict[str, ProcessVerdict | None]
+    ) -> None:
+        mechanism = entry.get("mechanism") or "?"
+        command = entry.get("command") or ""
+        where = f"{entry.get('source')}" + (f":{entry['line']}" if entry.get("line") else "")
+        reasons = []
+        for path, verdict in flagged.items():
+            if path and path in command:
+                owner = (
+                    f"the executable of pid {verdict.pid} ({verdict.verdict})"
+                    if verdict
+                    else ("a file a YARA rule flagged")
+                )
+                reasons.append(f"it starts {path}, {owner}")
+        if command_fetches_and_runs(command):
+            reasons.append("it downloads code and runs it (curl/wget piped into a shell)")
+        if command_starts_miner(command):
+            reasons.append("it starts a miner (miner name or options in the command)")
+        found = iocs_from_command(command, f"persistence {where}")
+        if any(i.ioc_type in ("pool-url", "wallet") for i in found):
+            reasons.append("its command holds a pool URL or wallet")
+            self.iocs += found
+        tunnel = argv_is_tunnel(command.split())
+        if tunnel:
+            reasons.append(tunnel)
+        if mechanism == "ld.so.preload":
+            reasons.append(f"/etc/ld.so.preload loads {command} into every process")
+        if not reasons:
+            return
+        self.iocs.append(Ioc("path", str(entry.get("source")), f"persistence ({mechanism})"))
+        self.findings.append(
+            Finding(
+                title=f"{mechanism} persistence: {where}",
+                severity="high",
+                source="heuristic",
+                reasons=reasons,
+                path=entry.get("source"),
+                mitre=[PERSISTENCE_MITRE.get(mechanism, "T1547")],
+                evidence=[m for m in ("records/persistence.jsonl", entry.get("member")) if m],
+                time=entry.get("mtime"),
+            )
+        )
+
+    def hash_iocs(self, verdicts: list[ProcessVerdict]) -> list[Ioc]:
+        out = []
+        for v in verdicts:
+            p = self.processes.get(v.pid, {})
+            if v.verdict in ("likely miner", "suspicious") and p.get("exe_sha256"):
+                out.append(Ioc("sha256", p["exe_sha256"], f"executable of pid {v.pid}"))
+                out.append(Ioc("path", _exe_path(p), f"executable of pid {v.pid}"))
+        return out
+
+
+def analyse(records: list[dict[str, Any]], settings: AnalysisSettings) -> Analysis:
+    """Findings, per-process verdicts and IOCs from a bundle's records (and its YARA findings)."""
+    return _Analyser(records, settings).run()

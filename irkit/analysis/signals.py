@@ -1,0 +1,60 @@
+"""What a miner, a dropper and a tunnel look like from the outside: names and command shapes.
+
+Kept apart from the heuristics so rules of thumb can be reviewed (and extended) in one place.
+"""
+
+import ipaddress
+import re
+
+MINER_NAMES = re.compile(
+    r"(?i)\b(xmrig(?:-cuda|-nvidia|-amd)?|xmr-stak(?:-rx)?|cpuminer(?:-opt|-multi)?|minerd"
+    r"|srbminer(?:-multi)?|lolminer|t-rex|nbminer|gminer|miner\.exe|phoenixminer|nanominer"
+    r"|teamredminer|ethminer|bzminer|rigel|onezerominer|xmrminer|cgminer|bfgminer|ccminer)\b"
+)
+MINER_OPTIONS = re.compile(
+    r"(--donate-level|--randomx|--cpu-max-threads-hint|--coin[ =]|--algo[ =]|-a (?:rx/|cn/|kawpow"
+    r"|ethash|etchash|autolykos|octopus|kheavyhash)|--nicehash|--tls-fingerprint|--rig-id)"
+)
+FETCH_AND_RUN = re.compile(
+    r"(?i)((curl|wget|fetch|tftp)\b[^|;&\n]*\|\s*(sudo\s+)?(ba|da|z|k)?sh\b"
+    r"|(curl|wget)\b[^;&\n]*(-O-|-O -|-qO-|-o-)\s*[^;&\n]*\|\s*(ba|da|z)?sh"
+    r"|base64\s+(-d|--decode)[^|;&\n]*\|\s*(ba|da|z)?sh"
+    r"|(curl|wget)\b[^;\n]*(&&|;)\s*chmod\s+\+x)"
+)
+TUNNEL_TOOLS = re.compile(
+    r"(?i)^(autossh|frpc|frps|chisel|ngrok|gost|bore|rathole|inlets|cloudflared|socat|iodine"
+    r"|dns2tcp|ligolo(?:-ng)?|pivotnacci|revsocks|sshuttle)$"
+)
+SSH_REMOTE_FORWARD = re.compile(r"(^|\s)-[a-zA-Z]*R\s*\S|RemoteForward|(^|\s)-[a-zA-Z]*D\s*\d")
+
+
+def is_private_address(address: str) -> bool:
+    """Internal ranges an agent or worm probes; loopback is excluded (it is this host)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if ip.is_loopback or ip.is_unspecified:
+        return False
+    return ip.is_private or ip in ipaddress.ip_network("100.64.0.0/10")
+
+
+def command_starts_miner(command: str) -> bool:
+    return bool(MINER_NAMES.search(command) or MINER_OPTIONS.search(command))
+
+
+def command_fetches_and_runs(command: str) -> bool:
+    return bool(FETCH_AND_RUN.search(command))
+
+
+def argv_is_tunnel(argv: list[str]) -> str | None:
+    """Why this command line is a tunnel, or None."""
+    if not argv:
+        return None
+    program = argv[0].rsplit("/", 1)[-1]
+    if TUNNEL_TOOLS.match(program):
+        return f"{program} is a tunnelling tool"
+    joined = " ".join(argv)
+    if program in ("ssh", "autossh", "dropbear", "dbclient") and SSH_REMOTE_FORWARD.search(joined):
+        return "ssh with a remote (-R) or dynamic (-D) forward: a reverse tunnel out of this host"
+    return None

@@ -1,0 +1,450 @@
+"""Every process, read from /proc directly, with the flags a miner tends to raise.
+
+psutil is not used: its process list is the procfs listing, which is what a
+rootkit hides from, and it decodes fields its own way; reading /proc here keeps
+argv bytes lossless and works the same on a fixture procfs.
+"""
+
+import hashlib
+import os
+import stat
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from irkit.collectors.base import Collector, Context
+from irkit.collectors.hostusers import host_accounts, user_names
+from irkit.collectors.procfs import ProcFS
+from irkit.evidence.records import Record
+from irkit.hostfs import open_regular
+from irkit.hosttext import decode_host
+from irkit.knowledge.kernel_threads import PF_KTHREAD, looks_like_kernel_thread
+from irkit.parsers.cgroup import cgroup_path, container_of
+from irkit.timeutil import utc_iso
+
+DELETED_SUFFIX = " (deleted)"
+WRITABLE_DIRS = ("/tmp/", "/var/tmp/", "/dev/shm/", "/run/shm/", "/dev/mqueue/")
+DEFAULT_CPU_INTERVAL = 0.5
+DEFAULT_PROBE_SECONDS = 3.0
+DEFAULT_MAX_EXE_BYTES = 512 << 20
+CHUNK = 1 << 20
+NAMESPACES = (
+    "cgroup",
+    "ipc",
+    "mnt",
+    "net",
+    "pid",
+    "pid_for_children",
+    "time",
+    "time_for_children",
+    "user",
+    "uts",
+)
+"""Named, not listed: listing /proc/PID/ns costs more than reading all ten links."""
+
+
+@dataclass
+class ProcessRecord(Record):
+    kind: ClassVar[str] = "process"
+    pid: int
+    ppid: int | None = None
+    name: str | None = None
+    exe: str | None = None
+    cmdline: list[str] = field(default_factory=list)
+    cwd: str | None = None
+    uid: int | None = None
+    gid: int | None = None
+    user: str | None = None
+    start_time: str | None = None
+    state: str | None = None
+    threads: int | None = None
+    rss: int | None = None
+    vms: int | None = None
+    cpu_percent: float | None = None
+    cgroup: str | None = None
+    container_id: str | None = None
+    container_runtime: str | None = None
+    pod_uid: str | None = None
+    namespaces: dict[str, int] = field(default_factory=dict)
+    ld_preload: str | None = None
+    exe_sha256: str | None = None
+    exe_deleted: bool = False
+    flags: list[str] = field(default_factory=list)
+    exe_member: str | None = None
+
+
+@dataclass
+class ProcStat:
+    """The fields of /proc/PID/stat that matter here (proc(5) numbering in comments)."""
+
+    name: str
+    state: str
+    ppid: int
+    task_flags: int  # (9)
+    cpu_ticks: int  # utime (14) + stime (15)
+    threads: int  # (20)
+    start_ticks: int  # (22)
+    vsize: int  # (23)
+    rss_pages: int  # (24)
+
+
+def parse_stat(data: bytes) -> ProcStat:
+    """The name may hold spaces and parentheses, so split at the last ')'."""
+    open_, close = data.find(b"("), data.rfind(b")")
+    if open_ < 0 or close < open_:
+        raise ValueError("no '(name)' field")
+    name = decode_host(data[open_ + 1 : close])
+    rest = data[close + 2 :].split()
+    return ProcStat(
+        name=name,
+        state=rest[0].decode(),
+        ppid=int(rest[1]),
+        task_flags=int(rest[6]),
+        cpu_ticks=int(rest[11]) + int(rest[12]),
+        threads=int(rest[17]),
+        start_ticks=int(rest[19]),
+        vsize=int(rest[20]),
+        rss_pages=int(rest[21]),
+    )
+
+
+def status_ids(data: bytes) -> tuple[int | None, int | None, int | None]:
+    """Real uid, real gid and tgid from /proc/PID/status (found, not split: it is long)."""
+    return _status_number(data, b"Uid"), _status_number(data, b"Gid"), _status_number(data, b"Tgid")
+
+
+def _status_number(data: bytes, key: bytes) -> int | None:
+    tag = key + b":"
+    start = 0 if data.startswith(tag) else data.find(b"\n" + tag) + 1
+    if start == 0 and not data.startswith(tag):
+        return None
+    end = data.find(b"\n", start)
+    fields = data[start + len(tag) : end if end >= 0 else len(data)].split()
+    return int(fields[0]) if fields and fields[0].isdigit() else None
+
+
+def split_nul(data: bytes) -> list[str]:
+    return [decode_host(part) for part in data.rstrip(b"\0").split(b"\0")] if data else []
+
+
+def environ_value(data: bytes, name: str) -> str | None:
+    prefix = name.encode() + b"="
+    for item in data.split(b"\0"):
+        if item.startswith(prefix):
+            return decode_host(item[len(prefix) :])
+    return None
+
+
+def in_hidden_dir(path: str) -> bool:
+    return any(part.startswith(".") and part not in (".", "..") for part in path.split("/")[:-1])
+
+
+class ExeHasher:
+    """Hashes each executable once, keyed by the file's identity, not its name:
+    two thousand processes of one binary cost one read."""
+
+    def __init__(self, ctx: Context, limit: int) -> None:
+        self.ctx = ctx
+        self.limit = limit
+        self.known: dict[tuple[int, int, int, int], tuple[str | None, str | None]] = {}
+        self.errors: list[str] = []
+
+    def identify(self, pid: int, deleted: bool) -> tuple[str | None, str | None]:
+        """(sha256, bundle member of the recovered binary, for a deleted one)."""
+        path = self.ctx.proc_path(pid, "exe")
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None, None
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        if key not in self.known:
+            self.known[key] = self._recover(pid) if deleted else (self._hash(pid, path), None)
+        return self.known[key]
+
+    def _recover(self, pid: int) -> tuple[str | None, str | None]:
+        copied = self.ctx.copy_proc_file(pid, "exe", limit=self.limit, keep=0)
+        if copied is None:
+            return None, None
+        self.ctx.log(
+            "recover-deleted-exe", pid=pid, member=copied.record.member, sha256=copied.record.sha256
+        )
+        return copied.record.sha256, copied.record.member
+
+    def _hash(self, pid: int, path: Path) -> str | None:
+        sha = hashlib.sha256()
+        try:
+            with open_regular(path) as handle:
+                while chunk := handle.read(CHUNK):
+                    sha.update(chunk)
+        except OSError as exc:
+            self.errors.append(f"{pid}: {type(exc).__name__}: {exc.strerror}")
+            return None
+        return sha.hexdigest()
+
+
+@dataclass
+class HiddenProbe:
+    hidden: list[int]
+    probed: int
+    complete: bool
+
+
+def probe_order(last: int, upto: int) -> Iterator[int]:
+    """Newest pids first: down from the last one allocated, then the range above it
+    (older pids, from before the counter wrapped around)."""
+    yield from range(min(last, upto), 0, -1)
+    yield from range(upto, last, -1)
+
+
+def probe_hidden_pids(
+    procfs: ProcFS,
+    listed: set[int],
+    order: Iterable[int],
+    *,
+    budget: float | None = None,
+    relist: Callable[[], list[int]] | None = None,
+) -> HiddenProbe:
+    """Pids that answer at /proc/N but were not in the listing (a readdir-hooking rootkit).
+
+    Thread ids answer too without being listed, so a hit counts only when its Tgid
+    is itself; a process born during the probe is dropped by listing again afterwards.
+    One access() per number (~3 us): with a time budget, the newest pids go first.
+    """
+    hits: list[int] = []
+    probed = 0
+    deadline = None if budget is None else time.monotonic() + budget
+    complete = True
+    directory = os.open(procfs.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for pid in order:
+            probed += 1
+            if deadline is not None and probed % 4096 == 0 and time.monotonic() > deadline:
+                complete = False
+                break
+            if pid in listed or not os.access(str(pid), os.F_OK, dir_fd=directory):
+                continue
+            status = procfs.read(pid, "status")
+            if status is not None and status_ids(status)[2] == pid:
+                hits.append(pid)
+    finally:
+        os.close(directory)
+    if hits:
+        relisted = set((relist or procfs.pids)())
+        hits = [pid for pid in hits if pid not in relisted]
+    return HiddenProbe(sorted(hits), probed, complete)
+
+
+class ProcessesCollector(Collector):
+    name = "processes"
+    volatility = 20
+    description = "every process: identity, exe hash, cgroup/container, namespaces, CPU, flags"
+    option_types: ClassVar[dict[str, type]] = {
+        "cpu_interval": float,
+        "max_exe_bytes": int,
+        "probe_hidden": bool,
+        "probe_max": int,
+        "probe_seconds": float,
+    }
+
+    def collect(self, ctx: Context) -> None:
+        procfs = ProcFS(ctx)
+        listed = procfs.pids()
+        hidden = self._hidden(ctx, procfs, listed)
+        pids = sorted(set(listed) | set(hidden))
+        first: dict[int, ProcStat] = {}
+        started = time.monotonic()
+        for pid in pids:
+            parsed = self._stat(ctx, procfs, pid)
+            if parsed is not None:
+                first[pid] = parsed
+        clock_ticks = os.sysconf("SC_CLK_TCK")
+        page_size = os.sysconf("SC_PAGE_SIZE")
+        boot = self._boot_time(procfs)
+        users = user_names(host_accounts(ctx))
+        hasher = ExeHasher(ctx, int(ctx.option("max_exe_bytes", DEFAULT_MAX_EXE_BYTES)))
+        writable_cache: dict[tuple[int | None, str], bool] = {}
+        records: dict[int, ProcessRecord] = {}
+        for pid, st in first.items():
+            record = ProcessRecord(
+                pid=pid,
+                ppid=st.ppid,
+                name=st.name,
+                state=st.state,
+                threads=st.threads,
+                rss=st.rss_pages * page_size,
+                vms=st.vsize,
+            )
+            if boot is not None:
+                record.start_time = utc_iso(boot + st.start_ticks / clock_ticks)
+            self._identity(procfs, record, users)
+            self._exe(ctx, procfs, record, st, hasher, writable_cache)
+            self._container(procfs, record)
+            if pid in hidden:
+                record.flags.append("hidden-pid")
+            records[pid] = record
+        self._sample_cpu(ctx, procfs, first, records, started, clock_ticks)
+        for record in records.values():
+            ctx.emit(record)
+        procfs.log_unreadable()
+        if hasher.errors:
+            ctx.log(
+                "hash-exe", "error", f"{len(hasher.errors)} exe(s) unreadable", errors=hasher.errors
+            )
+        ctx.log(
+            "processes",
+            listed=len(listed),
+            hidden=hidden,
+            records=len(records),
+            distinct_exes=len(hasher.known),
+        )
+
+    def _hidden(self, ctx: Context, procfs: ProcFS, listed: list[int]) -> list[int]:
+        if not ctx.option("probe_hidden", True) or not listed:
+            return []
+        pid_max = procfs.sys_value("sys", "kernel", "pid_max") or max(listed)
+        cap = int(ctx.option("probe_max", 1 << 22))
+        allocated = procfs.sys_value("sys", "kernel", "ns_last_pid")
+        upto = min(pid_max, cap, max(max(listed), allocated or 0))
+        last = min(allocated or upto, upto)
+        budget = float(ctx.option("probe_seconds", DEFAULT_PROBE_SECONDS))
+        probe = probe_hidden_pids(procfs, set(listed), probe_order(last, upto), budget=budget)
+        ctx.log(
+            "probe-hidden-pids",
+            "ok" if probe.complete else "partial",
+            None if probe.complete else f"time budget of {budget} s reached",
+            probed_up_to=upto,
+            last_pid=last,
+            pid_max=pid_max,
+            probed=probe.probed,
+            hidden=probe.hidden,
+        )
+        return probe.hidden
+
+    def _stat(self, ctx: Context, procfs: ProcFS, pid: int) -> ProcStat | None:
+        data = procfs.read(pid, "stat")
+        if data is None:
+            return None
+        try:
+            return parse_stat(data)
+        except (ValueError, IndexError) as exc:
+            ctx.log("parse", "error", f"unreadable stat: {exc}", path=f"/proc/{pid}/stat")
+            return None
+
+    @staticmethod
+    def _boot_time(procfs: ProcFS) -> float | None:
+        data = procfs.read("stat")
+        for line in (data or b"").splitlines():
+            if line.startswith(b"btime "):
+                return float(line.split()[1])
+        return None
+
+    @staticmethod
+    def _identity(procfs: ProcFS, record: ProcessRecord, users: dict[int, str]) -> None:
+        pid = record.pid
+        status = procfs.read(pid, "status")
+        if status is not None:
+            record.uid, record.gid, _ = status_ids(status)
+            if record.uid is not None:
+                record.user = users.get(record.uid)
+        cmdline = procfs.read(pid, "cmdline")
+        record.cmdline = split_nul(cmdline or b"")
+        record.cwd = procfs.readlink(pid, "cwd")
+        environ = procfs.read(pid, "environ")
+        if environ:
+            record.ld_preload = environ_value(environ, "LD_PRELOAD")
+        for ns in NAMESPACES:
+            link = procfs.readlink(pid, "ns", ns)
+            if link and link.endswith("]") and "[" in link:
+                record.namespaces[ns] = int(link[link.index("[") + 1 : -1])
+
+    def _exe(
+        self,
+        ctx: Context,
+        procfs: ProcFS,
+        record: ProcessRecord,
+        st: ProcStat,
+        hasher: ExeHasher,
+        writable_cache: dict[tuple[int | None, str], bool],
+    ) -> None:
+        kernel_thread = bool(st.task_flags & PF_KTHREAD)
+        exe = None if kernel_thread else procfs.readlink(record.pid, "exe")
+        if exe is not None:
+            record.exe_deleted = exe.endswith(DELETED_SUFFIX)
+            exe = exe.removesuffix(DELETED_SUFFIX)
+            record.exe = exe
+            record.exe_sha256, record.exe_member = hasher.identify(record.pid, record.exe_deleted)
+        if record.exe_deleted:
+            record.flags.append("exe-deleted")
+        if exe and (
+            exe.startswith(WRITABLE_DIRS) or self._world_writable(ctx, record, exe, writable_cache)
+        ):
+            record.flags.append("exe-in-writable-dir")
+        if exe and in_hidden_dir(exe):
+            record.flags.append("exe-in-hidden-dir")
+        argv0 = record.cmdline[0] if record.cmdline else ""
+        if not kernel_thread and (
+            looks_like_kernel_thread(st.name) or looks_like_kernel_thread(argv0)
+        ):
+            record.flags.append("kernel-thread-imitation")
+
+    @staticmethod
+    def _world_writable(
+        ctx: Context, record: ProcessRecord, exe: str, cache: dict[tuple[int | None, str], bool]
+    ) -> bool:
+        """Is the exe's directory world-writable, seen from the process's own mount namespace
+        (/proc/PID/root: a container's /opt is not the host's), else through the root?"""
+        directory = exe.rsplit("/", 1)[0] or "/"
+        key = (record.namespaces.get("mnt"), directory)
+        if key not in cache:
+            cache[key] = False
+            for candidate in (ctx.proc_path(record.pid, "root") / directory.lstrip("/"), None):
+                try:
+                    real = candidate if candidate is not None else ctx.host_path(directory)
+                    cache[key] = bool(os.stat(real).st_mode & stat.S_IWOTH)
+                    break
+                except OSError:
+                    continue
+        return cache[key]
+
+    @staticmethod
+    def _container(procfs: ProcFS, record: ProcessRecord) -> None:
+        data = procfs.read(record.pid, "cgroup")
+        if data is None:
+            return
+        record.cgroup = cgroup_path(decode_host(data))
+        ref = container_of(record.cgroup)
+        record.container_id, record.container_runtime, record.pod_uid = (
+            ref.container_id,
+            ref.runtime,
+            ref.pod_uid,
+        )
+
+    @staticmethod
+    def _sample_cpu(
+        ctx: Context,
+        procfs: ProcFS,
+        first: dict[int, ProcStat],
+        records: dict[int, ProcessRecord],
+        started: float,
+        clock_ticks: int,
+    ) -> None:
+        """CPU over one interval for all processes at once: one sleep, not one per process."""
+        interval = float(ctx.option("cpu_interval", DEFAULT_CPU_INTERVAL))
+        remaining = interval - (time.monotonic() - started)
+        if remaining > 0:
+            time.sleep(remaining)
+        elapsed = time.monotonic() - started
+        for pid, before in first.items():
+            data = procfs.read(pid, "stat")
+            if data is None or elapsed <= 0:
+                continue
+            try:
+                after = parse_stat(data)
+            except (ValueError, IndexError):
+                continue
+            if after.start_ticks != before.start_ticks:
+                continue
+            used = (after.cpu_ticks - before.cpu_ticks) / clock_ticks
+            records[pid].cpu_percent = round(100 * used / elapsed, 1)

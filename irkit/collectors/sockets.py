@@ -1,0 +1,171 @@
+"""Every TCP/UDP socket (IPv4 and IPv6) and listening unix socket, with its owning process.
+
+The tables are read from procfs and each socket inode is matched to the
+processes holding it through /proc/PID/fd, as `ss -p` does, without running `ss`.
+A container's sockets live in its own network namespace, which the host's
+/proc/net does not show: each other namespace is read once through one of its pids.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from irkit.collectors.base import Collector, Context
+from irkit.collectors.procfs import ProcFS
+from irkit.evidence.records import Record
+from irkit.knowledge.pools import is_pool_port
+from irkit.parsers.procnet import (
+    INET_TABLES,
+    InetSocket,
+    TableProblem,
+    parse_inet_table,
+    parse_unix_table,
+)
+
+
+@dataclass
+class SocketRecord(Record):
+    kind: ClassVar[str] = "socket"
+    proto: str
+    local_address: str
+    local_port: int | None
+    remote_address: str | None
+    remote_port: int | None
+    state: str
+    pid: int | None
+    process_name: str | None
+    inode: int
+    flags: list[str] = field(default_factory=list)
+    pids: list[int] = field(default_factory=list)
+    uid: int | None = None
+    netns: int | None = None
+    source: str = ""
+
+
+def socket_owners(procfs: ProcFS, pids: list[int]) -> dict[int, list[int]]:
+    """socket inode -> pids holding it open, from the fd links."""
+    owners: dict[int, list[int]] = defaultdict(list)
+    for pid in pids:
+        for fd in procfs.listdir(pid, "fd"):
+            link = procfs.readlink(pid, "fd", fd)
+            if link and link.startswith("socket:["):
+                inode = int(link[8:-1])
+                if not owners[inode] or owners[inode][-1] != pid:
+                    owners[inode].append(pid)
+    return owners
+
+
+def net_namespaces(procfs: ProcFS, pids: list[int]) -> dict[int, int]:
+    """netns inode -> the first pid seen in it."""
+    seen: dict[int, int] = {}
+    for pid in pids:
+        link = procfs.readlink(pid, "ns", "net")
+        if link and "[" in link:
+            seen.setdefault(int(link[link.index("[") + 1 : -1]), pid)
+    return seen
+
+
+class SocketsCollector(Collector):
+    name = "sockets"
+    volatility = 10
+    description = "TCP/UDP sockets (IPv4+IPv6) and listening unix sockets, with owning pids"
+
+    def collect(self, ctx: Context) -> None:
+        procfs = ProcFS(ctx)
+        pids = procfs.pids()
+        owners = socket_owners(procfs, pids)
+        names: dict[int, str | None] = {}
+        namespaces = net_namespaces(procfs, pids)
+        own = procfs.readlink("self", "ns", "net")
+        own_ns = int(own[own.index("[") + 1 : -1]) if own and "[" in own else None
+        tables: list[tuple[tuple[str | int, ...], int | None]] = [(("net",), own_ns)]
+        tables += [((pid, "net"), ns) for ns, pid in sorted(namespaces.items()) if ns != own_ns]
+        seen: set[tuple[object, ...]] = set()
+        count = 0
+        for prefix, netns in tables:
+            for record in self._read_tables(ctx, prefix, netns):
+                key = (
+                    (record.proto, record.inode, netns)
+                    if record.inode
+                    else (
+                        record.proto,
+                        record.local_address,
+                        record.local_port,
+                        record.remote_address,
+                        record.remote_port,
+                        netns,
+                    )
+                )
+                if key in seen:
+                    continue
+                seen.add(key)
+                holders = owners.get(record.inode, []) if record.inode else []
+                if holders:
+                    record.pids = holders
+                    record.pid = holders[0]
+                    if record.pid not in names:
+                        comm = procfs.read(record.pid, "comm")
+                        names[record.pid] = (
+                            comm.decode("utf-8", "surrogateescape").rstrip("\n")
+                            if comm is not None
+                            else None
+                        )
+                    record.process_name = names[record.pid]
+                ctx.emit(record)
+                count += 1
+        procfs.log_unreadable()
+        ctx.log("sockets", sockets=count, namespaces=len(tables), processes=len(pids))
+
+    def _read_tables(
+        self, ctx: Context, prefix: tuple[str | int, ...], netns: int | None
+    ) -> list[SocketRecord]:
+        records: list[SocketRecord] = []
+        for proto in (*INET_TABLES, "unix"):
+            copied = ctx.copy_proc_file(*prefix, proto)
+            if copied is None:
+                continue
+            source = copied.record.path
+            rows = (
+                parse_unix_table(copied.data)
+                if proto == "unix"
+                else parse_inet_table(proto, copied.data)
+            )
+            for row in rows:
+                if isinstance(row, TableProblem):
+                    ctx.log("parse", "warning", row.problem, path=source, line=row.line)
+                elif isinstance(row, InetSocket):
+                    flags = ["pool-port"] if is_pool_port(row.remote_port) else []
+                    records.append(
+                        SocketRecord(
+                            proto=row.proto,
+                            local_address=row.local_address,
+                            local_port=row.local_port,
+                            remote_address=row.remote_address,
+                            remote_port=row.remote_port,
+                            state=row.state,
+                            pid=None,
+                            process_name=None,
+                            inode=row.inode,
+                            flags=flags,
+                            uid=row.uid,
+                            netns=netns,
+                            source=source,
+                        )
+                    )
+                elif row.listening:
+                    records.append(
+                        SocketRecord(
+                            proto="unix",
+                            local_address=row.path,
+                            local_port=None,
+                            remote_address=None,
+                            remote_port=None,
+                            state="LISTEN",
+                            pid=None,
+                            process_name=None,
+                            inode=row.inode,
+                            netns=netns,
+                            source=source,
+                        )
+                    )
+        return records

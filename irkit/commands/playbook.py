@@ -1,0 +1,70 @@
+"""`irkit playbook list|show|validate`: what the playbooks do, and whether yours is sound."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from irkit.console import err, host, out
+from irkit.exitcodes import ExitCode
+from irkit.playbook import PlaybookError, builtin_playbooks, load_playbook
+
+app = typer.Typer(
+    help="List, show and validate playbooks (YAML files that decide what a triage runs).",
+    no_args_is_help=True,
+)
+
+
+@app.command("list")
+def list_playbooks() -> None:
+    """The built-in playbooks, with what each is for."""
+    for name in builtin_playbooks():
+        try:
+            description = load_playbook(name).description
+        except PlaybookError as exc:
+            description = f"[red]broken:[/] {host(exc)}"
+        else:
+            description = host(description)
+        out.print(f"[bold]{name:<18}[/] {description}")
+
+
+@app.command()
+def show(
+    playbook: Annotated[str, typer.Argument(help="A built-in playbook name or a YAML file.")],
+) -> None:
+    """The plan a playbook makes: its steps in the order they run (most volatile first)."""
+    try:
+        book = load_playbook(playbook)
+    except PlaybookError as exc:
+        err.print(f"[red]error:[/] {host(exc)}")
+        raise typer.Exit(ExitCode.USAGE) from exc
+    out.print(f"[bold]{host(book.name)}[/] ({host(book.source)})\n{host(book.description)}\n")
+    for number, step in enumerate(book.plan(), 1):
+        out.print(f"{number:>3}. {host(step)}")
+    options = {name: opts for name, opts in book.collector_options().items() if opts}
+    if options:
+        out.print(f"\ncollector options: {host(options)}")
+    out.print(f"analysis: {host(book.analysis)}")
+
+
+@app.command()
+def validate(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Playbook files to check (default: every built-in playbook)."),
+    ] = None,
+) -> None:
+    """Check playbooks without running anything; each error names file and line. Exit 2 if any
+    is broken."""
+    targets = [str(f) for f in files] if files else list(builtin_playbooks())
+    broken = 0
+    for target in targets:
+        try:
+            book = load_playbook(target)
+        except PlaybookError as exc:
+            broken += 1
+            err.print(f"[red]✗[/] {host(exc)}")
+        else:
+            err.print(f"[green]✓[/] {host(book.source)}: {len(book.plan())} steps")
+    if broken:
+        raise typer.Exit(ExitCode.USAGE)

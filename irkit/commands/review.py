@@ -1,0 +1,152 @@
+"""`irkit review`: verify bundles, print their summary, write the HTML report."""
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from irkit.commands.verify import print_report
+from irkit.console import err, host
+from irkit.evidence.reader import BundleError, BundleReader
+from irkit.evidence.records import SEVERITIES, severity_rank
+from irkit.evidence.view import SourcedRecord
+from irkit.exitcodes import ExitCode
+from irkit.hunt import RuleError, compile_rules
+from irkit.report.summary import Summary, summarize
+from irkit.report.terminal import print_summary
+from irkit.rescan import REVIEW_MEMBER, rescan_bundle, review_file_name, write_review_file
+from irkit.review import ReviewedBundle, ReviewStep, load_verified, run_steps, verify_all
+
+
+def _verified(paths: Sequence[Path], force: bool) -> list[ReviewedBundle]:
+    """Verify every bundle first; a tampered one stops the review unless --force."""
+    try:
+        reports = verify_all(paths)
+    except (BundleError, OSError) as exc:
+        err.print(f"[red]error:[/] {host(exc)}")
+        raise typer.Exit(ExitCode.USAGE) from exc
+    broken = [r for r in reports if not r.intact]
+    for report in reports:
+        if report.intact:
+            err.print(
+                f"[green]intact[/] {host(report.bundle)} (manifest sha256 {report.manifest_sha256})"
+            )
+        else:
+            err.rule("[bold red]BUNDLE NOT INTACT[/]", style="red")
+            print_report(report)
+            err.rule(style="red")
+    if broken and not force:
+        err.print(
+            f"[bold red]review stopped:[/] {len(broken)} bundle(s) not intact; their content may"
+            " have been altered after collection. Pass --force to review them anyway."
+        )
+        refused = any(r.refused for r in broken)
+        raise typer.Exit(ExitCode.USAGE if refused else ExitCode.FINDINGS)
+    if broken:
+        err.print("[bold red]--force: reviewing bundle(s) that are NOT INTACT[/]")
+    try:
+        return [load_verified(Path(r.bundle), r) for r in reports]
+    except (BundleError, OSError) as exc:
+        err.print(f"[red]error:[/] {host(exc)}")
+        raise typer.Exit(ExitCode.USAGE) from exc
+
+
+def _write_html(target: Path, html: bytes, overwrite: bool) -> None:
+    try:
+        with target.open("wb" if overwrite else "xb") as handle:
+            handle.write(html)
+    except FileExistsError as exc:
+        err.print(f"[red]error:[/] {host(target)} exists; pass --overwrite to replace it")
+        raise typer.Exit(ExitCode.USAGE) from exc
+    except OSError as exc:
+        err.print(f"[red]error:[/] cannot write {host(target)}: {host(exc.strerror)}")
+        raise typer.Exit(ExitCode.USAGE) from exc
+    err.print(f"report written to {host(target)} ({len(html)} bytes)")
+
+
+def rescan_step(rules: Path | None) -> ReviewStep:
+    try:
+        ruleset = compile_rules(rules)
+    except RuleError as exc:
+        err.print(f"[red]error:[/] the YARA rules do not compile:\n{host(exc)}")
+        raise typer.Exit(ExitCode.USAGE) from exc
+
+    def step(bundles: Sequence[ReviewedBundle]) -> None:
+        for bundle in bundles:
+            with BundleReader(bundle.path) as reader:
+                head, findings = rescan_bundle(
+                    reader, ruleset, manifest_sha256=bundle.verification.manifest_sha256
+                )
+            target = review_file_name(bundle.path)
+            write_review_file(target, head, findings)
+            bundle.view.records += [SourcedRecord(REVIEW_MEMBER, f.to_dict()) for f in findings]
+            err.print(
+                f"rescan of {host(bundle.path)}: {head.members_scanned} members,"
+                f" {len(findings)} finding(s) -> {host(target)}"
+            )
+            for error in head.errors:
+                err.print(f"  [yellow]error[/] {host(error)}")
+
+    return step
+
+
+def review_exit_code(bundles: Sequence[ReviewedBundle], summary: Summary, fail_on: str) -> int:
+    worst = max((severity_rank(str(f.get("severity"))) for f in summary.findings), default=-1)
+    if worst >= severity_rank(fail_on) or not all(b.intact for b in bundles):
+        return ExitCode.FINDINGS
+    return ExitCode.CLEAN
+
+
+def review(
+    bundles: Annotated[list[Path], typer.Argument(help="Bundle(s) (.zip) to review.")],
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", help="Write the self-contained HTML report here (one for all)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Review bundles that fail verification (reported loudly).")
+    ] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace the --html file if it exists.")] = False,
+    fail_on: Annotated[
+        str, typer.Option(help="Exit 1 when a finding is at or above this severity.")
+    ] = "high",
+    rescan: Annotated[
+        bool,
+        typer.Option(
+            help="Re-hunt the bundled files and memory with --rules; new findings go to "
+            "BUNDLE.rescan-TIME.jsonl beside it (the bundle is never modified)."
+        ),
+    ] = False,
+    rules: Annotated[
+        Path | None,
+        typer.Option(help="YARA rules for --rescan (file or directory; default: shipped pack)."),
+    ] = None,
+) -> None:
+    """Verify each bundle, then print the verdict, findings by severity and IOCs.
+
+    A bundle that is not intact is reported loudly and stops the review (exit 1) unless
+    --force. With several bundles the report holds one timeline merged across hosts.
+    Exit 0 nothing at or above --fail-on, 1 findings at or above it (or a forced review of a
+    bundle that is not intact), 2 unreadable input.
+    """
+    if fail_on not in SEVERITIES:
+        err.print(f"[red]error:[/] --fail-on must be one of {', '.join(SEVERITIES)}")
+        raise typer.Exit(ExitCode.USAGE)
+    reviewed = _verified(bundles, force)
+    steps: list[ReviewStep] = []
+    if rescan:
+        steps.append(rescan_step(rules))
+    run_steps(reviewed, steps)
+    views = [b.view for b in reviewed]
+    for view in views:
+        for problem in view.problems:
+            err.print(f"[yellow]warning:[/] {host(view.label)}: {host(problem)}")
+    summary = summarize(views)
+    print_summary(summary)
+    if html is not None:
+        # jinja2 is loaded only when a report is asked for: every irkit command starts faster.
+        from irkit.report.html import build_report
+
+        _write_html(html, build_report(views), overwrite)
+    raise typer.Exit(review_exit_code(reviewed, summary, fail_on))

@@ -1,0 +1,156 @@
+"""`irkit triage`: a playbook run that collects, hunts, analyses and seals one bundle."""
+
+import json
+import socket
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from irkit.collection import CollectionResult, collect_to
+from irkit.collectors.base import Collector
+from irkit.collectors.registry import select_collectors
+from irkit.commands.collect import (
+    ProcOption,
+    RootOption,
+    print_seal,
+    progress_callbacks,
+    seal_summary,
+    start_bundle,
+)
+from irkit.commands.output import BundleOutput
+from irkit.console import err, host
+from irkit.evidence.records import severity_rank
+from irkit.exitcodes import ExitCode
+from irkit.hunt import RuleError, RuleSet, compile_rules
+from irkit.playbook import DEFAULT_PLAYBOOK, Playbook, PlaybookError, load_playbook
+from irkit.triage import Triage, TriageOutcome
+
+
+def _load(playbook: str, rules: Path | None) -> tuple[Playbook, RuleSet]:
+    """Everything that can be wrong with the input is found here, before anything runs."""
+    try:
+        book = load_playbook(playbook)
+    except PlaybookError as exc:
+        err.print(f"[red]error:[/] {host(exc)}")
+        raise typer.Exit(ExitCode.USAGE) from exc
+    try:
+        ruleset = compile_rules(rules)
+    except RuleError as exc:
+        err.print(f"[red]error:[/] the YARA rules do not compile:\n{host(exc)}")
+        raise typer.Exit(ExitCode.USAGE) from exc
+    return book, ruleset
+
+
+def default_output_name() -> str:
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    return f"irkit-{socket.gethostname()}-{stamp}.zip"
+
+
+def print_outcome(outcome: TriageOutcome, threshold: str) -> None:
+    analysis = outcome.analysis
+    if analysis is None:
+        err.print("[yellow]analysis did not run (the collection stopped early)[/]")
+        return
+    verdict = analysis.verdict(threshold)
+    colour = {"CLEAN": "green", "SUSPICIOUS": "yellow"}.get(verdict.verdict, "red")
+    err.print(f"\n[bold {colour}]{host(verdict.verdict)}[/] — {host(verdict.reason)}")
+    for finding in sorted(analysis.findings, key=lambda f: -severity_rank(f.severity)):
+        if severity_rank(finding.severity) < severity_rank("low"):
+            continue
+        err.print(f"  [{finding.severity}] {host(finding.title)}")
+        for reason in finding.reasons:
+            err.print(f"      - {host(reason)}")
+    if outcome.iocs:
+        err.print("IOCs:")
+        for ioc in outcome.iocs:
+            err.print(f"  {ioc.ioc_type:<10} {host(ioc.value)}")
+
+
+def triage_exit_code(result: CollectionResult, outcome: TriageOutcome, threshold: str) -> int:
+    if not result.seal.complete:
+        return ExitCode.INCOMPLETE
+    if outcome.analysis is not None and outcome.analysis.above(threshold):
+        return ExitCode.FINDINGS
+    return ExitCode.CLEAN
+
+
+def triage(
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Bundle file to create, or '-' for stdout (default: irkit-HOST-TIME.zip here).",
+        ),
+    ] = None,
+    playbook: Annotated[
+        str,
+        typer.Option(
+            "--playbook",
+            "-p",
+            help="A built-in playbook name (see `irkit playbook list`) or a file.",
+        ),
+    ] = DEFAULT_PLAYBOOK,
+    rules: Annotated[
+        Path | None,
+        typer.Option(help="YARA rule file or directory (default: the shipped pack)."),
+    ] = None,
+    root: RootOption = Path("/"),
+    proc: ProcOption = Path("/proc"),
+    force: Annotated[bool, typer.Option(help="Overwrite OUTPUT if it exists.")] = False,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print a JSON summary on stdout.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+) -> None:
+    """Triage this host for cryptomining: collect, hunt with YARA, analyse, seal one bundle.
+
+    The playbook decides what runs (default: cryptominer). Volatile state is collected first;
+    YARA then runs over running executables, persistence targets and the memory of the
+    processes the cheap signals raised. The summary lists the verdict, findings with their
+    reasons, and IOCs (pool URLs, wallets, workers). Exit 0 clean, 1 findings at or above the
+    playbook's threshold, 2 bad input, 3 collection incomplete.
+    """
+    book, ruleset = _load(playbook, rules)
+    try:
+        collectors: list[Collector] = select_collectors([c.name for c in book.collectors])
+    except ValueError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(ExitCode.USAGE) from exc
+    bundle, writer, guard = start_bundle(
+        output or default_output_name(), force=force, root=root, json_out=json_out, quiet=quiet
+    )
+    on_step, _ = progress_callbacks(quiet)
+    if not quiet:
+        err.print(f"playbook {host(book.name)}: " + "; ".join(book.plan()))
+    phase = Triage(book, ruleset, lambda text: None if quiet else err.print(f"[cyan]▸[/] {text}"))
+    result = collect_to(
+        writer,
+        guard,
+        collectors,
+        root=root,
+        proc=proc,
+        options=book.collector_options(),
+        on_step=on_step,
+        then=phase,
+    )
+    sidecar = bundle.close(result.seal)
+    print_outcome(phase.outcome, book.analysis.threshold)
+    print_seal(bundle, result, sidecar)
+    if json_out:
+        print(json.dumps(_json_summary(bundle, result, phase.outcome, book), indent=2))
+    raise typer.Exit(triage_exit_code(result, phase.outcome, book.analysis.threshold))
+
+
+def _json_summary(
+    bundle: BundleOutput, result: CollectionResult, outcome: TriageOutcome, book: Playbook
+) -> dict[str, object]:
+    analysis = outcome.analysis
+    return seal_summary(bundle, result) | {
+        "playbook": book.name,
+        "verdict": analysis.verdict(book.analysis.threshold).to_dict() if analysis else None,
+        "findings": [f.to_dict() for f in analysis.findings] if analysis else [],
+        "iocs": [i.to_dict() for i in outcome.iocs],
+    }

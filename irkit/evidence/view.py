@@ -1,0 +1,204 @@
+"""A bundle loaded for analysis: its records (each with the member it came from), its log,
+its member list and what is known of its integrity.
+
+Two sources give the same view: a sealed bundle read back (review, timeline export) and a
+writer that is still open (the report written into a bundle before the manifest seals it),
+so the timeline and the report are built by one code path whatever their input.
+"""
+
+import json
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from irkit.evidence.log import LogEntry
+from irkit.evidence.manifest import FILES_RECORDS_NAME, MemberEntry
+from irkit.evidence.reader import BundleError, BundleReader
+from irkit.evidence.records import Record
+from irkit.evidence.writer import EvidenceWriter
+
+IOCS_MEMBER = "iocs.json"
+
+RecordLike = Record | Mapping[str, Any]
+
+
+@dataclass
+class SourcedRecord:
+    member: str
+    data: dict[str, Any]
+
+    @property
+    def type(self) -> str:
+        value = self.data.get("type")
+        return value if isinstance(value, str) and value else "record"
+
+
+@dataclass
+class Integrity:
+    """What is known about the bundle's integrity when the view was made."""
+
+    sealed: bool
+    manifest_sha256: str | None = None
+    bundle_sha256: str | None = None
+    verified: bool | None = None
+    problems: list[str] = field(default_factory=list)
+    complete: bool | None = None
+    incomplete_reason: str | None = None
+
+
+@dataclass
+class BundleView:
+    label: str
+    records: list[SourcedRecord]
+    log: list[dict[str, Any]]
+    members: list[dict[str, Any]]
+    integrity: Integrity
+    host: dict[str, Any] = field(default_factory=dict)
+    started: str | None = None
+    ended: str | None = None
+    iocs: Any = None
+    path: str | None = None
+    problems: list[str] = field(default_factory=list)
+    """Lines of the bundle that could not be read (named by member and line)."""
+
+    def of_type(self, kind: str) -> list[dict[str, Any]]:
+        return [r.data for r in self.records if r.type == kind]
+
+    def member_acquired(self) -> dict[str, str]:
+        return {m["name"]: m.get("acquired", "") for m in self.members}
+
+
+def _as_dict(record: RecordLike) -> dict[str, Any]:
+    return record.to_dict() if isinstance(record, Record) else dict(record)
+
+
+def _log_dict(entry: LogEntry | Mapping[str, Any]) -> dict[str, Any]:
+    return asdict(entry) if isinstance(entry, LogEntry) else dict(entry)
+
+
+def _member_dict(entry: MemberEntry | Mapping[str, Any]) -> dict[str, Any]:
+    return asdict(entry) if isinstance(entry, MemberEntry) else dict(entry)
+
+
+def _label(host: Mapping[str, Any], fallback: str) -> str:
+    name = host.get("hostname")
+    return str(name) if name else fallback
+
+
+def view_from_parts(
+    records: Mapping[str, Sequence[RecordLike]],
+    *,
+    log: Sequence[LogEntry | Mapping[str, Any]] = (),
+    members: Sequence[MemberEntry | Mapping[str, Any]] = (),
+    host: Mapping[str, Any] | None = None,
+    started: str | None = None,
+    iocs: Any = None,
+    label: str | None = None,
+) -> BundleView:
+    """A view of a bundle that is not sealed yet: records by the member they are written to."""
+    host = dict(host or {})
+    return BundleView(
+        label=label or _label(host, "unsealed bundle"),
+        records=[
+            SourcedRecord(member, _as_dict(record))
+            for member, items in records.items()
+            for record in items
+        ],
+        log=[_log_dict(e) for e in log],
+        members=[_member_dict(m) for m in members],
+        integrity=Integrity(sealed=False),
+        host=host,
+        started=started,
+        iocs=iocs,
+    )
+
+
+def view_from_writer(
+    writer: EvidenceWriter,
+    records: Mapping[str, Sequence[RecordLike]],
+    *,
+    iocs: Any = None,
+) -> BundleView:
+    """The view of an open writer: `records` are those already written (by member name);
+    the copied files' records, still held by the writer, are added as records/files.jsonl."""
+    everything = dict(records)
+    everything.setdefault(FILES_RECORDS_NAME, writer.file_records())
+    return view_from_parts(
+        everything,
+        log=writer.log.entries,
+        members=writer.members,
+        host=writer.host,
+        started=writer.started,
+        iocs=iocs,
+    )
+
+
+def _read_records(reader: BundleReader, name: str, problems: list[str]) -> Iterable[dict[str, Any]]:
+    with reader.open(name) as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError as exc:
+                problems.append(f"{name} line {number}: not JSON ({exc})")
+                continue
+            if not isinstance(record, dict):
+                problems.append(f"{name} line {number}: not a JSON object")
+                continue
+            yield record
+
+
+def _read_iocs(reader: BundleReader, problems: list[str]) -> Any:
+    if IOCS_MEMBER not in reader.names():
+        return None
+    try:
+        return json.loads(reader.read(IOCS_MEMBER))
+    except ValueError as exc:
+        problems.append(f"{IOCS_MEMBER}: not JSON ({exc})")
+        return None
+
+
+def view_from_reader(reader: BundleReader, integrity: Integrity | None = None) -> BundleView:
+    """Load a sealed bundle; unreadable lines are listed in `problems`, never raised."""
+    problems: list[str] = []
+    try:
+        manifest = reader.manifest
+    except BundleError as exc:
+        problems.append(str(exc))
+        manifest = None
+    records: list[SourcedRecord] = []
+    for name in reader.names():
+        if name.startswith("records/") and name.endswith(".jsonl"):
+            try:
+                records.extend(
+                    SourcedRecord(name, r) for r in _read_records(reader, name, problems)
+                )
+            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                problems.append(f"{name}: unreadable ({exc})")
+    try:
+        log = reader.log_entries()
+    except (ValueError, zipfile.BadZipFile, OSError) as exc:
+        problems.append(f"collection.log: unreadable ({exc})")
+        log = []
+    host = dict(manifest.host) if manifest else {}
+    if integrity is None:
+        integrity = Integrity(sealed=manifest is not None)
+    if manifest is not None:
+        integrity.complete = manifest.complete
+        integrity.incomplete_reason = manifest.incomplete_reason
+    return BundleView(
+        label=_label(host, Path(reader.path).name),
+        records=records,
+        log=log,
+        members=[asdict(m) for m in manifest.members] if manifest else [],
+        integrity=integrity,
+        host=host,
+        started=manifest.started if manifest else None,
+        ended=manifest.ended if manifest else None,
+        iocs=_read_iocs(reader, problems),
+        path=str(reader.path),
+        problems=problems,
+    )

@@ -1,0 +1,43 @@
+"""Line-oriented host files: the pieces every config parser here shares."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from irkit.hosttext import decode_host
+
+
+@dataclass
+class LineProblem:
+    """A line that could not be parsed; the collector logs it with the file name."""
+
+    line: int
+    problem: str
+
+
+def content_lines(data: bytes, *, continuation: bool = False) -> Iterator[tuple[int, str]]:
+    """(first line number, text) of each line that is neither blank nor a `#` comment.
+
+    With `continuation`, a trailing backslash joins the next line, as shells and
+    systemd do; the number is that of the first physical line.
+    """
+    pending: list[str] = []
+    start = 0
+    for number, raw in enumerate(decode_host(data).splitlines(), 1):
+        if not pending:
+            start = number
+            stripped = raw.strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+        if continuation and raw.rstrip().endswith("\\"):
+            pending.append(raw.rstrip()[:-1])
+            continue
+        pending.append(raw)
+        yield start, " ".join(part.strip() for part in pending).strip()
+        pending = []
+    if pending:
+        yield start, " ".join(part.strip() for part in pending).strip()
+
+
+def looks_binary(data: bytes) -> bool:
+    """A text config with NUL bytes is not one: garbage, or something hidden in its place."""
+    return b"\0" in data[:8192]

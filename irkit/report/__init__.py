@@ -1,0 +1,1 @@
+"""The report of a bundle: the self-contained HTML page and the terminal summary."""

@@ -1,0 +1,201 @@
+"""The self-contained HTML report: one file, inline CSS and JS, no network, opens from file://.
+
+Everything from the host is attacker-controlled. It reaches the page two ways only: through
+jinja2 with autoescape on, and inside one JSON data block whose `<`, `>` and `&` are written
+as `\\u003c`-style escapes (so neither `</script>` nor `<!--` can end the block); the page's
+script renders that data with `textContent`, never as markup. A Content-Security-Policy with a
+per-report nonce blocks any other script, and every fetch, as a second line of defence.
+"""
+
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from irkit import __version__
+from irkit.console import neutralize
+from irkit.evidence.reader import BundleReader
+from irkit.evidence.records import Record
+from irkit.evidence.view import (
+    BundleView,
+    Integrity,
+    RecordLike,
+    view_from_reader,
+    view_from_writer,
+)
+from irkit.evidence.writer import EvidenceWriter
+from irkit.report.summary import Summary, summarize
+from irkit.timeline.events import Event, build_timeline
+from irkit.timeutil import utc_now_iso
+
+REPORT_MEMBER = "report.html"
+SECTION_TYPES = ("process", "socket", "persistence", "finding", "ioc", "verdict")
+
+
+def _asset(name: str) -> str:
+    return (resources.files("irkit") / "data" / "report" / name).read_text(encoding="utf-8")
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    env.filters["show"] = lambda value: neutralize("" if value is None else str(value))
+    return env
+
+
+def script_json(data: Any) -> Markup:
+    """JSON that is safe inside a <script> element whatever strings it holds."""
+    text = json.dumps(data, ensure_ascii=True, separators=(",", ":"), default=str)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+class _Interner:
+    """Strings repeated on every event (types, hosts, members) are sent once, by index."""
+
+    def __init__(self) -> None:
+        self.values: list[str] = []
+        self._index: dict[str, int] = {}
+
+    def __call__(self, value: str) -> int:
+        if value not in self._index:
+            self._index[value] = len(self.values)
+            self.values.append(value)
+        return self._index[value]
+
+
+class _RecordTable:
+    """Each record is embedded once; sections and timeline events refer to it by index."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+        self._index: dict[int, int] = {}
+
+    def __call__(self, record: dict[str, Any]) -> int:
+        key = id(record)
+        if key not in self._index:
+            self._index[key] = len(self.rows)
+            self.rows.append(record)
+        return self._index[key]
+
+
+def _integrity(integrity: Integrity, members: int) -> dict[str, Any]:
+    return {
+        "sealed": integrity.sealed,
+        "verified": integrity.verified,
+        "manifest_sha256": integrity.manifest_sha256,
+        "bundle_sha256": integrity.bundle_sha256,
+        "complete": integrity.complete,
+        "incomplete_reason": integrity.incomplete_reason,
+        "problems": integrity.problems,
+        "members": members,
+    }
+
+
+def _bundle_data(view: BundleView, table: _RecordTable) -> dict[str, Any]:
+    by_type: dict[str, list[int]] = {}
+    for item in view.records:
+        by_type.setdefault(item.type, []).append(table(item.data))
+    return {
+        "label": view.label,
+        "path": view.path,
+        "host": view.host,
+        "started": view.started,
+        "ended": view.ended,
+        "integrity": _integrity(view.integrity, len(view.members)),
+        "problems": view.problems,
+        "members": view.members,
+        "log": [table(entry) for entry in view.log],
+        "types": by_type,
+    }
+
+
+def _timeline_data(events: Sequence[Event], table: _RecordTable) -> dict[str, Any]:
+    kinds, descs, hosts, members = _Interner(), _Interner(), _Interner(), _Interner()
+    rows = [
+        [
+            e.timestamp,
+            kinds(e.event_type),
+            descs(e.timestamp_desc),
+            e.message,
+            hosts(e.host),
+            members(e.source_member),
+            table(e.record),
+        ]
+        for e in events
+    ]
+    return {
+        "types": kinds.values,
+        "descs": descs.values,
+        "hosts": hosts.values,
+        "members": members.values,
+        "events": rows,
+    }
+
+
+def report_data(views: Sequence[BundleView], summary: Summary, events: Sequence[Event]) -> Any:
+    table = _RecordTable()
+    bundles = [_bundle_data(view, table) for view in views]
+    return {
+        "generated": utc_now_iso(),
+        "tool_version": __version__,
+        "summary": {
+            "verdict": summary.verdict,
+            "reason": summary.reason,
+            "by_severity": summary.by_severity,
+            "hosts": summary.hosts,
+        },
+        "findings": summary.findings,
+        "iocs": summary.iocs,
+        "bundles": bundles,
+        "timeline": _timeline_data(events, table),
+        "records": table.rows,
+    }
+
+
+def build_report(views: Sequence[BundleView], *, events: Sequence[Event] | None = None) -> bytes:
+    """The report of one bundle, or of several with one merged timeline, as UTF-8 HTML."""
+    summary = summarize(views)
+    if events is None:
+        events = build_timeline(views)
+    nonce = secrets.token_urlsafe(18)
+    template = _environment().from_string(_asset("report.html.j2"))
+    html = template.render(
+        nonce=nonce,
+        summary=summary,
+        views=views,
+        css=Markup(_asset("report.css")),
+        js=Markup(_asset("report.js")),
+        data=script_json(report_data(views, summary, events)),
+        version=__version__,
+    )
+    return html.encode("utf-8", "backslashreplace")
+
+
+def report_from_reader(reader: BundleReader, integrity: Integrity | None = None) -> bytes:
+    return build_report([view_from_reader(reader, integrity)])
+
+
+def report_from_writer(
+    writer: EvidenceWriter, records: dict[str, Sequence[RecordLike]], *, iocs: Any = None
+) -> bytes:
+    """The report for a bundle still being written, to add as report.html before it is sealed.
+
+    `records` maps each records member already written (records/processes.jsonl, ...) to its
+    records; copied files and the log come from the writer itself."""
+    return build_report([view_from_writer(writer, records, iocs=iocs)])
+
+
+def write_report_member(
+    writer: EvidenceWriter, records: Mapping[str, Sequence[Record]], *, iocs: Any = None
+) -> None:
+    """Add report.html to an open bundle; a report that fails is logged, never fatal."""
+    try:
+        html = report_from_writer(writer, dict(records), iocs=iocs)
+    except Exception as exc:
+        writer.log.add("report", "irkit", "error", f"{type(exc).__name__}: {exc}")
+        return
+    writer.write_bytes(REPORT_MEMBER, html, collector="irkit")

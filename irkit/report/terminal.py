@@ -1,0 +1,62 @@
+"""The summary printed in a terminal: verdict, findings by severity, IOCs.
+
+Every string that came from the host goes through `console.host()`, so a file name holding an
+ANSI escape or rich markup prints as visible text and cannot repaint the responder's terminal.
+"""
+
+from typing import Any
+
+from rich.console import Console
+
+from irkit.console import host, out
+from irkit.report.summary import Summary
+
+SEVERITY_STYLE = {
+    "critical": "bold white on red",
+    "high": "bold red",
+    "medium": "yellow",
+    "low": "cyan",
+    "info": "dim",
+}
+VERDICT_STYLE = {"COMPROMISED": "bold white on red", "SUSPICIOUS": "bold yellow"}
+
+
+def _where(finding: dict[str, Any]) -> str:
+    parts = []
+    if finding.get("pid") is not None:
+        parts.append(f"pid {finding['pid']}")
+    for key in ("path", "socket", "rule"):
+        if finding.get(key):
+            parts.append(f"{key} {finding[key]}")
+    return ", ".join(parts)
+
+
+def print_summary(summary: Summary, console: Console = out, *, max_iocs: int = 50) -> None:
+    style = VERDICT_STYLE.get(summary.verdict, "bold green")
+    hosts = ", ".join(summary.hosts)
+    console.print(f"[{style}]{host(summary.verdict)}[/] {host(hosts)}: {host(summary.reason)}")
+    if summary.by_severity:
+        counts = ", ".join(
+            f"[{SEVERITY_STYLE.get(s, '')}]{n} {host(s)}[/]" for s, n in summary.by_severity.items()
+        )
+        console.print(f"findings: {counts}")
+    for finding in summary.findings:
+        severity = str(finding.get("severity"))
+        label = f"[{SEVERITY_STYLE.get(severity, '')}]{host(severity):>8}[/]"
+        where = _where(finding)
+        line = f"{label} {host(finding.get('title', ''))}"
+        if len(summary.hosts) > 1:
+            line += f" [dim]({host(finding['host'])})[/]"
+        console.print(line + (f" [dim]— {host(where)}[/]" if where else ""))
+        for reason in finding.get("reasons") or []:
+            console.print(f"           · {host(reason)}")
+        mitre = finding.get("mitre") or []
+        if mitre:
+            console.print(f"           [dim]ATT&CK {host(', '.join(map(str, mitre)))}[/]")
+    if summary.iocs:
+        console.print(f"IOCs ({len(summary.iocs)}):")
+        for ioc in summary.iocs[:max_iocs]:
+            kind = ioc.get("kind") or ioc.get("ioc_type") or "ioc"
+            console.print(f"  {host(kind)}: {host(ioc.get('value'))}")
+        if len(summary.iocs) > max_iocs:
+            console.print(f"  … {len(summary.iocs) - max_iocs} more in the report")

@@ -1,0 +1,221 @@
+"""Every timestamped fact of a bundle as one event, sorted, each keeping its source record.
+
+Known record types say which of their fields are times and how to word the event; any other
+type still contributes the fields whose names say they are times (`time`, `*_time`, `mtime`,
+...), so a record type added later shows up on the timeline without a change here.
+"""
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from irkit.evidence.view import BundleView, SourcedRecord
+from irkit.timeutil import parse_iso
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ONE_MICROSECOND = timedelta(microseconds=1)
+LOG_MEMBER = "collection.log"
+
+
+@dataclass
+class Event:
+    timestamp: int
+    """Microseconds since the epoch, UTC."""
+    timestamp_desc: str
+    event_type: str
+    message: str
+    host: str
+    source_member: str
+    record: dict[str, Any]
+
+    @property
+    def datetime(self) -> str:
+        """ISO-8601 with an explicit +00:00 offset (Timesketch reads it unambiguously)."""
+        moment = EPOCH + self.timestamp * ONE_MICROSECOND
+        return moment.isoformat(timespec="microseconds")
+
+
+def to_microseconds(value: Any) -> int | None:
+    """An ISO-8601 string or epoch seconds as microseconds since the epoch; None if neither."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return round(value * 1_000_000)
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = parse_iso(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - EPOCH) // ONE_MICROSECOND
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return " ".join(map(str, value))
+    return str(value)
+
+
+def _endpoint(address: Any, port: Any) -> str:
+    if not address and not port:
+        return ""
+    address = _text(address)
+    if ":" in address:
+        address = f"[{address}]"
+    return f"{address}:{_text(port)}" if port not in (None, "") else address
+
+
+def _process_message(r: dict[str, Any]) -> str:
+    return f"process {r.get('pid')} {_text(r.get('name'))} started: {_text(r.get('cmdline'))}"
+
+
+def _file_message(r: dict[str, Any]) -> str:
+    return f"file {_text(r.get('path'))}"
+
+
+def _persistence_message(r: dict[str, Any]) -> str:
+    where = _text(r.get("source"))
+    if r.get("line") is not None:
+        where += f":{r['line']}"
+    return f"{_text(r.get('mechanism'))} persistence {where}: {_text(r.get('command'))}".rstrip(
+        ": "
+    )
+
+
+def _session_message(r: dict[str, Any]) -> str:
+    origin = _text(r.get("host") or r.get("address"))
+    text = f"login {_text(r.get('user'))} on {_text(r.get('line'))}"
+    return text + (f" from {origin}" if origin else "")
+
+
+def _socket_message(r: dict[str, Any]) -> str:
+    local = _endpoint(r.get("local_address"), r.get("local_port"))
+    remote = _endpoint(r.get("remote_address"), r.get("remote_port"))
+    text = f"{_text(r.get('proto'))} {local}"
+    if remote:
+        text += f" -> {remote}"
+    if r.get("state"):
+        text += f" {r['state']}"
+    if r.get("pid") is not None:
+        text += f" pid {r['pid']} {_text(r.get('process_name'))}"
+    return text.rstrip()
+
+
+def _finding_message(r: dict[str, Any]) -> str:
+    return f"[{_text(r.get('severity'))}] {_text(r.get('title'))}"
+
+
+def _host_message(r: dict[str, Any]) -> str:
+    return f"boot of {_text(r.get('hostname'))}".rstrip()
+
+
+def _generic_message(r: dict[str, Any]) -> str:
+    shown = [
+        f"{k}={_text(v)}"
+        for k, v in r.items()
+        if k != "type" and isinstance(v, str | int | float) and not _is_time_field(k)
+    ]
+    return f"{_text(r.get('type') or 'record')} " + " ".join(shown[:4])
+
+
+Wording = Callable[[dict[str, Any]], str]
+
+
+@dataclass(frozen=True)
+class EventRule:
+    """For one record type: its time fields with their descriptions, and how to word it.
+
+    `observed` types (sockets) carry no time of their own: they were seen at collection, so
+    their event is the time their member was written.
+    """
+
+    fields: tuple[tuple[str, str], ...]
+    message: Wording
+    observed: str | None = None
+
+
+FILE_TIMES = (
+    ("mtime", "Content Modification Time"),
+    ("atime", "Last Access Time"),
+    ("ctime", "Metadata Modification Time"),
+    ("crtime", "Creation Time"),
+)
+
+RULES: dict[str, EventRule] = {
+    "process": EventRule((("start_time", "Process Start"),), _process_message),
+    "file": EventRule(FILE_TIMES, _file_message),
+    "persistence": EventRule(FILE_TIMES, _persistence_message),
+    "session": EventRule((("time", "Login Time"),), _session_message),
+    "login": EventRule(
+        (("time", "Login Time"), ("login_time", "Login Time"), ("logout_time", "Logout Time")),
+        _session_message,
+    ),
+    "socket": EventRule((), _socket_message, observed="Observed At Collection"),
+    "finding": EventRule((("time", "Finding Time"),), _finding_message, "Finding Recorded"),
+    "host": EventRule((("boot_time", "System Boot"),), _host_message),
+}
+
+GENERIC_TIME_NAMES = {"time", "timestamp", "mtime", "atime", "ctime", "crtime", "first_seen"}
+
+
+def _is_time_field(name: str) -> bool:
+    return name in GENERIC_TIME_NAMES or name.endswith(("_time", "_seen"))
+
+
+def _generic_rule(record: dict[str, Any]) -> EventRule:
+    fields = tuple((k, k.replace("_", " ").title()) for k in record if _is_time_field(k))
+    return EventRule(fields, _generic_message)
+
+
+def record_events(item: SourcedRecord, host: str, acquired: dict[str, str]) -> Iterator[Event]:
+    """The events of one record (none when it holds no readable time)."""
+    record = item.data
+    rule = RULES.get(item.type) or _generic_rule(record)
+    found = False
+    for name, description in rule.fields:
+        micros = to_microseconds(record.get(name))
+        if micros is None:
+            continue
+        found = True
+        yield Event(micros, description, item.type, rule.message(record), host, item.member, record)
+    if not found and rule.observed is not None:
+        micros = to_microseconds(acquired.get(item.member))
+        if micros is not None:
+            yield Event(
+                micros, rule.observed, item.type, rule.message(record), host, item.member, record
+            )
+
+
+def log_events(entries: Iterable[dict[str, Any]], host: str) -> Iterator[Event]:
+    for entry in entries:
+        micros = to_microseconds(entry.get("time"))
+        if micros is None:
+            continue
+        text = f"{_text(entry.get('collector'))} {_text(entry.get('step'))} "
+        text += _text(entry.get("outcome"))
+        if entry.get("error"):
+            text += f": {entry['error']}"
+        detail = entry.get("detail") or {}
+        where = detail.get("member") or detail.get("path") if isinstance(detail, dict) else None
+        if where:
+            text += f" {where}"
+        yield Event(micros, "Collection Step", "log", text, host, LOG_MEMBER, entry)
+
+
+def bundle_events(view: BundleView) -> list[Event]:
+    acquired = view.member_acquired()
+    events = [e for item in view.records for e in record_events(item, view.label, acquired)]
+    events.extend(log_events(view.log, view.label))
+    return events
+
+
+def build_timeline(views: Sequence[BundleView]) -> list[Event]:
+    """One timeline across every bundle given, oldest first (stable for equal times)."""
+    events = [e for view in views for e in bundle_events(view)]
+    events.sort(key=lambda e: e.timestamp)
+    return events

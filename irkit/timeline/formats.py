@@ -1,0 +1,138 @@
+"""Timeline writers for the tools analysts already use.
+
+- JSONL in Timesketch's import format: `message`, `datetime` (ISO-8601, explicit +00:00),
+  `timestamp_desc`, `timestamp` (microseconds), plus irkit's own columns.
+- CSV with exactly the same columns.
+- A Sleuth Kit bodyfile (`mactime -b`) of the collected files.
+
+JSONL keeps host text lossless (`\\udcff` for a byte that is not UTF-8). CSV and the bodyfile
+are read by tools and people, so there such bytes and control characters become visible
+`\\xNN` text.
+"""
+
+import csv
+import json
+import re
+import stat
+from collections.abc import Iterable, Sequence
+from typing import IO, Any
+
+from irkit.console import neutralize
+from irkit.evidence.view import BundleView
+from irkit.timeline.events import Event, to_microseconds
+
+FORMATS = ("jsonl", "csv", "bodyfile")
+
+COLUMNS = (
+    "datetime",
+    "timestamp",
+    "timestamp_desc",
+    "message",
+    "event_type",
+    "host",
+    "source_member",
+    "pid",
+    "path",
+    "user",
+    "record",
+)
+
+
+def _first(record: dict[str, Any], *names: str) -> Any:
+    for name in names:
+        value = record.get(name)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def event_row(event: Event) -> dict[str, Any]:
+    record = event.record
+    detail = record.get("detail") if isinstance(record.get("detail"), dict) else {}
+    return {
+        "datetime": event.datetime,
+        "timestamp": event.timestamp,
+        "timestamp_desc": event.timestamp_desc,
+        "message": event.message,
+        "event_type": event.event_type,
+        "host": event.host,
+        "source_member": event.source_member,
+        "pid": record.get("pid"),
+        "path": _first(record, "path", "exe", "source") or (detail or {}).get("path"),
+        "user": _first(record, "user", "owner"),
+        "record": json.dumps(record, ensure_ascii=True, sort_keys=True, default=str),
+    }
+
+
+def write_jsonl(events: Iterable[Event], out: IO[str]) -> int:
+    count = 0
+    for event in events:
+        out.write(json.dumps(event_row(event), ensure_ascii=True) + "\n")
+        count += 1
+    return count
+
+
+def write_csv(events: Iterable[Event], out: IO[str]) -> int:
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    count = 0
+    for event in events:
+        row = event_row(event)
+        writer.writerow({k: neutralize(v) if isinstance(v, str) else v for k, v in row.items()})
+        count += 1
+    return count
+
+
+_BODY_SPECIAL = re.compile("[|%]")
+
+
+def bodyfile_name(path: str) -> str:
+    """mactime splits on `|` and decodes `%XX` in every field: `|` and `%` are written as %7C
+    and %25 (mactime shows them as they were); control characters become visible `\\xNN`."""
+    return _BODY_SPECIAL.sub(lambda m: f"%{ord(m.group()):02X}", neutralize(path))
+
+
+def _seconds(value: Any) -> int:
+    micros = to_microseconds(value)
+    return 0 if micros is None else micros // 1_000_000
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def bodyfile_line(record: dict[str, Any], host: str | None = None) -> str:
+    mode = record.get("mode")
+    name = _text_path(record.get("path"))
+    if host:
+        name = f"{host}:{name}"
+    fields = [
+        "0",
+        bodyfile_name(name),
+        "0",
+        stat.filemode(mode) if isinstance(mode, int) else "----------",
+        str(_int(record.get("uid"))),
+        str(_int(record.get("gid"))),
+        str(_int(record.get("size"))),
+        str(_seconds(record.get("atime"))),
+        str(_seconds(record.get("mtime"))),
+        str(_seconds(record.get("ctime"))),
+        str(_seconds(record.get("crtime"))),
+    ]
+    return "|".join(fields)
+
+
+def _text_path(value: Any) -> str:
+    return value if isinstance(value, str) else str(value or "")
+
+
+def write_bodyfile(views: Sequence[BundleView], out: IO[str]) -> int:
+    """One line per collected file (MD5 is 0: bundles record sha256, in the JSONL timeline).
+    With several bundles each name is prefixed by its host, as mactime has no host column."""
+    count = 0
+    for view in views:
+        prefix = view.label if len(views) > 1 else None
+        for record in view.of_type("file"):
+            out.write(bodyfile_line(record, prefix) + "\n")
+            count += 1
+    return count

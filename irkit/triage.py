@@ -1,0 +1,217 @@
+"""A playbook run: collect, hunt with YARA over what the cheap signals raise, analyse, report.
+
+Runs as the after-collection phase of `collection.collect_to`, so it shares the
+interrupt handling and the fail-soft rules: a hunt that fails is a log line.
+"""
+
+import glob
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from irkit.analysis.heuristics import Analysis, analyse
+from irkit.analysis.iocs import Ioc, dedupe, iocs_csv, iocs_from_config, iocs_json, iocs_stix
+from irkit.collectors.base import Context
+from irkit.collectors.memory import dump_into_bundle
+from irkit.evidence.records import Finding, Record, severity_rank
+from irkit.hunt import (
+    FileScanner,
+    FileScanOptions,
+    RuleSet,
+    TargetResult,
+    YaraHit,
+    hit_to_finding,
+    scan_process_memory,
+    scan_tree,
+)
+from irkit.playbook import HuntStep, Playbook
+
+HUNTS_MEMBER = "records/hunts.jsonl"
+FINDINGS_MEMBER = "records/findings.jsonl"
+ANALYSIS_MEMBER = "records/analysis.jsonl"
+IOCS_MEMBER = "records/iocs.jsonl"
+DUMPS_MEMBER = "records/memory-flagged.jsonl"
+KEEP_FLAGGED_FILE = 64 << 20
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])(/[^\s'\";|&<>()`]+)")
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Target:
+    """One thing to scan, with how to name it in the evidence."""
+
+    real: Path
+    host_path: str
+    pid: int | None = None
+
+
+@dataclass
+class TriageOutcome:
+    analysis: Analysis | None = None
+    hits: list[YaraHit] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    iocs: list[Ioc] = field(default_factory=list)
+
+
+class Triage:
+    """The after-collection phase; `outcome` holds what it found once it has run."""
+
+    def __init__(self, playbook: Playbook, ruleset: RuleSet, progress: Progress) -> None:
+        self.playbook = playbook
+        self.ruleset = ruleset
+        self.progress = progress
+        self.outcome = TriageOutcome()
+
+    def __call__(self, ctx: Context) -> None:
+        records = [r.to_dict() for recs in ctx.collected.values() for r in recs]
+        flagged = {
+            v.pid
+            for v in analyse(records, self.playbook.analysis).verdicts
+            if severity_rank(v.severity) >= severity_rank("medium")
+        }
+        self.dump_flagged(ctx, flagged)
+        for step in self.playbook.hunts:
+            self.progress(f"hunt {step.name}: {step.targets}")
+            ctx.collector = f"hunt:{step.name}"
+            try:
+                self.run_hunt(ctx, step, records, flagged)
+            except Exception as exc:
+                ctx.log_error("hunt", exc, hunt=step.name)
+        ctx.collector = "irkit"
+        self.progress("analyse")
+        self.finish(ctx, records)
+
+    def dump_flagged(self, ctx: Context, flagged: set[int]) -> None:
+        """With the memory collector in the playbook, flagged processes are dumped too (they are
+        only known once processes and sockets have been read)."""
+        if not any(c.name == "memory" for c in self.playbook.collectors):
+            return
+        ctx.collector = "memory"
+        named = {p for p in ctx.option("pids", []) or [] if isinstance(p, int)}
+        chosen = sorted(flagged - named)
+        if chosen:
+            self.progress(f"dump the memory of flagged processes: {chosen}")
+            dumps = [dump_into_bundle(ctx, pid) for pid in chosen]
+            ctx.writer.write_records(DUMPS_MEMBER, dumps, collector="memory")
+
+    def run_hunt(
+        self, ctx: Context, step: HuntStep, records: list[dict[str, Any]], flagged: set[int]
+    ) -> None:
+        deadline = time.monotonic() + step.budget_seconds
+        scanned = 0
+        for result, target in self.scan(ctx, step, records, flagged):
+            scanned += 1
+            for error in result.errors:
+                ctx.log("scan", "error", error, target=result.target)
+            if result.timed_out:
+                ctx.log("scan", "partial", "timed out", target=result.target)
+            for hit in result.hits:
+                self.keep_hit(ctx, hit, target)
+            if time.monotonic() > deadline:
+                ctx.log("hunt", "partial", f"budget of {step.budget_seconds:.0f} s spent",
+                        hunt=step.name, targets_scanned=scanned)  # fmt: skip
+                return
+        ctx.log("hunt", hunt=step.name, targets_scanned=scanned)
+
+    def scan(
+        self, ctx: Context, step: HuntStep, records: list[dict[str, Any]], flagged: set[int]
+    ) -> Iterator[tuple[TargetResult, Target]]:
+        rules = self.ruleset.rules
+        options = FileScanOptions(max_size=step.max_file_size, timeout=step.timeout)
+        if step.targets in ("flagged-processes", "all-processes"):
+            pids = sorted(flagged) if step.targets == "flagged-processes" else [
+                r["pid"] for r in records if r.get("type") == "process"
+            ]  # fmt: skip
+            for pid in pids:
+                result = scan_process_memory(rules, pid, proc=ctx.proc, timeout=step.timeout)
+                yield result, Target(ctx.proc_path(pid), f"pid {pid}", pid)
+        elif step.targets == "paths":
+            roots = [
+                Path(p) for pattern in step.paths
+                for p in glob.glob(str(ctx.root) + "/" + pattern.lstrip("/"))
+            ]  # fmt: skip
+            root_text = str(ctx.root).rstrip("/")
+            for result in scan_tree(rules, roots, options, log=ctx.log):
+                host_path = result.target[len(root_text) :] if root_text else result.target
+                yield result, Target(Path(result.target), host_path)
+        else:
+            scanner = FileScanner(rules, options)
+            for target in self.file_targets(ctx, step, records):
+                yield scanner.scan_file(target.real), target
+
+    def file_targets(
+        self, ctx: Context, step: HuntStep, records: list[dict[str, Any]]
+    ) -> Iterator[Target]:
+        seen: set[str] = set()
+        if step.targets == "process-exes":
+            for p in records:
+                key = p.get("exe_sha256") or p.get("exe")
+                if p.get("type") != "process" or not key or key in seen:
+                    continue
+                seen.add(key)
+                exe = str(p.get("exe") or "").removesuffix(" (deleted)")
+                yield Target(ctx.proc_path(p["pid"], "exe"), exe, p["pid"])
+            return
+        for entry in records:
+            if entry.get("type") != "persistence":
+                continue
+            paths = [str(entry.get("source") or "")]
+            paths += _ABSOLUTE_PATH.findall(str(entry.get("command") or ""))
+            for path in paths:
+                if not path or path in seen:
+                    continue
+                seen.add(path)
+                try:
+                    real = ctx.host_path(path)
+                except OSError:
+                    continue
+                if real.is_file():
+                    yield Target(real, path)
+
+    def keep_hit(self, ctx: Context, hit: YaraHit, target: Target) -> None:
+        """Record the hit and keep the flagged file itself as evidence."""
+        hit.pid = hit.pid if hit.pid is not None else target.pid
+        evidence: list[str] = []
+        if hit.target_kind != "process":
+            hit.path = target.host_path
+            copied = (
+                ctx.copy_proc_file(target.pid, "exe", limit=KEEP_FLAGGED_FILE, keep=1 << 20)
+                if target.pid is not None
+                else ctx.copy_host_file(target.host_path, limit=KEEP_FLAGGED_FILE, keep=1 << 20)
+            )
+            if copied is not None:
+                evidence.append(copied.record.member)
+                if "config" in hit.namespace or "config" in hit.tags:
+                    self.outcome.iocs += iocs_from_config(copied.text, f"file {target.host_path}")
+        excerpts = " ".join(s.excerpt for s in hit.strings)
+        self.outcome.iocs += iocs_from_config(excerpts, f"YARA {hit.rule} on {hit.target}")
+        self.outcome.hits.append(hit)
+        self.outcome.findings.append(hit_to_finding(hit, evidence=[HUNTS_MEMBER, *evidence]))
+        ctx.log("yara-hit", "warning", None, rule=hit.rule, target=hit.target)
+
+    def finish(self, ctx: Context, records: list[dict[str, Any]]) -> None:
+        writer = ctx.writer
+        if self.outcome.hits:
+            writer.write_records(HUNTS_MEMBER, self.outcome.hits, collector="hunt")
+        yara_findings = [f.to_dict() for f in self.outcome.findings]
+        analysis = analyse(records + yara_findings, self.playbook.analysis)
+        analysis.findings = self.outcome.findings + analysis.findings
+        analysis.iocs = dedupe(self.outcome.iocs + analysis.iocs)
+        self.outcome.analysis = analysis
+        self.outcome.iocs = analysis.iocs
+        verdict = analysis.verdict(self.playbook.analysis.threshold)
+        summary: list[Record] = [verdict, *analysis.verdicts]
+        writer.write_records(ANALYSIS_MEMBER, summary, collector="analysis")
+        if analysis.findings:
+            writer.write_records(FINDINGS_MEMBER, analysis.findings, collector="analysis")
+        host = writer.host.get("hostname")
+        writer.write_records(IOCS_MEMBER, analysis.iocs, collector="analysis")
+        writer.write_bytes("iocs.json", iocs_json(analysis.iocs), collector="analysis")
+        writer.write_bytes("iocs.csv", iocs_csv(analysis.iocs), collector="analysis")
+        writer.write_bytes(
+            "iocs.stix.json", iocs_stix(analysis.iocs, host=host), collector="analysis"
+        )

