@@ -104,6 +104,8 @@ def check_tools() -> None:
     ]
     if missing:
         raise GuestUnavailable("missing: " + ", ".join(missing))
+    if b"ld-linux" in Path("/bin/busybox").read_bytes()[:4096]:
+        raise GuestUnavailable("/bin/busybox is dynamically linked: install busybox-static")
 
 
 def _cpio_newc(entries: list[tuple[str, int, bytes]]) -> bytes:
