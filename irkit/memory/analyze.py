@@ -6,7 +6,9 @@ findings. Without one, volatility3's Linux plugins cannot run; what still works 
 kernel banner and YARA over the physical address space, and the result says what is missing.
 """
 
+import bz2
 import datetime
+import gzip
 import json
 import logging
 import lzma
@@ -291,7 +293,8 @@ def _trust_isf(path: Path) -> None:
     volatility3 the verdict, so it does not spend a minute redoing it with jsonschema."""
     from volatility3 import schemas
 
-    opener: Callable[..., Any] = lzma.open if path.name.endswith(".xz") else open
+    openers: dict[str, Callable[..., Any]] = {".xz": lzma.open, ".gz": gzip.open, ".bz2": bz2.open}
+    opener = openers.get(path.suffix, open)
     try:
         with opener(path, "rt") as handle:
             isf = json.load(handle)
@@ -352,7 +355,11 @@ def analyze_image(
         if isf is not None:
             symbol_dir = work / "symbols"
             (symbol_dir / "linux").mkdir(parents=True)
-            (symbol_dir / "linux" / isf.name).symlink_to(isf.resolve())
+            suffix = next(
+                (x for x in (".json.xz", ".json.gz", ".json.bz2") if isf.name.endswith(x)), ".json"
+            )
+            # volatility3 finds ISFs by extension; a file named otherwise is still an ISF.
+            (symbol_dir / "linux" / f"given{suffix}").symlink_to(isf.resolve())
             _trust_isf(isf)
         elif material is not None and not material.missing():
             progress("building the symbol table from BTF + kallsyms")
