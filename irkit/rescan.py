@@ -106,9 +106,10 @@ def _finding(hit: YaraHit, member: str) -> Finding:
     return finding
 
 
-def review_file_name(bundle: Path) -> Path:
+def review_file_name(bundle: Path, kind: str) -> Path:
+    """Review results live beside the bundle, named after it, what made them and when."""
     stamp = utc_now_iso().replace(":", "").replace("-", "").split(".")[0]
-    return bundle.with_name(f"{bundle.name}.rescan-{stamp}Z.jsonl")
+    return bundle.with_name(f"{bundle.name}.{kind}-{stamp}Z.jsonl")
 
 
 def write_review_file(path: Path, head: RescanRecord, findings: list[Finding]) -> None:

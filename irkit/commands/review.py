@@ -13,6 +13,8 @@ from irkit.evidence.records import SEVERITIES, severity_rank
 from irkit.evidence.view import SourcedRecord
 from irkit.exitcodes import ExitCode
 from irkit.hunt import RuleError, compile_rules
+from irkit.memory.analyze import AnalysisError
+from irkit.memoryreview import MEMORY_REVIEW_MEMBER, review_memory, write_memory_review
 from irkit.report.summary import Summary, summarize
 from irkit.report.terminal import print_summary
 from irkit.rescan import REVIEW_MEMBER, rescan_bundle, review_file_name, write_review_file
@@ -78,7 +80,7 @@ def rescan_step(rules: Path | None) -> ReviewStep:
                 head, findings = rescan_bundle(
                     reader, ruleset, manifest_sha256=bundle.verification.manifest_sha256
                 )
-            target = review_file_name(bundle.path)
+            target = review_file_name(bundle.path, "rescan")
             write_review_file(target, head, findings)
             bundle.view.records += [SourcedRecord(REVIEW_MEMBER, f.to_dict()) for f in findings]
             err.print(
@@ -87,6 +89,35 @@ def rescan_step(rules: Path | None) -> ReviewStep:
             )
             for error in head.errors:
                 err.print(f"  [yellow]error[/] {host(error)}")
+
+    return step
+
+
+def memory_step(rules: Path | None) -> ReviewStep:
+    def step(bundles: Sequence[ReviewedBundle]) -> None:
+        for bundle in bundles:
+            err.print(f"memory analysis of {host(bundle.path)} (volatility3, offline)...")
+            try:
+                with BundleReader(bundle.path) as reader:
+                    head, analysis = review_memory(reader, rules=rules)
+            except AnalysisError as exc:
+                err.print(f"  [red]error[/] {host(exc)}")
+                continue
+            target = review_file_name(bundle.path, "memory")
+            write_memory_review(target, head, analysis)
+            for line in head.banners[:3]:
+                err.print(f"  banner: {host(line)}")
+            for line in head.messages + [f"[error] {e}" for e in head.errors]:
+                err.print(f"  {host(line)}")
+            if analysis is not None:
+                err.print(
+                    f"  {len(analysis.processes)} processes, {len(analysis.sockets)} sockets,"
+                    f" {len(analysis.image_hits)} YARA hits in the image -> {host(target)}"
+                )
+                bundle.view.records += [
+                    SourcedRecord(MEMORY_REVIEW_MEMBER, r.to_dict())
+                    for r in [*analysis.records(), *analysis.findings]
+                ]
 
     return step
 
@@ -118,9 +149,18 @@ def review(
             "BUNDLE.rescan-TIME.jsonl beside it (the bundle is never modified)."
         ),
     ] = False,
+    memory: Annotated[
+        bool,
+        typer.Option(
+            help="Analyse the bundle's memory image with volatility3, using the symbol material "
+            "collected with it; results go to BUNDLE.memory-TIME.jsonl beside it."
+        ),
+    ] = False,
     rules: Annotated[
         Path | None,
-        typer.Option(help="YARA rules for --rescan (file or directory; default: shipped pack)."),
+        typer.Option(
+            help="YARA rules for --rescan and for --memory's image scan (default: shipped pack)."
+        ),
     ] = None,
 ) -> None:
     """Verify each bundle, then print the verdict, findings by severity and IOCs.
@@ -137,6 +177,8 @@ def review(
     steps: list[ReviewStep] = []
     if rescan:
         steps.append(rescan_step(rules))
+    if memory:
+        steps.append(memory_step(rules))
     run_steps(reviewed, steps)
     views = [b.view for b in reviewed]
     for view in views:

@@ -1,0 +1,75 @@
+"""`irkit review BUNDLE --memory`: volatility3 over the memory image a bundle holds, with the
+symbol material collected beside it.
+
+volatility3 reads files, so the image and the symbol files are copied out of the bundle into a
+temporary directory on the analyst's machine, removed afterwards; the bundle is only read.
+Results go to a separate file beside the bundle, like a rescan's.
+"""
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from irkit.collectors.memory import IMAGE_MEMBER
+from irkit.evidence.reader import BundleReader
+from irkit.evidence.records import Record, dumps_record
+from irkit.memory.analyze import MemoryAnalysis, analyze_image, flag_hidden, symbols_from_bundle
+from irkit.timeutil import utc_now_iso
+
+MEMORY_REVIEW_MEMBER = "review/memory.jsonl"
+
+
+@dataclass
+class MemoryReviewRecord(Record):
+    """The head of a memory review file: which bundle and image, and what the analysis said."""
+
+    kind: ClassVar[str] = "memory-review"
+    bundle: str
+    image: str | None
+    symbols: bool
+    banners: list[str]
+    messages: list[str]
+    errors: list[str]
+    time: str
+
+
+def review_memory(
+    reader: BundleReader, *, rules: Path | None = None
+) -> tuple[MemoryReviewRecord, MemoryAnalysis | None]:
+    """Analyse the bundle's image; None as the analysis when the bundle holds no image."""
+    if IMAGE_MEMBER not in reader.names():
+        head = MemoryReviewRecord(
+            str(reader.path), None, False, [],
+            ["the bundle holds no memory image: collect with the memory collector's image option "
+             "(the `full` playbook)"], [], utc_now_iso(),
+        )  # fmt: skip
+        return head, None
+    with tempfile.TemporaryDirectory(prefix="irkit-review-") as tmp:
+        work = Path(tmp)
+        image = work / "image.lime"
+        with reader.open(IMAGE_MEMBER) as src, image.open("wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        (work / "symbols").mkdir()
+        material = symbols_from_bundle(reader, work / "symbols")
+        analysis = analyze_image(image, material=material, rules_path=rules)
+    live = {r["pid"] for r in reader.records("process") if isinstance(r.get("pid"), int)}
+    if analysis.symbols and live:
+        analysis.findings += flag_hidden(analysis.processes, live)
+    head = MemoryReviewRecord(
+        str(reader.path), IMAGE_MEMBER, analysis.symbols, analysis.banners, analysis.messages,
+        analysis.errors, utc_now_iso(),
+    )  # fmt: skip
+    return head, analysis
+
+
+def write_memory_review(
+    path: Path, head: MemoryReviewRecord, analysis: MemoryAnalysis | None
+) -> None:
+    records: list[Record] = [head]
+    if analysis is not None:
+        records += [*analysis.records(), *analysis.findings]
+    with path.open("x", encoding="ascii") as handle:
+        for record in records:
+            handle.write(dumps_record(record) + "\n")
