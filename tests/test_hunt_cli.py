@@ -160,3 +160,20 @@ def test_rule_pack_ships_as_package_data(tmp_path: Path) -> None:
     )
     shipped = {p.name for p in (tmp_path / "lib" / "irkit" / "data" / "yara").glob("*.yar")}
     assert shipped == {p.name for p in (REPO / "yara").glob("*.yar")}
+
+
+def test_scan_all_processes_finds_the_child_and_skips_itself(
+    run_irkit: Run, tmp_path: Path
+) -> None:
+    rules = tmp_path / "r.yar"
+    rules.write_text(rule("pid_marker", "IRKIT-PID-MARKER-42"))
+    proc = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
+        done = run_irkit("scan", "--all-processes", "--rules", rules, "--json")
+    finally:
+        proc.kill()
+        proc.wait()
+    assert done.returncode == ExitCode.FINDINGS, done.stderr
+    pids = {hit["pid"] for hit in json.loads(done.stdout)["hits"]}
+    assert proc.pid in pids

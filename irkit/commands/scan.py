@@ -73,10 +73,11 @@ def _scan_pids(
 def _report(result: TargetResult) -> None:
     for hit in result.hits:
         colour = _COLOURS.get(hit.severity, "white")
-        err_free = ", ".join(f"{s.identifier}@{s.offset:#x}" for s in hit.strings[:3])
+        shown = ", ".join(f"{s.identifier}@{s.offset:#x}" for s in hit.strings[:3])
+        exe = f" [{hit.path}]" if hit.pid is not None and hit.path else ""
         out.print(
             f"[{colour}]{hit.severity:8}[/] {host(hit.rule)}  {hit.target_kind} "
-            f"{host(hit.target)}" + (f"  ({host(err_free)})" if err_free else "")
+            f"{host(hit.target + exe)}" + (f"  ({host(shown)})" if shown else "")
         )
     for error in result.errors:
         err.print(f"[yellow]error[/] {host(result.target)}: {host(error)}")

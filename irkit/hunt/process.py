@@ -1,12 +1,14 @@
 """Scan the memory of a live process by reading /proc/PID/maps and /proc/PID/mem.
 
-Why not libyara's own `rules.match(pid=N)`: it PTRACE_ATTACHes (stopping the process for
-the whole scan), reads every region including multi-GiB GPU/DMA or RandomX dataset
-mappings, and cannot be bounded or told which regions failed. Reading /proc/PID/mem
-needs the same privilege (root or same uid) but never stops the process; regions are
-packed into few windows so the per-pass cost stays low. Device mappings (/dev/nvidia*,
-/dev/dri/*) are skipped: reading them can hang or disturb a GPU. Process memory has no
-`filesize` and no file header: only ungated rules can match here (YARA-LESSONS 1).
+Why not libyara's own `rules.match(pid=N)` (measured with yara-python 4.5.4 on a 200 MiB
+process: it did not ptrace-stop the process, but took 1.2-1.8x our time): it reads every
+mapping, GPU/DMA device mappings and multi-GiB RandomX datasets included, with no budget
+and no word on which region failed. Reading /proc/PID/mem ourselves needs the same
+privilege (root or same uid), packs regions into few windows so the per-pass cost stays
+low, and skips device mappings (/dev/nvidia*, /dev/dri/*): reading them can hang or
+disturb a GPU. The price: a condition sees one window at a time, not the whole process.
+Process memory has no `filesize` and no file header: only ungated rules can match here
+(YARA-LESSONS 1).
 """
 
 import contextlib

@@ -14,9 +14,10 @@ rule IRKIT_Tunnel_Reverse_SSH
         mitre = "T1572 T1021.004"
         date = "2026-11-30"
     strings:
-        $r = /(^|[\s;'"\/&|])(auto)?ssh[ \t][^\n]{0,200}-[A-Za-z]*R[ \t]*([0-9.]+:)?[0-9]{1,5}:[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}/ ascii
+        $opts_first = /ssh[ \t]+-[^\n]{0,120}R[ \t]*([0-9.]+:)?[0-9]{1,5}:[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}/ ascii
+        $host_first = /ssh[ \t]+[A-Za-z0-9_.\-]+@[A-Za-z0-9_.\-]+[ \t]+-[A-Za-z]*R[ \t]*([0-9.]+:)?[0-9]{1,5}:[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}/ ascii
     condition:
-        $r
+        any of them
 }
 
 rule IRKIT_Tunnel_FRP_Config
