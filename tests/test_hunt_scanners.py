@@ -19,7 +19,8 @@ from irkit.hunt import (
     scan_process_memory,
     scan_tree,
 )
-from irkit.hunt.process import parse_maps, skip_reason
+from irkit.hunt.process import skip_reason
+from irkit.parsers.procmaps import parse_maps
 
 MARKER = "IRKIT_TEST_MARKER_7f3a"
 MARKER_RULE = f"""
@@ -181,15 +182,18 @@ def test_maps_parser_fixture_and_corrupt_variant() -> None:
         ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0  [vsyscall]
         """
     ).encode()
-    regions = parse_maps(fixture)
-    assert [(r.start, r.length, r.path) for r in regions][:2] == [
+    regions, problems = parse_maps(fixture)
+    assert problems == []
+    assert [(r.start, r.size, r.path) for r in regions][:2] == [
         (0x55D0C0A00000, 0x2000, "/usr/bin/cat"),
         (0x7FFD1C000000, 0x21000, "[stack]"),
     ]
     reasons = [skip_reason(r, 1 << 30) for r in regions]
     assert reasons == [None, None, "device mapping", "not readable", "not readable"]
     corrupt = b"garbage\n" + fixture[:40] + b"\n\xff\xfe zz-yy\n" + fixture.splitlines()[1]
-    assert [r.path for r in parse_maps(corrupt)] == ["[stack]"]
+    regions, problems = parse_maps(corrupt)
+    assert [r.path for r in regions] == ["[stack]"]
+    assert [p.split(":")[1] for p in problems] == ["1", "2", "3"]
 
 
 CHILD = """
@@ -214,7 +218,7 @@ def test_process_memory_marker_found(rules: object, child: subprocess.Popen[byte
     assert result.errors == []
     (hit,) = [h for h in result.hits if h.rule == "marker"]
     assert hit.pid == child.pid and hit.target == f"pid:{child.pid}"
-    maps = parse_maps(Path(f"/proc/{child.pid}/maps").read_bytes())
+    maps, _ = parse_maps(Path(f"/proc/{child.pid}/maps").read_bytes())
     assert any(r.start <= hit.strings[0].offset < r.end for r in maps)
 
 

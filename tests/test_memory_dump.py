@@ -14,10 +14,10 @@ from irkit.memory.dump import (
     DumpBudget,
     MapsError,
     dump_process,
-    parse_maps,
     plan_dump,
 )
 from irkit.memory.layout import image_layout
+from irkit.parsers.procmaps import parse_maps
 
 FIXTURES = Path(__file__).parent / "fixtures" / "memory"
 MARKER = "IRKIT-DUMP-MARKER-5c1e9b"
@@ -106,7 +106,8 @@ def test_budgets_cut_regions_and_total() -> None:
 
 
 def test_maps_fixture_parses_to_expected_regions() -> None:
-    regions = parse_maps((FIXTURES / "maps").read_bytes())
+    regions, problems = parse_maps((FIXTURES / "maps").read_bytes())
+    assert problems == []
     assert regions[0].start == 0x55D0C2A00000 and regions[0].perms == "r--p"
     assert regions[0].path == "/usr/bin/python3.11"
     assert [r.path for r in regions].count("[heap]") == 1
@@ -115,9 +116,14 @@ def test_maps_fixture_parses_to_expected_regions() -> None:
     assert regions[-1].path == "[vsyscall]"
 
 
-def test_corrupt_maps_names_the_line() -> None:
-    with pytest.raises(MapsError, match=r"maps:2: not a maps line"):
-        parse_maps((FIXTURES / "maps.corrupt").read_bytes())
+def test_corrupt_maps_names_the_line(tmp_path: Path) -> None:
+    _, problems = parse_maps((FIXTURES / "maps.corrupt").read_bytes())
+    assert problems and problems[0].startswith("maps:2: not a maps line")
+    proc = tmp_path / "proc"
+    (proc / "4242").mkdir(parents=True)
+    (proc / "4242" / "maps").write_bytes((FIXTURES / "maps.corrupt").read_bytes())
+    with pytest.raises(MapsError, match=r"/proc/4242/maps:2: not a maps line"):
+        dump_process(4242, proc, DumpBudget(), log=lambda *a, **k: None)
 
 
 def test_process_gone_mid_dump_gives_partial_core(tmp_path: Path) -> None:

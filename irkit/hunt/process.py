@@ -14,84 +14,46 @@ Process memory has no `filesize` and no file header: only ungated rules can matc
 import contextlib
 import os
 import pwd
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from irkit.hosttext import fs_text
 from irkit.hunt.libyara import Rules
 from irkit.hunt.windows import DEFAULT_OVERLAP, DEFAULT_WINDOW, Extent, TargetResult, scan_extents
+from irkit.parsers.procmaps import MapsRegion, parse_maps
 
 DEFAULT_MAX_REGION = 256 << 20
 DEFAULT_MAX_BYTES = 2 << 30
 PSEUDO_REGIONS = ("[vvar]", "[vvar_vclock]", "[vsyscall]")
 SCANNABLE_DEVICE_PATHS = ("/dev/shm/", "/dev/zero")
 
-_MAPS_LINE = re.compile(
-    rb"^(?P<start>[0-9a-f]+)-(?P<end>[0-9a-f]+) (?P<perms>\S{4}) \S+ \S+ (?P<inode>\d+)"
-    rb"\s*(?P<path>.*)$"
-)
 
-
-@dataclass(frozen=True)
-class Region:
-    start: int
-    end: int
-    perms: str
-    inode: int
-    path: str
-
-    @property
-    def length(self) -> int:
-        return self.end - self.start
-
-
-def parse_maps(data: bytes) -> list[Region]:
-    """Lines of /proc/PID/maps; lines that do not parse are ignored (a corrupt or cut file)."""
-    regions = []
-    for line in data.splitlines():
-        found = _MAPS_LINE.match(line)
-        if found is None:
-            continue
-        regions.append(
-            Region(
-                int(found["start"], 16),
-                int(found["end"], 16),
-                found["perms"].decode("ascii", "replace"),
-                int(found["inode"]),
-                fs_text(found["path"]),
-            )
-        )
-    return regions
-
-
-def skip_reason(region: Region, max_region: int) -> str | None:
+def skip_reason(region: MapsRegion, max_region: int) -> str | None:
     if not region.perms.startswith("r"):
         return "not readable"
     if region.path in PSEUDO_REGIONS:
         return "pseudo region"
     if region.path.startswith("/dev/") and not region.path.startswith(SCANNABLE_DEVICE_PATHS):
         return "device mapping"
-    if region.length > max_region:
+    if region.size > max_region:
         return f"larger than {max_region} bytes"
     return None
 
 
 def select_regions(
-    regions: list[Region], *, max_region: int, max_bytes: int, notes: list[str]
+    regions: list[MapsRegion], *, max_region: int, max_bytes: int, notes: list[str]
 ) -> Iterator[Extent]:
     budget = max_bytes
     for region in regions:
         reason = skip_reason(region, max_region)
-        if reason is None and region.length > budget:
+        if reason is None and region.size > budget:
             reason = f"over the per-process budget of {max_bytes} bytes"
         if reason is not None:
             if reason not in ("not readable", "pseudo region"):
                 notes.append(f"skipped {region.start:#x}-{region.end:#x} {region.path}: {reason}")
             continue
-        budget -= region.length
-        yield Extent(region.start, region.length)
+        budget -= region.size
+        yield Extent(region.start, region.size)
 
 
 def process_externals(proc: Path, pid: int) -> dict[str, str]:
@@ -129,7 +91,8 @@ def scan_process_memory(
     result = TargetResult(f"pid:{pid}", "process")
     externals = process_externals(proc, pid)
     try:
-        regions = parse_maps((proc / str(pid) / "maps").read_bytes())
+        regions, problems = parse_maps((proc / str(pid) / "maps").read_bytes(), f"pid {pid} maps")
+        result.notes += problems
         fd = os.open(proc / str(pid) / "mem", os.O_RDONLY)
     except OSError as exc:
         result.errors.append(f"pid {pid}: {exc.strerror or exc}")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from irkit.hostfs import open_regular
+from irkit.parsers.procmaps import MapsRegion, parse_maps
 
 CHUNK = 1 << 20
 SKIP_NAMES = {
@@ -39,46 +40,8 @@ ET_CORE, EM_X86_64, EM_AARCH64 = 4, 62, 183
 LogFn = Callable[..., None]
 
 
-@dataclass(frozen=True)
-class MapsRegion:
-    start: int
-    end: int
-    perms: str
-    offset: int
-    inode: int
-    path: str
-
-    @property
-    def size(self) -> int:
-        return self.end - self.start
-
-
 class MapsError(ValueError):
     """A maps line that does not parse; the message names the line."""
-
-
-def parse_maps(text: bytes, source: str = "maps") -> list[MapsRegion]:
-    regions = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        parts = raw.split(None, 5)
-        try:
-            start_s, end_s = parts[0].split(b"-")
-            region = MapsRegion(
-                start=int(start_s, 16),
-                end=int(end_s, 16),
-                perms=parts[1].decode("ascii"),
-                offset=int(parts[2], 16),
-                inode=int(parts[4]),
-                path=parts[5].decode("utf-8", "surrogateescape") if len(parts) > 5 else "",
-            )
-        except (IndexError, ValueError, UnicodeDecodeError):
-            raise MapsError(f"{source}:{number}: not a maps line: {raw[:120]!r}") from None
-        if region.end < region.start or len(region.perms) != 4:
-            raise MapsError(f"{source}:{number}: bad range or permissions: {raw[:120]!r}")
-        regions.append(region)
-    return regions
 
 
 @dataclass
@@ -119,7 +82,10 @@ def plan_dump(pid: int, maps_text: bytes, budget: DumpBudget | None = None) -> D
     budget = budget or DumpBudget()
     plan = DumpPlan(pid, maps_text, [])
     total = 0
-    for region in parse_maps(maps_text, f"/proc/{pid}/maps"):
+    regions, problems = parse_maps(maps_text, f"/proc/{pid}/maps")
+    if problems:
+        raise MapsError(problems[0])
+    for region in regions:
         reason = SKIP_NAMES.get(region.path)
         if reason is None and region.perms[0] != "r":
             reason = "not readable (no r permission)"
