@@ -23,6 +23,9 @@ RootOption = Annotated[
     typer.Option(help="Filesystem root to read the host through (a mounted image or fixture)."),
 ]
 ProcOption = Annotated[Path, typer.Option(help="procfs to read processes from.")]
+ForceOption = Annotated[bool, typer.Option(help="Overwrite OUTPUT if it exists.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")]
 OutputOption = Annotated[
     str,
     typer.Option(
@@ -114,11 +117,9 @@ def collect(
     ] = None,
     root: RootOption = Path("/"),
     proc: ProcOption = Path("/proc"),
-    force: Annotated[bool, typer.Option(help="Overwrite OUTPUT if it exists.")] = False,
-    json_out: Annotated[
-        bool, typer.Option("--json", help="Print a JSON summary on stdout.")
-    ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+    force: ForceOption = False,
+    json_out: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Collect the host's state into one sealed evidence bundle (most volatile first).
 

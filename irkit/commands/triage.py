@@ -12,7 +12,10 @@ from irkit.collection import CollectionResult, collect_to
 from irkit.collectors.base import Collector
 from irkit.collectors.registry import select_collectors
 from irkit.commands.collect import (
+    ForceOption,
+    JsonOption,
     ProcOption,
+    QuietOption,
     RootOption,
     print_seal,
     progress_callbacks,
@@ -99,11 +102,9 @@ def triage(
     ] = None,
     root: RootOption = Path("/"),
     proc: ProcOption = Path("/proc"),
-    force: Annotated[bool, typer.Option(help="Overwrite OUTPUT if it exists.")] = False,
-    json_out: Annotated[
-        bool, typer.Option("--json", help="Print a JSON summary on stdout.")
-    ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+    force: ForceOption = False,
+    json_out: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Triage this host for cryptomining: collect, hunt with YARA, analyse, seal one bundle.
 
