@@ -5,6 +5,7 @@ interrupt handling and the fail-soft rules: a hunt that fails is a log line.
 """
 
 import glob
+import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -121,7 +122,11 @@ class Triage:
         self, ctx: Context, step: HuntStep, records: list[dict[str, Any]], flagged: set[int]
     ) -> Iterator[tuple[TargetResult, Target]]:
         rules = self.ruleset.rules
-        options = FileScanOptions(max_size=step.max_file_size, timeout=step.timeout)
+        options = FileScanOptions(
+            max_size=step.max_file_size,
+            timeout=step.timeout,
+            skip_files=frozenset(os.path.realpath(f) for f in self.ruleset.files),
+        )
         if step.targets in ("flagged-processes", "all-processes"):
             pids = sorted(flagged) if step.targets == "flagged-processes" else [
                 r["pid"] for r in records if r.get("type") == "process"
