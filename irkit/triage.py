@@ -28,6 +28,7 @@ from irkit.hunt import (
     scan_process_memory,
     scan_tree,
 )
+from irkit.hunt.bundle import log_scan_problems
 from irkit.playbook import HuntStep, Playbook
 
 HUNTS_MEMBER = "records/hunts.jsonl"
@@ -106,10 +107,7 @@ class Triage:
         scanned = 0
         for result, target in self.scan(ctx, step, records, flagged):
             scanned += 1
-            for error in result.errors:
-                ctx.log("scan", "error", error, target=result.target)
-            if result.timed_out:
-                ctx.log("scan", "partial", "timed out", target=result.target)
+            log_scan_problems(ctx.log, result)
             for hit in result.hits:
                 self.keep_hit(ctx, hit, target)
             if time.monotonic() > deadline:

@@ -248,27 +248,17 @@ def test_shipped_memory_rule_on_a_live_process() -> None:
     assert "IRKIT_Miner_XMRig_Memory" in {h.rule for h in result.hits}
 
 
-def test_results_become_records_and_findings_in_a_bundle(rules: object, tmp_path: Path) -> None:
-    from irkit.collection import records_member
-    from irkit.collectors.base import Context
-    from irkit.evidence.reader import BundleReader
-    from irkit.evidence.writer import EvidenceWriter
-    from irkit.hunt.bundle import emit_results
+def test_scan_problems_become_log_lines() -> None:
+    from irkit.evidence.log import CollectionLog
+    from irkit.hunt.bundle import log_scan_problems
+    from irkit.hunt.windows import TargetResult
 
-    (tmp_path / "x.txt").write_text(MARKER)
-    results = list(scan_tree(rules, [tmp_path / "x.txt", tmp_path / "gone"]))
-    bundle = tmp_path / "case.zip"
-    with bundle.open("wb") as sink:
-        writer = EvidenceWriter(sink, command_line=["test"])
-        ctx = Context(writer=writer, collector="yara")
-        assert emit_results(ctx, results) == 1
-        writer.write_records(records_member("yara"), ctx.records, collector="yara")
-        writer.close(complete=True)
-    reader = BundleReader(bundle)
-    (hit,) = reader.records("yara-hit")
-    (finding,) = reader.records("finding")
-    assert (hit["rule"], finding["rule"], finding["path"]) == (
-        "marker",
-        "test.marker",
-        str(tmp_path / "x.txt"),
-    )
+    log = CollectionLog()
+    result = TargetResult("pid:7", "process", errors=["0x1000+0x10: EIO"], notes=["[vvar]"])
+    result.timed_out = True
+    log_scan_problems(lambda *a, **k: log.add(a[0], "hunt", *a[1:], **k), result)
+    assert [(e.outcome, e.error) for e in log.entries] == [
+        ("error", "0x1000+0x10: EIO"),
+        ("partial", "timeout"),
+        ("partial", "[vvar]"),
+    ]

@@ -4,7 +4,6 @@ The API other parts use (collections, the memory issue, review re-hunts):
 
     from irkit.hunt import compile_rules, scan_tree, FileScanner, scan_process_memory,
                            scan_memory_image, hits_to_findings
-    from irkit.hunt.bundle import emit_results
 
     ruleset = compile_rules()                     # shipped pack; or compile_rules(Path(dir))
     for result in scan_tree(ruleset.rules, [Path("/tmp")], FileScanOptions(), log=ctx.log):
@@ -13,7 +12,7 @@ The API other parts use (collections, the memory issue, review re-hunts):
     mem = scan_process_memory(ruleset.rules, pid, proc=ctx.proc)   # offsets = virtual addrs
     img = scan_memory_image(ruleset.rules, image, start=s, length=n, base=phys)  # phys addrs
     for finding in hits_to_findings(img.hits): ctx.emit(finding)
-    emit_results(ctx, results)    # inside a collection: yara-hit + finding records, log lines
+    log_scan_problems(ctx.log, result)   # irkit.hunt.bundle: errors/timeouts as log lines
 
 Every scanner returns `TargetResult` (target, target_kind, hits: list[YaraHit], scanned,
 errors, notes, timed_out) and never raises for a bad target: what went wrong is in
