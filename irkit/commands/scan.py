@@ -137,8 +137,12 @@ def scan(
         ),
     ] = False,
 ) -> None:
-    """Scan files, process memory (--pid, --all-processes) or memory images (--image) with
-    YARA rules. Exit 0 no hit at --fail-on or above, 1 such hits, 2 bad rules or usage."""
+    """Hunt with YARA in files, live process memory or memory images.
+
+    PATHs are walked (one filesystem, special files skipped); --pid and --all-processes read
+    process memory; --image streams an image in overlapping chunks. Default rules: the
+    shipped pack. Exit 0 no hit at --fail-on or above, 1 such hits, 2 bad rules or usage.
+    """
     if fail_on not in SEVERITIES:
         err.print(f"[red]error:[/] --fail-on must be one of {', '.join(SEVERITIES)}")
         raise typer.Exit(ExitCode.USAGE)

@@ -41,8 +41,10 @@ def verify(
     bundle: Annotated[Path, typer.Argument(help="The bundle (.zip) to check.")],
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Check a bundle against its manifest: every member's sha256 and size, missing and extra
-    members, unsafe names (absolute or '..'). Nothing is extracted or written.
+    """Check a bundle's integrity against its manifest, without extracting anything.
+
+    Every member's sha256 and size is recomputed; members missing from the archive or from
+    the manifest, and unsafe names (absolute or '..'), are named. Nothing is written.
 
     Exit 0 intact (an interrupted collection can be intact and say INCOMPLETE), 1 not intact,
     2 refused or unreadable.
