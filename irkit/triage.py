@@ -130,6 +130,8 @@ class Triage:
                 r["pid"] for r in records if r.get("type") == "process"
             ]  # fmt: skip
             for pid in pids:
+                if pid == os.getpid() and ctx.proc.resolve() == Path("/proc"):
+                    continue  # irkit's own memory holds every rule's strings
                 result = scan_process_memory(rules, pid, proc=ctx.proc, timeout=step.timeout)
                 yield result, Target(ctx.proc_path(pid), f"pid {pid}", pid)
         elif step.targets == "paths":
