@@ -1,9 +1,11 @@
 """Shared test helpers: run the real CLI in a subprocess, open bundles."""
 
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -43,3 +45,40 @@ def run_irkit() -> Callable[..., subprocess.CompletedProcess[bytes]]:
         )
 
     return run
+
+
+def unprivileged_python() -> str | None:
+    """A Python that user nobody can run (pyenv under a 0700 /root cannot be); .ci/run makes one."""
+    candidate = os.environ.get("IRKIT_UNPRIV_PYTHON", "/opt/irkit-unpriv/bin/python")
+    if os.geteuid() != 0 or not shutil.which("setpriv") or not os.access(candidate, os.X_OK):
+        return None
+    return candidate
+
+
+needs_unprivileged_python = pytest.mark.skipif(
+    unprivileged_python() is None,
+    reason="needs root, setpriv and a Python that nobody can run (set IRKIT_UNPRIV_PYTHON)",
+)
+
+
+@pytest.fixture
+def nobody_dir() -> Iterator[Path]:
+    """A fresh directory user nobody may write into (pytest's own tmp is root-only)."""
+    path = Path(tempfile.mkdtemp(prefix="irkit-nobody-"))
+    path.chmod(0o777)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path)
+
+
+def run_irkit_as_nobody(*args: str | os.PathLike[str]) -> subprocess.CompletedProcess[bytes]:
+    python = unprivileged_python()
+    assert python is not None
+    command = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", python]
+    return subprocess.run(
+        [*command, "-m", "irkit", *map(str, args)],
+        env=irkit_env(HOME="/nonexistent"),
+        capture_output=True,
+        timeout=300,
+    )

@@ -2,18 +2,21 @@
 
 import hashlib
 import json
-import os
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 import zipfile
 from pathlib import Path
 
 import pytest
 from bundles import read_manifest, rebuild
-from conftest import irkit_command, irkit_env
+from conftest import (
+    irkit_command,
+    irkit_env,
+    needs_unprivileged_python,
+    run_irkit_as_nobody,
+)
 
 UNZIP = shutil.which("unzip")
 
@@ -170,44 +173,14 @@ def test_collection_runs_with_no_programs_on_path(tmp_path: Path, run_irkit) -> 
     assert run_irkit("verify", tmp_path / "c.zip").returncode == 0
 
 
-def _unprivileged_python() -> str | None:
-    """A Python that user nobody can run (pyenv under a 0700 /root cannot be); .ci/run makes one."""
-    candidate = os.environ.get("IRKIT_UNPRIV_PYTHON", "/opt/irkit-unpriv/bin/python")
-    if os.geteuid() != 0 or not shutil.which("setpriv") or not os.access(candidate, os.X_OK):
-        return None
-    return candidate
-
-
-@pytest.mark.skipif(
-    _unprivileged_python() is None,
-    reason="needs root, setpriv and a Python that nobody can run (set IRKIT_UNPRIV_PYTHON)",
-)
-def test_collect_as_an_unprivileged_user(run_irkit) -> None:
-    out_dir = Path(tempfile.mkdtemp(prefix="irkit-nobody-"))
-    out_dir.chmod(0o777)
-    python = _unprivileged_python()
-    assert python is not None
-    command = [
-        "setpriv",
-        "--reuid=nobody",
-        "--regid=nogroup",
-        "--clear-groups",
-        python,
-        "-m",
-        "irkit",
-        "collect",
-        "-o",
-        str(out_dir / "u.zip"),
-    ]
-    proc = subprocess.run(command, env=irkit_env(HOME="/nonexistent"), capture_output=True)
+@needs_unprivileged_python
+def test_collect_as_an_unprivileged_user(nobody_dir: Path, run_irkit) -> None:
+    bundle = nobody_dir / "u.zip"
+    proc = run_irkit_as_nobody("collect", "-o", bundle)
     assert proc.returncode == 0, proc.stderr.decode()
-    assert subprocess.run(["unzip", "-tq", out_dir / "u.zip"], capture_output=True).returncode == 0
-    assert run_irkit("verify", out_dir / "u.zip").returncode == 0
-    log = [
-        json.loads(line)
-        for line in zipfile.ZipFile(out_dir / "u.zip").read("collection.log").splitlines()
-    ]
-    shutil.rmtree(out_dir)
+    assert subprocess.run(["unzip", "-tq", bundle], capture_output=True).returncode == 0
+    assert run_irkit("verify", bundle).returncode == 0
+    log = [json.loads(line) for line in zipfile.ZipFile(bundle).read("collection.log").splitlines()]
     assert any(e["outcome"] in ("error", "skipped") for e in log), "unreadable files are logged"
 
 

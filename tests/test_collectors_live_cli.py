@@ -2,15 +2,11 @@
 
 import json
 import os
-import shutil
 import socket
-import subprocess
-import tempfile
 import zipfile
 from pathlib import Path
 
-import pytest
-from conftest import irkit_env
+from conftest import irkit_env, needs_unprivileged_python, run_irkit_as_nobody
 
 LIVE = "sockets,processes,gpu,modules,persistence,accounts"
 
@@ -43,49 +39,17 @@ def test_live_collectors_need_no_program_on_path(tmp_path: Path, run_irkit) -> N
     assert run_irkit("verify", out).returncode == 0
 
 
-def _unprivileged_python() -> str | None:
-    candidate = os.environ.get("IRKIT_UNPRIV_PYTHON", "/opt/irkit-unpriv/bin/python")
-    if os.geteuid() != 0 or not shutil.which("setpriv") or not os.access(candidate, os.X_OK):
-        return None
-    return candidate
-
-
-@pytest.mark.skipif(
-    _unprivileged_python() is None,
-    reason="needs root, setpriv and a Python that nobody can run (set IRKIT_UNPRIV_PYTHON)",
-)
-def test_live_collectors_finish_as_nobody_and_log_what_they_could_not_read(run_irkit) -> None:
-    out_dir = Path(tempfile.mkdtemp(prefix="irkit-nobody-"))
-    try:
-        out_dir.chmod(0o777)
-        python = _unprivileged_python()
-        assert python is not None
-        command = [
-            "setpriv",
-            "--reuid=nobody",
-            "--regid=nogroup",
-            "--clear-groups",
-            python,
-            "-m",
-            "irkit",
-            "collect",
-            "-c",
-            LIVE,
-            "-q",
-            "-o",
-            str(out_dir / "u.zip"),
-        ]
-        proc = subprocess.run(
-            command, env=irkit_env(HOME="/nonexistent"), capture_output=True, timeout=300
-        )
-        assert proc.returncode == 0, proc.stderr.decode()
-        bundle = out_dir / "u.zip"
-        assert run_irkit("verify", bundle).returncode == 0
-        with zipfile.ZipFile(bundle) as zf:
-            log = [json.loads(line) for line in zf.read("collection.log").splitlines()]
-        processes = bundle_records(bundle, "process")
-    finally:
-        shutil.rmtree(out_dir)
+@needs_unprivileged_python
+def test_live_collectors_finish_as_nobody_and_log_what_they_could_not_read(
+    nobody_dir: Path, run_irkit
+) -> None:
+    bundle = nobody_dir / "u.zip"
+    proc = run_irkit_as_nobody("collect", "-c", LIVE, "-q", "-o", bundle)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert run_irkit("verify", bundle).returncode == 0
+    with zipfile.ZipFile(bundle) as zf:
+        log = [json.loads(line) for line in zf.read("collection.log").splitlines()]
+    processes = bundle_records(bundle, "process")
     assert all(e["outcome"] != "error" or e["step"] != "collector-end" for e in log)
     me = next(r for r in processes if r["pid"] == os.getpid())
     assert me["user"] == "root" and me["cmdline"], "other users' processes are still listed"
