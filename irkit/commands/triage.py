@@ -24,10 +24,13 @@ from irkit.commands.collect import (
 )
 from irkit.commands.output import BundleOutput
 from irkit.console import err, host
-from irkit.evidence.records import severity_rank
+from irkit.evidence.view import view_from_writer
+from irkit.evidence.writer import EvidenceWriter
 from irkit.exitcodes import ExitCode
 from irkit.hunt import RuleError, RuleSet, compile_rules
 from irkit.playbook import DEFAULT_PLAYBOOK, Playbook, PlaybookError, load_playbook
+from irkit.report.summary import summarize
+from irkit.report.terminal import print_summary
 from irkit.triage import Triage, TriageOutcome
 
 
@@ -51,24 +54,14 @@ def default_output_name() -> str:
     return f"irkit-{socket.gethostname()}-{stamp}.zip"
 
 
-def print_outcome(outcome: TriageOutcome, threshold: str) -> None:
-    analysis = outcome.analysis
-    if analysis is None:
+def print_outcome(writer: EvidenceWriter, outcome: TriageOutcome, threshold: str) -> None:
+    """The same summary `irkit review` prints, from the records just sealed."""
+    if outcome.analysis is None:
         err.print("[yellow]analysis did not run (the collection stopped early)[/]")
         return
-    verdict = analysis.verdict(threshold)
-    colour = {"CLEAN": "green", "SUSPICIOUS": "yellow"}.get(verdict.verdict, "red")
-    err.print(f"\n[bold {colour}]{host(verdict.verdict)}[/] — {host(verdict.reason)}")
-    for finding in sorted(analysis.findings, key=lambda f: -severity_rank(f.severity)):
-        if severity_rank(finding.severity) < severity_rank("low"):
-            continue
-        err.print(f"  [{finding.severity}] {host(finding.title)}")
-        for reason in finding.reasons:
-            err.print(f"      - {host(reason)}")
-    if outcome.iocs:
-        err.print("IOCs:")
-        for ioc in outcome.iocs:
-            err.print(f"  {ioc.ioc_type:<10} {host(ioc.value)}")
+    view = view_from_writer(writer, writer.records_by_member)
+    err.print()
+    print_summary(summarize([view]), err, detail_from=threshold)
 
 
 def triage_exit_code(result: CollectionResult, outcome: TriageOutcome, threshold: str) -> int:
@@ -138,7 +131,7 @@ def triage(
         then=phase,
     )
     sidecar = bundle.close(result.seal)
-    print_outcome(phase.outcome, book.analysis.threshold)
+    print_outcome(writer, phase.outcome, book.analysis.threshold)
     print_seal(bundle, result, sidecar)
     if json_out:
         print(json.dumps(_json_summary(bundle, result, phase.outcome, book), indent=2))

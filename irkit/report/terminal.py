@@ -9,6 +9,7 @@ from typing import Any
 from rich.console import Console
 
 from irkit.console import host, out
+from irkit.evidence.records import severity_rank
 from irkit.report.summary import Summary
 
 SEVERITY_STYLE = {
@@ -31,7 +32,10 @@ def _where(finding: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def print_summary(summary: Summary, console: Console = out, *, max_iocs: int = 50) -> None:
+def print_summary(
+    summary: Summary, console: Console = out, *, max_iocs: int = 50, detail_from: str = "info"
+) -> None:
+    """Findings below `detail_from` are counted, not listed: the report has them all."""
     style = VERDICT_STYLE.get(summary.verdict, "bold green")
     hosts = ", ".join(summary.hosts)
     console.print(f"[{style}]{host(summary.verdict)}[/] {host(hosts)}: {host(summary.reason)}")
@@ -40,7 +44,12 @@ def print_summary(summary: Summary, console: Console = out, *, max_iocs: int = 5
             f"[{SEVERITY_STYLE.get(s, '')}]{n} {host(s)}[/]" for s, n in summary.by_severity.items()
         )
         console.print(f"findings: {counts}")
-    for finding in summary.findings:
+    listed = [
+        f
+        for f in summary.findings
+        if severity_rank(str(f.get("severity"))) >= severity_rank(detail_from)
+    ]
+    for finding in listed:
         severity = str(finding.get("severity"))
         label = f"[{SEVERITY_STYLE.get(severity, '')}]{host(severity):>8}[/]"
         where = _where(finding)
@@ -53,6 +62,11 @@ def print_summary(summary: Summary, console: Console = out, *, max_iocs: int = 5
         mitre = finding.get("mitre") or []
         if mitre:
             console.print(f"           [dim]ATT&CK {host(', '.join(map(str, mitre)))}[/]")
+    if len(listed) < len(summary.findings):
+        console.print(
+            f"  … {len(summary.findings) - len(listed)} finding(s) below {host(detail_from)}"
+            " are in report.html"
+        )
     if summary.iocs:
         console.print(f"IOCs ({len(summary.iocs)}):")
         for ioc in summary.iocs[:max_iocs]:
