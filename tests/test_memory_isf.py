@@ -260,32 +260,11 @@ def test_isf_cli_reports_bad_input(tmp_path: Path, run_irkit) -> None:  # type: 
     ks.write_text(sample_kallsyms())
     ver = tmp_path / "version"
     ver.write_bytes(BANNER)
-    done = run_irkit(
-        "memory",
-        "isf",
-        "--btf",
-        btf,
-        "--kallsyms",
-        ks,
-        "--banner",
-        ver,
-        "-o",
-        tmp_path / "o.json.xz",
-    )
+    out = tmp_path / "o.json.xz"
+    done = run_irkit("memory", "isf", "--btf", btf, "--kallsyms", ks, "--banner", ver, "-o", out)
     assert done.returncode == 2
     assert b"bad magic" in done.stderr and str(btf).encode() in done.stderr
     btf.write_bytes(sample_btf())
-    done = run_irkit(
-        "memory",
-        "isf",
-        "--btf",
-        btf,
-        "--kallsyms",
-        ks,
-        "--banner",
-        ver,
-        "-o",
-        tmp_path / "o.json.xz",
-    )
+    done = run_irkit("memory", "isf", "--btf", btf, "--kallsyms", ks, "--banner", ver, "-o", out)
     assert done.returncode == 0, done.stderr
     assert b"schema valid" in done.stderr
