@@ -8,9 +8,17 @@ class ExitCode(IntEnum):
     FINDINGS = 1
     USAGE = 2
     INCOMPLETE = 3
+    INTERNAL = 4
+    """irkit itself failed (an uncaught error): a bug to report, never a verdict on the host."""
+    OUTPUT_FAILED = 5
+    """The output could not be written (disk full, I/O error)."""
+    BROKEN_PIPE = 6
+    """The reader of `-o -` went away before the bundle was sealed."""
 
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 done and clean; 1 done with findings at or above the threshold "
-    "(for verify: the bundle is not intact); 2 usage or input error; 3 collection incomplete."
+    "(for verify: the bundle is not intact); 2 usage or input error; 3 collection incomplete; "
+    "4 internal error of irkit; 5 the output could not be written (disk full, I/O error); "
+    "6 the output pipe was closed."
 )

@@ -16,6 +16,7 @@ from irkit.evidence.records import FileRecord, Record
 from irkit.evidence.writer import EvidenceWriter, host_file_member
 from irkit.hostfs import open_regular, resolve_in_root, root_relative
 from irkit.hosttext import fs_text
+from irkit.limits import Limits
 
 KEEP_FOR_PARSING = 8 << 20
 
@@ -36,6 +37,8 @@ class Context:
     root: Path = Path("/")
     proc: Path = Path("/proc")
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)
+    """Size caps for every read of the host (the playbook's `limits:`)."""
     collector: str = "irkit"
     records: list[Record] = field(default_factory=list)
     collected: dict[str, list[Record]] = field(default_factory=dict)
