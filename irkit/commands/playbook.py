@@ -45,6 +45,7 @@ def show(
     if options:
         out.print(f"\ncollector options: {host(options)}")
     out.print(f"analysis: {host(book.analysis)}")
+    out.print(f"limits: {host(book.limits)}")
 
 
 @app.command()

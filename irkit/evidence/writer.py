@@ -297,25 +297,37 @@ class EvidenceWriter:
         st = os.fstat(handle.fileno())
         copy = _TeeCopy(handle, limit, keep)
         large = st.st_size >= ZIP64_THRESHOLD or (limit is not None and limit >= ZIP64_THRESHOLD)
+        entry: MemberEntry | None = None
         try:
             entry = self.write_stream(
                 member, copy.chunks(), collector=collector, origin=origin, large=large
             )
+            if copy.failure is None and limit is not None and copy.read == limit:
+                copy.read_past(max(hash_limit or 0, limit), cap or "limit")
         except BaseException as exc:
-            if self.members and self.members[-1].source == origin:
+            if entry is None and self.members and self.members[-1].source == origin:
+                entry = self.members[-1]
+            if entry is not None:
                 copy.failure = copy.failure or f"stopped while copied: {type(exc).__name__} {exc}"
-                self._file_records[origin] = copy.record(self.members[-1], st, collector)
+                self._keep_file_record(entry, copy.record(entry, st, collector))
             raise
-        if copy.failure is None and limit is not None and copy.read == limit:
-            copy.read_past(max(hash_limit or 0, limit), cap or "limit")
-        record = copy.record(entry, st, collector)
-        if record.partial:
+        record = self._keep_file_record(entry, copy.record(entry, st, collector))
+        return record, bytes(copy.kept)
+
+    def _keep_file_record(self, entry: MemberEntry, record: FileRecord) -> FileRecord:
+        """A copy that is not the whole original makes its manifest entry partial too."""
+        if record.partial and not entry.partial:
             entry.partial = True
             self.log.add(
-                "copy", collector, "partial", record.partial_reason, member=entry.name, cap=cap
+                "copy",
+                entry.collector,
+                "partial",
+                record.partial_reason,
+                member=entry.name,
+                cap=record.cap,
             )
-        self._file_records[origin] = record
-        return record, bytes(copy.kept)
+        self._file_records[record.path] = record
+        return record
 
     def close(self, *, complete: bool, reason: str | None = None) -> Seal:
         """Seal the bundle: file records, then the log, then the manifest, last of all."""
