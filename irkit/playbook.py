@@ -103,7 +103,7 @@ class Playbook:
                 continue
             try:
                 compiled[hunt.rules_path] = compile_rules(hunt.rules_path)
-            except RuleError as exc:
+            except (RuleError, OSError) as exc:
                 raise PlaybookError(
                     self.source, hunt.rules_line, f"the rules of hunt {hunt.name!r}: {exc}"
                 ) from exc
@@ -220,7 +220,7 @@ def _hunt(check: _Checker, node: yaml.Node) -> HuntStep:
 def _rules_path(check: _Checker, node: yaml.Node, rules: str) -> Path:
     """A file or directory relative to the playbook's own directory, else a rule file of the
     shipped pack by name (`miners_cpu` or `miners_cpu.yar`)."""
-    own = Path(check.source).parent / Path(rules).expanduser()
+    own = Path(check.source).parent / rules
     if own.exists():
         try:
             rule_files(own)

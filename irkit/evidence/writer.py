@@ -101,8 +101,9 @@ class _TeeCopy:
     """One host file read once: the member's chunks, the bytes kept for parsing, and the hash
     of the whole original, which may go on past the copy's cap."""
 
-    def __init__(self, handle: IO[bytes], limit: int | None, keep: int) -> None:
+    def __init__(self, handle: IO[bytes], origin: str, limit: int | None, keep: int) -> None:
         self.handle = handle
+        self.origin = origin
         self.limit = limit
         self.keep = keep
         self.kept = bytearray()
@@ -151,7 +152,7 @@ class _TeeCopy:
             reason = f"the file shrank while read: {self.read} of {st.st_size} bytes"
         whole = self.failure is None and self.not_hashed is None
         return FileRecord(
-            path=entry.source or "",
+            path=self.origin,
             member=entry.name,
             collector=collector,
             sha256=self.whole.hexdigest() if whole else None,
@@ -295,7 +296,7 @@ class EvidenceWriter:
         is in the manifest either way.
         """
         st = os.fstat(handle.fileno())
-        copy = _TeeCopy(handle, limit, keep)
+        copy = _TeeCopy(handle, origin, limit, keep)
         large = st.st_size >= ZIP64_THRESHOLD or (limit is not None and limit >= ZIP64_THRESHOLD)
         entry: MemberEntry | None = None
         try:
