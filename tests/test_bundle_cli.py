@@ -223,6 +223,9 @@ def test_sigint_seals_an_incomplete_bundle(tmp_path: Path, run_irkit) -> None:
     assert "SIGINT" in manifest["incomplete_reason"]
     partial = [m for m in manifest["members"] if m["partial"]]
     assert [m["name"] for m in partial] == ["files/run/utmp"]
+    files = zipfile.ZipFile(out).read("records/files.jsonl").splitlines()
+    utmp = next(r for r in map(json.loads, files) if r["path"] == "/run/utmp")
+    assert utmp["partial"] is True and utmp["sha256"] is None, utmp
     assert subprocess.run(["unzip", "-tq", out], capture_output=True).returncode == 0
     verify = run_irkit("verify", out)
     assert verify.returncode == 0, verify.stderr.decode()

@@ -15,7 +15,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from irkit.collection import collect_to
+from irkit.collectors.registry import select_collectors
 from irkit.evidence.writer import EvidenceWriter
+from irkit.interrupts import InterruptGuard
+from irkit.limits import Limits
 from tests.hostile.fuzzing import fuzz_settings
 from tests.hostile.truncate_helpers import (
     MARKER_RULE,
@@ -173,3 +177,28 @@ def test_a_read_error_is_a_partial_copy_without_a_hash(tmp_path: Path) -> None:
     assert record.partial_reason is not None and "read error" in record.partial_reason
     assert record.not_hashed is not None
     assert Bundle(out).member_entry("files/mem")["partial"] is True
+
+
+def test_a_sparse_terabyte_crontab_is_cut_and_not_hashed(tmp_path: Path) -> None:
+    """Point 9's 1 TiB sparse crontab: the copy stops at copy_bytes, the hash at hash_bytes."""
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    with (root / "etc" / "crontab").open("wb") as handle:
+        handle.write(b"* * * * * root /tmp/.x/run\n")
+        handle.truncate(1 << 40)
+    out = tmp_path / "b.zip"
+    guard = InterruptGuard()
+    with out.open("wb") as sink:
+        writer = EvidenceWriter(sink, command_line=["test"], guard=guard)
+        limits = Limits(copy_bytes=MIB, hash_bytes=2 * MIB)
+        collect_to(
+            writer, guard, select_collectors(["persistence"]), root=root, proc=root, limits=limits
+        )
+    bundle = Bundle(out)
+    record = bundle.one("file", path="/etc/crontab")
+    assert record["partial"] is True and record["cap"] == "copy_bytes"
+    assert record["size"] == MIB and record["original_size"] == 1 << 40
+    assert record["sha256"] is None and "hash_bytes" in record["not_hashed"]
+    assert bundle.member_entry("files/etc/crontab")["partial"] is True
+    entries = [r for r in bundle.of_type("persistence") if r.get("source") == "/etc/crontab"]
+    assert entries and entries[0]["sha256"] is None
