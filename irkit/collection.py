@@ -9,6 +9,7 @@ from typing import Any
 from irkit.collectors.base import Collector, Context
 from irkit.evidence.writer import EvidenceWriter, Seal
 from irkit.interrupts import CollectionInterrupted, InterruptGuard
+from irkit.limits import Limits
 from irkit.report.html import write_report_member
 
 
@@ -73,6 +74,7 @@ def collect_to(
     root: Path,
     proc: Path,
     options: dict[str, dict[str, Any]] | None = None,
+    limits: Limits | None = None,
     on_step: StepCallback | None = None,
     then: AfterCollection | None = None,
 ) -> CollectionResult:
@@ -80,7 +82,9 @@ def collect_to(
 
     An interrupt anywhere stops the work and still seals the bundle as incomplete.
     """
-    ctx = Context(writer=writer, root=root, proc=proc, options=options or {})
+    ctx = Context(
+        writer=writer, root=root, proc=proc, options=options or {}, limits=limits or Limits()
+    )
     writer.log.add(
         "collection-start",
         "irkit",

@@ -5,7 +5,7 @@ name the file and line it comes from, and a broken playbook is refused before
 anything runs.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,8 @@ import yaml
 
 from irkit.collectors.registry import COLLECTORS
 from irkit.evidence.records import SEVERITIES
+from irkit.hunt.rules import RuleError, RuleSet, compile_rules, default_rules_path, rule_files
+from irkit.limits import LIMIT_NAMES, Limits
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "data" / "playbooks"
 DEFAULT_PLAYBOOK = "cryptominer"
@@ -44,6 +46,10 @@ class HuntStep:
     name: str
     targets: str
     rules: str | None = None
+    """As the playbook wrote it: a file or directory, or a shipped rule file's name."""
+    rules_path: Path | None = None
+    """Where `rules` resolved: relative to the playbook's directory, else in the shipped pack."""
+    rules_line: int | None = None
     paths: list[str] = field(default_factory=list)
     max_file_size: int = 64 << 20
     timeout: float = 30.0
@@ -76,6 +82,7 @@ class Playbook:
     collectors: list[CollectorStep]
     hunts: list[HuntStep]
     analysis: AnalysisSettings
+    limits: Limits = field(default_factory=Limits)
 
     def plan(self) -> list[str]:
         """The ordered steps, as a responder reads them: most volatile first."""
@@ -86,6 +93,21 @@ class Playbook:
 
     def collector_options(self) -> dict[str, dict[str, Any]]:
         return {c.name: c.options for c in self.collectors}
+
+    def hunt_rules(self) -> dict[Path, RuleSet]:
+        """Compile every hunt's own `rules:` once; a rule that does not compile is a
+        PlaybookError naming the playbook line and the rule's file and line."""
+        compiled: dict[Path, RuleSet] = {}
+        for hunt in self.hunts:
+            if hunt.rules_path is None or hunt.rules_path in compiled:
+                continue
+            try:
+                compiled[hunt.rules_path] = compile_rules(hunt.rules_path)
+            except (RuleError, OSError) as exc:
+                raise PlaybookError(
+                    self.source, hunt.rules_line, f"the rules of hunt {hunt.name!r}: {exc}"
+                ) from exc
+        return compiled
 
 
 class _Checker:
@@ -181,6 +203,8 @@ def _hunt(check: _Checker, node: yaml.Node) -> HuntStep:
     hunt = HuntStep(name=check.scalar(items["name"], "hunt name", str), targets=targets)
     if "rules" in items:
         hunt.rules = check.scalar(items["rules"], "hunt rules", str)
+        hunt.rules_path = _rules_path(check, items["rules"], hunt.rules)
+        hunt.rules_line = items["rules"].start_mark.line + 1
     if "paths" in items:
         hunt.paths = check.strings(items["paths"], "hunt paths")
     if targets == "paths" and not hunt.paths:
@@ -191,6 +215,38 @@ def _hunt(check: _Checker, node: yaml.Node) -> HuntStep:
         if key in items:
             setattr(hunt, key, check.scalar(items[key], key, float))
     return hunt
+
+
+def _rules_path(check: _Checker, node: yaml.Node, rules: str) -> Path:
+    """A file or directory relative to the playbook's own directory, else a rule file of the
+    shipped pack by name (`miners_cpu` or `miners_cpu.yar`)."""
+    own = Path(check.source).parent / rules
+    if own.exists():
+        try:
+            rule_files(own)
+        except RuleError as exc:
+            raise check.fail(node, f"hunt rules: {exc}") from exc
+        return own
+    if "/" not in rules:
+        for suffix in ("", ".yar", ".yara"):
+            shipped = default_rules_path() / (rules + suffix)
+            if shipped.is_file():
+                return shipped
+    raise check.fail(
+        node,
+        f"hunt rules {rules!r}: no such rule file or directory (relative to "
+        f"{Path(check.source).parent}), and not a shipped rule file",
+    )
+
+
+def _limits(check: _Checker, node: yaml.Node) -> Limits:
+    """Size caps in bytes: each a positive int (`docs/playbooks.md` lists them)."""
+    values = {}
+    for key, value in check.mapping(node, "limits", LIMIT_NAMES).items():
+        values[key] = check.scalar(value, f"limits.{key}", int)
+        if values[key] <= 0:
+            raise check.fail(value, f"limits.{key} must be a positive number of bytes")
+    return replace(Limits(), **values)
 
 
 def _analysis(check: _Checker, node: yaml.Node) -> AnalysisSettings:
@@ -229,7 +285,9 @@ def parse_playbook(text: str, source: str) -> Playbook:
     if root is None:
         raise PlaybookError(source, 1, "the playbook is empty")
     items = check.mapping(
-        root, "the playbook", ("name", "description", "collectors", "hunts", "analysis")
+        root,
+        "the playbook",
+        ("name", "description", "collectors", "hunts", "analysis", "limits"),
     )
     if "name" not in items:
         raise check.fail(root, "a playbook needs a 'name'")
@@ -247,6 +305,7 @@ def parse_playbook(text: str, source: str) -> Playbook:
         collectors=_collectors(check, items["collectors"]),
         hunts=[_hunt(check, h) for h in (hunts_node.value if hunts_node is not None else [])],
         analysis=_analysis(check, items["analysis"]) if "analysis" in items else AnalysisSettings(),
+        limits=_limits(check, items["limits"]) if "limits" in items else Limits(),
     )
 
 

@@ -24,6 +24,7 @@ from irkit.hunt import (
     RuleSet,
     TargetResult,
     YaraHit,
+    compile_rules,
     hit_to_finding,
     scan_process_memory,
     scan_tree,
@@ -36,7 +37,6 @@ FINDINGS_MEMBER = "records/findings.jsonl"
 ANALYSIS_MEMBER = "records/analysis.jsonl"
 IOCS_MEMBER = "records/iocs.jsonl"
 DUMPS_MEMBER = "records/memory-flagged.jsonl"
-KEEP_FLAGGED_FILE = 64 << 20
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])(/[^\s'\";|&<>()`]+)")
 
 Progress = Callable[[str], None]
@@ -62,9 +62,19 @@ class TriageOutcome:
 class Triage:
     """The after-collection phase; `outcome` holds what it found once it has run."""
 
-    def __init__(self, playbook: Playbook, ruleset: RuleSet, progress: Progress) -> None:
+    def __init__(
+        self,
+        playbook: Playbook,
+        ruleset: RuleSet,
+        progress: Progress,
+        *,
+        hunt_rules: dict[Path, RuleSet] | None = None,
+    ) -> None:
         self.playbook = playbook
         self.ruleset = ruleset
+        """For the hunts that name no `rules:` of their own."""
+        self.hunt_rules = hunt_rules or {}
+        """Each hunt's own `rules:`, compiled (`Playbook.hunt_rules`)."""
         self.progress = progress
         self.outcome = TriageOutcome()
 
@@ -119,11 +129,12 @@ class Triage:
     def scan(
         self, ctx: Context, step: HuntStep, records: list[dict[str, Any]], flagged: set[int]
     ) -> Iterator[tuple[TargetResult, Target]]:
-        rules = self.ruleset.rules
+        ruleset = self.rules_for(step)
+        rules = ruleset.rules
         options = FileScanOptions(
             max_size=step.max_file_size,
             timeout=step.timeout,
-            skip_files=frozenset(os.path.realpath(f) for f in self.ruleset.files),
+            skip_files=frozenset(os.path.realpath(f) for f in ruleset.files),
         )
         if step.targets in ("flagged-processes", "all-processes"):
             pids = sorted(flagged) if step.targets == "flagged-processes" else [
@@ -147,6 +158,12 @@ class Triage:
             scanner = FileScanner(rules, options)
             for target in self.file_targets(ctx, step, records):
                 yield scanner.scan_file(target.real), target
+
+    def rules_for(self, step: HuntStep) -> RuleSet:
+        """The hunt's own `rules:` when it names some, else the run's (`--rules` or the pack)."""
+        if step.rules_path is None:
+            return self.ruleset
+        return self.hunt_rules.get(step.rules_path) or compile_rules(step.rules_path)
 
     def file_targets(
         self, ctx: Context, step: HuntStep, records: list[dict[str, Any]]
@@ -178,15 +195,17 @@ class Triage:
                     yield Target(real, path)
 
     def keep_hit(self, ctx: Context, hit: YaraHit, target: Target) -> None:
-        """Record the hit and keep the flagged file itself as evidence."""
+        """Record the hit and keep the flagged file itself as evidence (cut at the
+        executable_bytes cap; its record keeps the whole original's hash)."""
         hit.pid = hit.pid if hit.pid is not None else target.pid
         evidence: list[str] = []
         if hit.target_kind != "process":
             hit.path = target.host_path
+            cap, keep = "executable_bytes", 1 << 20
             copied = (
-                ctx.copy_proc_file(target.pid, "exe", limit=KEEP_FLAGGED_FILE, keep=1 << 20)
+                ctx.copy_proc_file(target.pid, "exe", cap=cap, keep=keep)
                 if target.pid is not None
-                else ctx.copy_host_file(target.host_path, limit=KEEP_FLAGGED_FILE, keep=1 << 20)
+                else ctx.copy_host_file(target.host_path, cap=cap, keep=keep)
             )
             if copied is not None:
                 evidence.append(copied.record.member)

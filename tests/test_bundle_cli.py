@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -184,6 +185,19 @@ def test_collect_as_an_unprivileged_user(nobody_dir: Path, run_irkit) -> None:
     assert any(e["outcome"] in ("error", "skipped") for e in log), "unreadable files are logged"
 
 
+def _read_position(pid: int, path: Path) -> int:
+    """How far `pid` has read into `path` (its fd's offset), 0 before it opens it: the copy
+    is cut at copy_bytes but read on (to hash it) for seconds, so the signal lands in it."""
+    fds = Path(f"/proc/{pid}/fd")
+    for fd in fds.iterdir() if fds.exists() else []:
+        try:
+            if os.readlink(fd) == str(path):
+                return int((fds.parent / "fdinfo" / fd.name).read_text().split()[1])
+        except OSError:
+            continue
+    return 0
+
+
 def test_sigint_seals_an_incomplete_bundle(tmp_path: Path, run_irkit) -> None:
     """A sparse 200 GB utmp keeps the host collector busy long enough to interrupt it."""
     root = tmp_path / "root"
@@ -198,9 +212,9 @@ def test_sigint_seals_an_incomplete_bundle(tmp_path: Path, run_irkit) -> None:
         stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 60
-    while out.stat().st_size < (256 << 10) if out.exists() else True:
+    while _read_position(child.pid, root / "run" / "utmp") < (1 << 20):
         assert time.monotonic() < deadline, "the collection never reached the big file"
-        time.sleep(0.1)
+        time.sleep(0.05)
     child.send_signal(signal.SIGINT)
     _, stderr = child.communicate(timeout=60)
     assert child.returncode == 3, stderr.decode()
@@ -209,6 +223,9 @@ def test_sigint_seals_an_incomplete_bundle(tmp_path: Path, run_irkit) -> None:
     assert "SIGINT" in manifest["incomplete_reason"]
     partial = [m for m in manifest["members"] if m["partial"]]
     assert [m["name"] for m in partial] == ["files/run/utmp"]
+    files = zipfile.ZipFile(out).read("records/files.jsonl").splitlines()
+    utmp = next(r for r in map(json.loads, files) if r["path"] == "/run/utmp")
+    assert utmp["partial"] is True and utmp["sha256"] is None, utmp
     assert subprocess.run(["unzip", "-tq", out], capture_output=True).returncode == 0
     verify = run_irkit("verify", out)
     assert verify.returncode == 0, verify.stderr.decode()

@@ -11,6 +11,7 @@ from irkit.collectors.base import Context
 from irkit.collectors.memory import IMAGE_MEMBER, MemoryCollector
 from irkit.evidence.reader import BundleReader
 from irkit.evidence.writer import EvidenceWriter
+from irkit.limits import Limits
 from irkit.memory.acquire import (
     AcquisitionError,
     parse_iomem_ram,
@@ -222,7 +223,8 @@ def test_collector_records_why_no_image(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_collector_dumps_selected_pids(tmp_path: Path) -> None:
-    ctx, bundle = _context(tmp_path, Path("/proc"), {"pids": [os.getpid()], "max_total": 1 << 20})
+    ctx, bundle = _context(tmp_path, Path("/proc"), {"pids": [os.getpid()]})
+    ctx.limits = Limits(dump_bytes=1 << 20)
     MemoryCollector().collect(ctx)
     reader = _finish(ctx, bundle)
     dump = next(reader.records("memory-dump"))

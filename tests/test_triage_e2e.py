@@ -122,7 +122,7 @@ def test_triage_with_memory_dumps_what_it_flags(tmp_path: Path, running_miner, r
     playbook = tmp_path / "dump.yaml"
     playbook.write_text(
         "name: dump-flagged\ncollectors:\n  sockets: {}\n  processes: {}\n"
-        "  memory:\n    max_total: 268435456\n"
+        "  memory: {}\nlimits:\n  dump_bytes: 268435456\n"
     )
     out = tmp_path / "mem.zip"
     proc = run_irkit("triage", "-p", playbook, "-o", out, "--root", tmp_path / "none", "-q")

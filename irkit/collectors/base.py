@@ -66,24 +66,25 @@ class Context:
         self.records.append(record)
 
     def copy_host_file(
-        self, host_path: str, *, limit: int | None = None, keep: int = KEEP_FOR_PARSING
+        self, host_path: str, *, cap: str = "copy_bytes", keep: int = KEEP_FOR_PARSING
     ) -> CopiedFile | None:
-        """Copy a file of the host (through the root) into `files/<path>`."""
+        """Copy a file of the host (through the root) into `files/<path>`, cut at the size cap
+        named `cap` (a field of `Limits`)."""
         try:
             real = self.host_path(host_path)
         except OSError as exc:
             self.log_error("copy", exc, path=host_path)
             return None
-        return self._copy(real, fs_text(host_path), limit=limit, keep=keep)
+        return self._copy(real, fs_text(host_path), cap=cap, keep=keep)
 
     def copy_proc_file(
-        self, *parts: str | int, limit: int | None = None, keep: int = KEEP_FOR_PARSING
+        self, *parts: str | int, cap: str = "copy_bytes", keep: int = KEEP_FOR_PARSING
     ) -> CopiedFile | None:
         """Copy a procfs file into `files/proc/...`, whatever the proc prefix is."""
         rel = "/".join(map(str, parts))
-        return self._copy(self.proc_path(*parts), "/proc/" + rel, limit=limit, keep=keep)
+        return self._copy(self.proc_path(*parts), "/proc/" + rel, cap=cap, keep=keep)
 
-    def _copy(self, real: Path, origin: str, *, limit: int | None, keep: int) -> CopiedFile | None:
+    def _copy(self, real: Path, origin: str, *, cap: str, keep: int) -> CopiedFile | None:
         known = self.writer.copied_file(origin)
         try:
             with open_regular(real) as handle:
@@ -94,7 +95,9 @@ class Context:
                     origin,
                     host_file_member(origin),
                     collector=self.collector,
-                    limit=limit,
+                    limit=getattr(self.limits, cap),
+                    cap=cap,
+                    hash_limit=self.limits.hash_bytes,
                     keep=keep,
                 )
         except OSError as exc:

@@ -1,8 +1,9 @@
 """The memory step: symbol material always, process cores for chosen pids, a full image on request.
 
-Options (playbook `memory:` block): `pids` (list of ints), `max_region` and `max_total`
-(bytes per process core), `image` (bool), `acquirer` (path of an avml the responder brought),
-`max_image` (bytes).
+Options (playbook `memory:` block): `pids` (list of ints), `max_region` (bytes taken from
+each region of a process core), `image` (bool), `acquirer` (path of an avml the responder
+brought), `max_image` (bytes). Each core is cut at the `dump_bytes` limit and all cores of a
+run at `dumps_total_bytes` (the playbook's `limits:`).
 """
 
 import itertools
@@ -24,6 +25,7 @@ from irkit.memory.dump import DumpBudget, MapsError, dump_process
 from irkit.memory.symbols import collect_symbol_material
 
 IMAGE_MEMBER = "memory/image.lime"
+CORE_PREFIX = "memory/pid-"
 
 
 @dataclass
@@ -36,6 +38,8 @@ class ProcessDump(Record):
     partial: bool
     skipped: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
+    cap: str | None = None
+    """The size cap(s) that cut the dump (`dump_bytes`, `dumps_total_bytes`, `max_region`)."""
 
 
 @dataclass
@@ -53,20 +57,22 @@ class MemoryImage(Record):
 def dump_into_bundle(ctx: Context, pid: int) -> ProcessDump:
     """Stream one process's core into memory/pid-N.core; used by this collector for the pids
     a playbook names and by the triage for the processes it flags."""
-    budget = DumpBudget(ctx.option("max_region"), ctx.option("max_total"))
+    budget = _budget(ctx)
     try:
         plan, result, chunks = dump_process(pid, ctx.proc, budget, log=ctx.log)
     except (OSError, MapsError) as exc:
         ctx.log_error("dump-process", exc, pid=pid)
         return ProcessDump(pid, None, 0, 0, True, unreadable=[str(exc)])
     entry = ctx.writer.write_stream(
-        f"memory/pid-{pid}.core",
+        f"{CORE_PREFIX}{pid}.core",
         chunks,
         collector=ctx.collector,
         origin=f"/proc/{pid}/mem",
         large=plan.total >= 1 << 31,
     )
-    if result.partial:
+    if result.cap is not None:
+        ctx.log("dump-process", "partial", f"cut at the {result.cap} cap", pid=pid, cap=result.cap)
+    if result.unreadable:
         ctx.log("dump-process", "partial", "process exited or regions unreadable", pid=pid)
     return ProcessDump(
         pid,
@@ -76,7 +82,19 @@ def dump_into_bundle(ctx: Context, pid: int) -> ProcessDump:
         result.partial or entry.partial,
         result.skipped,
         result.unreadable,
+        result.cap,
     )
+
+
+def _budget(ctx: Context) -> DumpBudget:
+    """This core's share: `dump_bytes`, or what `dumps_total_bytes` leaves after the cores
+    already in the bundle, whichever is less."""
+    limits = ctx.limits
+    spent = sum(m.size for m in ctx.writer.members if m.name.startswith(CORE_PREFIX))
+    left = max(limits.dumps_total_bytes - spent, 0)
+    if left < limits.dump_bytes:
+        return DumpBudget(ctx.option("max_region"), left, "dumps_total_bytes")
+    return DumpBudget(ctx.option("max_region"), limits.dump_bytes, "dump_bytes")
 
 
 class MemoryCollector(Collector):
@@ -88,7 +106,6 @@ class MemoryCollector(Collector):
         "image": bool,
         "acquirer": str,
         "max_region": int,
-        "max_total": int,
         "max_image": int,
     }
 

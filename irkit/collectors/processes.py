@@ -28,7 +28,6 @@ DELETED_SUFFIX = " (deleted)"
 WRITABLE_DIRS = ("/tmp/", "/var/tmp/", "/dev/shm/", "/run/shm/", "/dev/mqueue/")
 DEFAULT_CPU_INTERVAL = 0.5
 DEFAULT_PROBE_SECONDS = 3.0
-DEFAULT_MAX_EXE_BYTES = 512 << 20
 CHUNK = 1 << 20
 NAMESPACES = (
     "cgroup",
@@ -145,9 +144,8 @@ class ExeHasher:
     """Hashes each executable once, keyed by the file's identity, not its name:
     two thousand processes of one binary cost one read."""
 
-    def __init__(self, ctx: Context, limit: int) -> None:
+    def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.limit = limit
         self.known: dict[tuple[int, int, int, int], tuple[str | None, str | None]] = {}
         self.errors: list[str] = []
 
@@ -164,22 +162,36 @@ class ExeHasher:
         return self.known[key]
 
     def _recover(self, pid: int) -> tuple[str | None, str | None]:
-        copied = self.ctx.copy_proc_file(pid, "exe", limit=self.limit, keep=0)
+        """The recovered copy's record holds the whole original's hash (or none), never the
+        hash of a copy cut at the executable_bytes cap."""
+        copied = self.ctx.copy_proc_file(pid, "exe", cap="executable_bytes", keep=0)
         if copied is None:
             return None, None
+        record = copied.record
         self.ctx.log(
-            "recover-deleted-exe", pid=pid, member=copied.record.member, sha256=copied.record.sha256
+            "recover-deleted-exe",
+            "partial" if record.partial else "ok",
+            record.partial_reason,
+            pid=pid,
+            member=record.member,
+            sha256=record.sha256,
         )
-        return copied.record.sha256, copied.record.member
+        return record.sha256, record.member
 
     def _hash(self, pid: int, path: Path) -> str | None:
+        """The whole file's hash, or None past the hash_bytes cap: never a prefix's."""
         sha = hashlib.sha256()
+        left = self.ctx.limits.hash_bytes
         try:
             with open_regular(path) as handle:
-                while chunk := handle.read(CHUNK):
+                while left >= 0 and (chunk := handle.read(min(CHUNK, left + 1))):
                     sha.update(chunk)
+                    left -= len(chunk)
         except OSError as exc:
             self.errors.append(f"{pid}: {type(exc).__name__}: {exc.strerror}")
+            return None
+        if left < 0:
+            self.errors.append(f"{pid}: not hashed: larger than the hash_bytes cap")
             return None
         return sha.hexdigest()
 
@@ -242,7 +254,6 @@ class ProcessesCollector(Collector):
     description = "every process: identity, exe hash, cgroup/container, namespaces, CPU, flags"
     option_types: ClassVar[dict[str, type]] = {
         "cpu_interval": float,
-        "max_exe_bytes": int,
         "probe_hidden": bool,
         "probe_max": int,
         "probe_seconds": float,
@@ -263,7 +274,7 @@ class ProcessesCollector(Collector):
         page_size = os.sysconf("SC_PAGE_SIZE")
         boot = self._boot_time(procfs)
         users = user_names(host_accounts(ctx))
-        hasher = ExeHasher(ctx, int(ctx.option("max_exe_bytes", DEFAULT_MAX_EXE_BYTES)))
+        hasher = ExeHasher(ctx)
         writable_cache: dict[tuple[int | None, str], bool] = {}
         records: dict[int, ProcessRecord] = {}
         for pid, st in first.items():

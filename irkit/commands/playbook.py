@@ -45,6 +45,7 @@ def show(
     if options:
         out.print(f"\ncollector options: {host(options)}")
     out.print(f"analysis: {host(book.analysis)}")
+    out.print(f"limits: {host(book.limits)}")
 
 
 @app.command()
@@ -54,13 +55,14 @@ def validate(
         typer.Argument(help="Playbook files to check (default: every built-in playbook)."),
     ] = None,
 ) -> None:
-    """Check playbooks without running anything; each error names file and line. Exit 2 if any
-    is broken."""
+    """Check playbooks without running anything (hunts' own rules are compiled); each error
+    names file and line. Exit 2 if any is broken."""
     targets = [str(f) for f in files] if files else list(builtin_playbooks())
     broken = 0
     for target in targets:
         try:
             book = load_playbook(target)
+            book.hunt_rules()
         except PlaybookError as exc:
             broken += 1
             err.print(f"[red]✗[/] {host(exc)}")

@@ -34,10 +34,12 @@ from irkit.report.terminal import print_summary
 from irkit.triage import Triage, TriageOutcome
 
 
-def _load(playbook: str, rules: Path | None) -> tuple[Playbook, RuleSet]:
-    """Everything that can be wrong with the input is found here, before anything runs."""
+def _load(playbook: str, rules: Path | None) -> tuple[Playbook, RuleSet, dict[Path, RuleSet]]:
+    """Everything that can be wrong with the input is found here, before anything runs:
+    the playbook, `--rules`, and each hunt's own `rules:`."""
     try:
         book = load_playbook(playbook)
+        hunt_rules = book.hunt_rules()
     except PlaybookError as exc:
         err.print(f"[red]error:[/] {host(exc)}")
         raise typer.Exit(ExitCode.USAGE) from exc
@@ -46,7 +48,7 @@ def _load(playbook: str, rules: Path | None) -> tuple[Playbook, RuleSet]:
     except RuleError as exc:
         err.print(f"[red]error:[/] the YARA rules do not compile:\n{host(exc)}")
         raise typer.Exit(ExitCode.USAGE) from exc
-    return book, ruleset
+    return book, ruleset, hunt_rules
 
 
 def default_output_name() -> str:
@@ -91,7 +93,10 @@ def triage(
     ] = DEFAULT_PLAYBOOK,
     rules: Annotated[
         Path | None,
-        typer.Option(help="YARA rule file or directory (default: the shipped pack)."),
+        typer.Option(
+            help="YARA rule file or directory (default: the shipped pack) for the hunts that "
+            "name no `rules:` of their own."
+        ),
     ] = None,
     root: RootOption = Path("/"),
     proc: ProcOption = Path("/proc"),
@@ -107,7 +112,7 @@ def triage(
     reasons, and IOCs (pool URLs, wallets, workers). Exit 0 clean, 1 findings at or above the
     playbook's threshold, 2 bad input, 3 collection incomplete.
     """
-    book, ruleset = _load(playbook, rules)
+    book, ruleset, hunt_rules = _load(playbook, rules)
     try:
         collectors: list[Collector] = select_collectors([c.name for c in book.collectors])
     except ValueError as exc:
@@ -119,7 +124,12 @@ def triage(
     on_step, _ = progress_callbacks(quiet)
     if not quiet:
         err.print(f"playbook {host(book.name)}: " + "; ".join(book.plan()))
-    phase = Triage(book, ruleset, lambda text: None if quiet else err.print(f"[cyan]▸[/] {text}"))
+    phase = Triage(
+        book,
+        ruleset,
+        lambda text: None if quiet else err.print(f"[cyan]▸[/] {text}"),
+        hunt_rules=hunt_rules,
+    )
     result = collect_to(
         writer,
         guard,
@@ -127,6 +137,7 @@ def triage(
         root=root,
         proc=proc,
         options=book.collector_options(),
+        limits=book.limits,
         on_step=on_step,
         then=phase,
     )

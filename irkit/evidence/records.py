@@ -46,8 +46,11 @@ class FileRecord(Record):
     path: str
     member: str
     collector: str
-    sha256: str
+    sha256: str | None
+    """Of the whole original, never of a cut copy's prefix; None when it could not be read
+    whole (`not_hashed` says why). The member's own hash is in the manifest."""
     size: int
+    """Bytes copied into the member."""
     mode: int
     uid: int
     gid: int
@@ -55,6 +58,14 @@ class FileRecord(Record):
     atime: str
     ctime: str
     partial: bool = False
+    partial_reason: str | None = None
+    """Why the copy is not the whole original: a cap hit, a read error, an interrupt."""
+    cap: str | None = None
+    """The size cap that cut the copy (a `limits:` option name), if one did."""
+    original_size: int | None = None
+    """Bytes of the original: counted when read whole, else what stat said (None if 0)."""
+    not_hashed: str | None = None
+    """Why `sha256` is None."""
 
 
 @dataclass

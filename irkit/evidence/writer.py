@@ -11,7 +11,7 @@ import os
 import stat
 import time
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, BinaryIO
 
@@ -95,6 +95,80 @@ def _chunks(source: IO[bytes] | Iterable[bytes], limit: int | None) -> Iterable[
         if remaining is not None:
             remaining -= len(chunk)
         yield chunk
+
+
+class _TeeCopy:
+    """One host file read once: the member's chunks, the bytes kept for parsing, and the hash
+    of the whole original, which may go on past the copy's cap."""
+
+    def __init__(self, handle: IO[bytes], origin: str, limit: int | None, keep: int) -> None:
+        self.handle = handle
+        self.origin = origin
+        self.limit = limit
+        self.keep = keep
+        self.kept = bytearray()
+        self.whole = hashlib.sha256()
+        self.read = 0
+        self.cut: str | None = None
+        """Why the copy stops short of the original (a cap hit)."""
+        self.cap: str | None = None
+        self.failure: str | None = None
+        """Why reading stopped early (an error or an interrupt): the original is not hashed."""
+        self.not_hashed: str | None = None
+
+    def chunks(self) -> Iterator[bytes]:
+        try:
+            for chunk in _chunks(self.handle, self.limit):
+                self.whole.update(chunk)
+                self.read += len(chunk)
+                if len(self.kept) < self.keep:
+                    self.kept.extend(chunk[: self.keep - len(self.kept)])
+                yield chunk
+        except OSError as exc:
+            self.failure = f"read error after {self.read} bytes: {exc.strerror or exc}"
+
+    def read_past(self, hash_limit: int, cap: str) -> None:
+        """Hash on past the cap, up to `hash_limit` bytes in all; one byte more says whether
+        the original ends there."""
+        copied = self.read
+        try:
+            for chunk in _chunks(self.handle, hash_limit - copied):
+                self.whole.update(chunk)
+                self.read += len(chunk)
+            beyond = bool(self.handle.read(1))
+        except OSError as exc:
+            beyond = True
+            self.not_hashed = f"read error past the cap after {self.read} bytes: {exc.strerror}"
+        if self.read == copied and not beyond:
+            return
+        self.cap = cap
+        self.cut = f"cut at the {cap} cap ({copied} bytes)"
+        if beyond and self.not_hashed is None:
+            self.not_hashed = f"larger than the hash_bytes cap ({hash_limit} bytes)"
+
+    def record(self, entry: MemberEntry, st: os.stat_result, collector: str) -> FileRecord:
+        reason = self.failure or self.cut
+        if reason is None and stat.S_ISREG(st.st_mode) and self.read < st.st_size:
+            reason = f"the file shrank while read: {self.read} of {st.st_size} bytes"
+        whole = self.failure is None and self.not_hashed is None
+        return FileRecord(
+            path=self.origin,
+            member=entry.name,
+            collector=collector,
+            sha256=self.whole.hexdigest() if whole else None,
+            size=entry.size,
+            mode=st.st_mode,
+            uid=st.st_uid,
+            gid=st.st_gid,
+            mtime=utc_iso(st.st_mtime),
+            atime=utc_iso(st.st_atime),
+            ctime=utc_iso(st.st_ctime),
+            partial=reason is not None or entry.partial,
+            partial_reason=reason,
+            cap=self.cap,
+            original_size=self.read if whole else (st.st_size or None),
+            not_hashed=None if whole else (self.not_hashed or f"not read whole: {reason}"),
+        )
 
 
 class EvidenceWriter:
@@ -206,40 +280,55 @@ class EvidenceWriter:
         *,
         collector: str,
         limit: int | None = None,
+        cap: str | None = None,
+        hash_limit: int | None = None,
         keep: int = 0,
     ) -> tuple[FileRecord, bytes]:
         """Copy an already opened host file; also return up to `keep` bytes for parsing.
 
         Parsing the very bytes that were hashed means the record and the copy
         can never disagree, even for /proc files that change between reads.
+
+        A copy cut at `limit` (the cap named `cap`) is partial, and its record carries the
+        hash of the whole original, never the prefix's: reading goes on past the cap, up to
+        `hash_limit` bytes in all, to hash it. An original larger than that, or one whose
+        read failed, is "not hashed" (sha256 null, with the reason); the member's own hash
+        is in the manifest either way.
         """
         st = os.fstat(handle.fileno())
-        kept = bytearray()
-
-        def tee() -> Iterable[bytes]:
-            for chunk in _chunks(handle, limit):
-                if len(kept) < keep:
-                    kept.extend(chunk[: keep - len(kept)])
-                yield chunk
-
+        copy = _TeeCopy(handle, origin, limit, keep)
         large = st.st_size >= ZIP64_THRESHOLD or (limit is not None and limit >= ZIP64_THRESHOLD)
-        entry = self.write_stream(member, tee(), collector=collector, origin=origin, large=large)
-        record = FileRecord(
-            path=origin,
-            member=entry.name,
-            collector=collector,
-            sha256=entry.sha256,
-            size=entry.size,
-            mode=st.st_mode,
-            uid=st.st_uid,
-            gid=st.st_gid,
-            mtime=utc_iso(st.st_mtime),
-            atime=utc_iso(st.st_atime),
-            ctime=utc_iso(st.st_ctime),
-            partial=entry.partial,
-        )
-        self._file_records[origin] = record
-        return record, bytes(kept)
+        entry: MemberEntry | None = None
+        try:
+            entry = self.write_stream(
+                member, copy.chunks(), collector=collector, origin=origin, large=large
+            )
+            if copy.failure is None and limit is not None and copy.read == limit:
+                copy.read_past(max(hash_limit or 0, limit), cap or "limit")
+        except BaseException as exc:
+            if entry is None and self.members and self.members[-1].source == origin:
+                entry = self.members[-1]
+            if entry is not None:
+                copy.failure = copy.failure or f"stopped while copied: {type(exc).__name__} {exc}"
+                self._keep_file_record(entry, copy.record(entry, st, collector))
+            raise
+        record = self._keep_file_record(entry, copy.record(entry, st, collector))
+        return record, bytes(copy.kept)
+
+    def _keep_file_record(self, entry: MemberEntry, record: FileRecord) -> FileRecord:
+        """A copy that is not the whole original makes its manifest entry partial too."""
+        if record.partial and not entry.partial:
+            entry.partial = True
+            self.log.add(
+                "copy",
+                entry.collector,
+                "partial",
+                record.partial_reason,
+                member=entry.name,
+                cap=record.cap,
+            )
+        self._file_records[record.path] = record
+        return record
 
     def close(self, *, complete: bool, reason: str | None = None) -> Seal:
         """Seal the bundle: file records, then the log, then the manifest, last of all."""

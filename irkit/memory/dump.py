@@ -49,7 +49,10 @@ class DumpBudget:
     max_region: int | None = None
     """Regions larger than this are cut to their first `max_region` bytes."""
     max_total: int | None = None
-    """Regions past this many bytes in total are left out (listed in the log)."""
+    """The region that crosses this many bytes in total is cut there, the ones after it are
+    left out (listed in the log): a 64 GiB sparse mapping costs at most this."""
+    total_name: str = "max_total"
+    """The cap `max_total` stands for, as the record and the log name it."""
 
 
 @dataclass
@@ -61,6 +64,8 @@ class DumpPlan:
     regions: list[tuple[MapsRegion, int]]
     """(region, bytes to take from its start)."""
     skipped: list[tuple[MapsRegion, str]] = field(default_factory=list)
+    capped: list[str] = field(default_factory=list)
+    """The caps that cut or left out regions: the dump is partial."""
 
     @property
     def total(self) -> int:
@@ -76,6 +81,8 @@ class DumpResult:
     skipped: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
     partial: bool = False
+    cap: str | None = None
+    """The size cap that cut the dump, named (`dump_bytes`, `max_region`...)."""
 
 
 def plan_dump(pid: int, maps_text: bytes, budget: DumpBudget | None = None) -> DumpPlan:
@@ -97,12 +104,23 @@ def plan_dump(pid: int, maps_text: bytes, budget: DumpBudget | None = None) -> D
         take = region.size
         if budget.max_region is not None and take > budget.max_region:
             take = budget.max_region
+            _note_cap(plan, "max_region")
         if budget.max_total is not None and total + take > budget.max_total:
-            plan.skipped.append((region, f"total budget of {budget.max_total} bytes reached"))
-            continue
+            _note_cap(plan, budget.total_name)
+            take = budget.max_total - total
+            if take <= 0:
+                plan.skipped.append(
+                    (region, f"total budget reached: {budget.total_name} of {budget.max_total}")
+                )
+                continue
         total += take
         plan.regions.append((region, take))
     return plan
+
+
+def _note_cap(plan: DumpPlan, name: str) -> None:
+    if name not in plan.capped:
+        plan.capped.append(name)
 
 
 def _note(name: bytes, note_type: int, desc: bytes) -> bytes:
@@ -233,5 +251,5 @@ def dump_process(
     with open_regular(proc / str(pid) / "maps") as handle:
         maps_text = handle.read()
     plan = plan_dump(pid, maps_text, budget)
-    result = DumpResult(pid)
+    result = DumpResult(pid, partial=bool(plan.capped), cap=", ".join(plan.capped) or None)
     return plan, result, stream_core(plan, proc / str(pid) / "mem", result, log)
