@@ -22,6 +22,7 @@ from irkit.memory.analyze import (
 )
 from irkit.memory.btf import BtfError
 from irkit.memory.dump import DumpBudget, MapsError, dump_process
+from irkit.memory.inputs import InputError, read_input
 from irkit.memory.isf import IsfError, build_isf, write_isf
 from irkit.memory.isfschema import validate_isf
 
@@ -100,14 +101,16 @@ def isf(
     """Build a volatility3 symbol table (ISF) from BTF + kallsyms + banner, no debug kernel."""
     started = time.monotonic()
     try:
+        btf_bytes, kallsyms_bytes, banner_bytes = (read_input(p) for p in (btf, kallsyms, banner))
+    except InputError as exc:
+        raise _fail(str(exc)) from exc
+    try:
         table = build_isf(
-            btf.read_bytes(),
-            kallsyms.read_text(errors="replace"),
-            banner.read_bytes(),
+            btf_bytes,
+            kallsyms_bytes.decode(errors="replace"),
+            banner_bytes,
             sources=(str(kallsyms), str(banner)),
         )
-    except OSError as exc:
-        raise _fail(f"{exc.filename}: {exc.strerror}") from exc
     except BtfError as exc:
         raise _fail(f"{btf}: {exc}") from exc
     except IsfError as exc:
