@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from irkit.evidence.records import Finding, Record
-from irkit.memory.isf import IsfError, build_isf, write_isf
 from irkit.memory.inputs import InputError, load_isf, read_input
+from irkit.memory.isf import IsfError, build_isf, write_isf
 from irkit.memory.isfschema import validate_isf
 from irkit.memory.layout import ImageFormatError, image_layout
 

@@ -23,11 +23,11 @@ ISF_MAX_DEPTH = 64
 """Deepest JSON nesting accepted in an ISF (real ones nest about 8 deep: pointer to array
 of struct...). volatility3 and the schema check recurse per level."""
 
-_DECOMPRESSORS: dict[bytes, Callable[[IO[bytes]], IO[bytes]]] = {
-    b"\xfd7zXZ\x00": lambda raw: lzma.open(raw, "rb"),
-    b"\x1f\x8b": lambda raw: gzip.open(raw, "rb"),
-    b"BZh": lambda raw: bz2.open(raw, "rb"),
-}
+_COMPRESSED: tuple[tuple[bytes, Callable[..., Any]], ...] = (
+    (b"\xfd7zXZ\x00", lzma.open),
+    (b"\x1f\x8b", gzip.open),
+    (b"BZh", bz2.open),
+)
 
 
 class InputError(ValueError):
@@ -41,12 +41,12 @@ def read_input(path: Path, cap: int = INPUT_MAX_BYTES, *, decompress: bool = Fal
         with open_regular(path) as raw:
             head = raw.read(6)
             raw.seek(0)
-            opener = next(
-                (o for magic, o in _DECOMPRESSORS.items() if decompress and head.startswith(magic)),
-                None,
-            )
-            stream: IO[bytes] = opener(raw) if opener else raw
-            data = stream.read(cap + 1)
+            opener = next((o for m, o in _COMPRESSED if decompress and head.startswith(m)), None)
+            if opener is None:
+                data = _read_upto(raw, cap + 1)
+            else:
+                with opener(raw, "rb") as stream:
+                    data = _read_upto(stream, cap + 1)
     except (OSError, EOFError, lzma.LZMAError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise InputError(f"{path}: {reason}") from exc
@@ -54,6 +54,18 @@ def read_input(path: Path, cap: int = INPUT_MAX_BYTES, *, decompress: bool = Fal
         what = "decompressed, " if opener else ""
         raise InputError(f"{path}: larger than {cap >> 20} MiB ({what}the cap on inputs); refused")
     return data
+
+
+def _read_upto(stream: IO[bytes], count: int) -> bytes:
+    """Up to `count` bytes: an unbuffered read may return less than asked before the end."""
+    parts: list[bytes] = []
+    while count > 0:
+        part = stream.read(min(count, 16 << 20))
+        if not part:
+            break
+        parts.append(part)
+        count -= len(part)
+    return b"".join(parts)
 
 
 def check_depth(value: Any, limit: int) -> int | None:
