@@ -23,7 +23,7 @@ from irkit.memory.analyze import (
 from irkit.memory.btf import BtfError
 from irkit.memory.dump import DumpBudget, MapsError, dump_process
 from irkit.memory.inputs import InputError, read_input
-from irkit.memory.isf import IsfError, build_isf, write_isf
+from irkit.memory.isf import IsfError, build_isf, isf_warnings, write_isf
 from irkit.memory.isfschema import validate_isf
 
 app = typer.Typer(
@@ -123,6 +123,8 @@ def isf(
             raise _fail(
                 "the ISF does not validate against volatility3's schema", ExitCode.INCOMPLETE
             )
+    for warning in isf_warnings(table):
+        err.print(f"[yellow]warning:[/] {host(warning)}")
     write_isf(table, output)
     err.print(
         f"ISF {host(output)}: {len(table['user_types'])} types, {len(table['symbols'])} symbols"

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from irkit.evidence.records import Finding, Record
 from irkit.memory.inputs import InputError, load_isf, read_input
-from irkit.memory.isf import IsfError, build_isf, write_isf
+from irkit.memory.isf import IsfError, build_isf, isf_warnings, write_isf
 from irkit.memory.isfschema import validate_isf
 from irkit.memory.layout import ImageFormatError, image_layout
 
@@ -299,7 +299,7 @@ def _hand_over(isf: dict[str, Any], source: Path) -> None:
     schemas.cached_validations.add(schemas.create_json_hash(isf))
 
 
-def checked_isf(path: Path, symbol_dir: Path) -> Path:
+def checked_isf(path: Path, symbol_dir: Path) -> dict[str, Any]:
     """Read the given ISF bounded (size after decompression, nesting), validate it, and put
     exactly the checked text where volatility3 looks: it opens ISFs by URL itself, and must
     not reopen (or re-inflate) the analyst's file. The name ends in .json whatever the
@@ -312,13 +312,13 @@ def checked_isf(path: Path, symbol_dir: Path) -> Path:
     target = symbol_dir / "linux" / "given.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(text)
-    return target
+    return isf
 
 
 # ---- analysis --------------------------------------------------------------------------
 
 
-def prepare_isf(material: SymbolMaterial, out_dir: Path) -> Path:
+def prepare_isf(material: SymbolMaterial, out_dir: Path) -> tuple[Path, dict[str, Any]]:
     """Build and validate the ISF from collected symbol material, into `out_dir/linux/`."""
     missing = material.missing()
     if missing:
@@ -336,7 +336,7 @@ def prepare_isf(material: SymbolMaterial, out_dir: Path) -> Path:
     target = out_dir / "linux" / "irkit-kernel.json.xz"
     target.parent.mkdir(parents=True, exist_ok=True)
     write_isf(isf, target)
-    return target
+    return target, isf
 
 
 def analyze_image(
@@ -368,12 +368,13 @@ def analyze_image(
     with tempfile.TemporaryDirectory(prefix="irkit-vol-") as tmp:
         work = Path(tmp)
         symbol_dir: Path | None = None
+        table: dict[str, Any] = {}
         if isf is not None:
             symbol_dir = work / "symbols"
-            checked_isf(isf, symbol_dir)
+            table = checked_isf(isf, symbol_dir)
         elif material is not None and not material.missing():
             progress("building the symbol table from BTF + kallsyms")
-            isf = prepare_isf(material, work / "symbols")
+            isf, table = prepare_isf(material, work / "symbols")
             symbol_dir = work / "symbols"
         vol = _Volatility(image, symbol_dir, work / "cache")
         progress("reading kernel banners")
@@ -383,6 +384,7 @@ def analyze_image(
                 f"{image}: not a memory image of a Linux host: no LiME or ELF header and no"
                 " Linux kernel banner in it"
             )
+        result.errors.extend(isf_warnings(table))
         if symbol_dir is None:
             _without_symbols(result, material, rules_path, image, progress)
             return result

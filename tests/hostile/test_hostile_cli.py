@@ -1,6 +1,7 @@
-"""Issue 10, points 12 and 9: the CLI's input mistakes are exit 2 with a message naming the
-input, never a traceback and never a clean-looking exit 0; playbooks and ISFs are parsed
-bounded (nesting, decompressed size), and a FIFO never hangs a command."""
+"""Issue 10, points 12 and 9 and "Also": the CLI's input mistakes are exit 2 with a message
+naming the input, never a traceback and never a clean-looking exit 0; playbooks and ISFs are
+parsed bounded (nesting, decompressed size); a FIFO never hangs a command; a kallsyms without
+data symbols is named at ISF build time and at collection time."""
 
 import bz2
 import contextlib
@@ -17,9 +18,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from irkit.memory.inputs import INPUT_MAX_BYTES, ISF_MAX_DEPTH, InputError, load_isf, read_input
+from irkit.memory.isf import NO_DATA_SYMBOLS, build_isf, isf_warnings
+from irkit.memory.isfschema import validate_isf
 from irkit.playbook import MAX_NESTING, PlaybookError, parse_playbook
 from tests.conftest import needs_unprivileged_python, run_irkit_as_nobody
 from tests.hostile.fuzzing import fuzz_settings
+from tests.test_memory_isf import BANNER as ISF_BANNER
+from tests.test_memory_isf import sample_btf, sample_kallsyms
+from tests.test_memory_symbols import FIXTURES as MEMORY_FIXTURES
+from tests.test_memory_symbols import KALLSYMS as COLLECTED_KALLSYMS
+from tests.test_memory_symbols import _collect as collect_symbols
+from tests.test_memory_symbols import _tree as symbol_tree
+
+CPUINFO = MEMORY_FIXTURES / "cpuinfo"
 
 Run = Callable[..., subprocess.CompletedProcess[bytes]]
 
@@ -224,3 +235,39 @@ def test_isf_loader_only_ever_raises_input_error(
     except InputError:
         return
     assert isinstance(isf, dict) and json.loads(text) == isf
+
+
+# ---- Also: kallsyms without data symbols (no CONFIG_KALLSYMS_ALL) --------------------------
+
+
+def _text_only(kallsyms: str) -> str:
+    """The kallsyms of a kernel without CONFIG_KALLSYMS_ALL: functions only, no D/B/R lines."""
+    return "".join(line for line in kallsyms.splitlines(True) if line.split()[1] not in "DdBbRr")
+
+
+def test_isf_without_init_task_says_so_at_build_time(tmp_path: Path, run_irkit: Run) -> None:
+    isf = build_isf(sample_btf(), _text_only(sample_kallsyms()), ISF_BANNER)
+    assert "init_task" not in isf["symbols"]
+    assert isf["metadata"]["producer"]["warnings"] == [NO_DATA_SYMBOLS]
+    assert validate_isf(isf) == []
+    assert isf_warnings(build_isf(sample_btf(), sample_kallsyms(), ISF_BANNER)) == []
+    btf, kallsyms, banner = tmp_path / "btf", tmp_path / "kallsyms", tmp_path / "version"
+    btf.write_bytes(sample_btf())
+    kallsyms.write_text(_text_only(sample_kallsyms()))
+    banner.write_bytes(ISF_BANNER)
+    out = tmp_path / "o.json.xz"
+    done = run_irkit(
+        "memory", "isf", "--btf", btf, "--kallsyms", kallsyms, "--banner", banner, "-o", out
+    )
+    assert done.returncode == 0, done.stderr
+    assert b"warning:" in done.stderr and b"CONFIG_KALLSYMS_ALL" in done.stderr
+    assert json.loads(lzma.decompress(out.read_bytes()))["metadata"]["producer"]["warnings"]
+
+
+def test_collection_logs_kallsyms_without_data_symbols(tmp_path: Path) -> None:
+    root, proc = symbol_tree(tmp_path, _text_only(COLLECTED_KALLSYMS), CPUINFO.read_text())
+    reader = collect_symbols(tmp_path, root, proc)
+    record = next(reader.records("memory-symbols"))
+    assert record["kallsyms_usable"] is True
+    assert record["problems"] == [NO_DATA_SYMBOLS]
+    assert b"CONFIG_KALLSYMS_ALL" in reader.read("collection.log")
