@@ -12,6 +12,7 @@ import typer
 from irkit.console import err, host, out
 from irkit.evidence.records import severity_rank
 from irkit.exitcodes import ExitCode
+from irkit.hunt import RuleError, compile_rules
 from irkit.memory.analyze import (
     PLUGINS,
     AnalysisError,
@@ -180,6 +181,13 @@ def analyze(
         raise _fail(f"unknown plugin(s): {', '.join(unknown)}; known: {', '.join(PLUGINS)}")
     if isf_file is not None and not isf_file.is_file():
         raise _fail(f"{isf_file}: no such ISF file")
+    if rules is not None:
+        try:
+            compile_rules(rules)
+        except RuleError as exc:
+            for problem in exc.problems:
+                err.print(f"[red]{host(problem)}[/]")
+            raise typer.Exit(ExitCode.USAGE) from exc
     try:
         result = analyze_image(
             image,

@@ -184,6 +184,9 @@ def scan(
     except typer.BadParameter as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(ExitCode.USAGE) from exc
+    if timeout < 0:
+        err.print("[red]error:[/] --timeout must be 0 (none) or more seconds")
+        raise typer.Exit(ExitCode.USAGE)
     if not 0 <= gap < window:
         err.print("[red]error:[/] --overlap must be smaller than --chunk-size")
         raise typer.Exit(ExitCode.USAGE)

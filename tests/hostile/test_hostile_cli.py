@@ -271,3 +271,13 @@ def test_collection_logs_kallsyms_without_data_symbols(tmp_path: Path) -> None:
     assert record["kallsyms_usable"] is True
     assert record["problems"] == [NO_DATA_SYMBOLS]
     assert b"CONFIG_KALLSYMS_ALL" in reader.read("collection.log")
+
+
+def test_bad_option_values_are_usage_errors(tmp_path: Path, run_irkit: Run) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("nothing\n")
+    _usage_error(run_irkit("scan", "--timeout", "-1", text), b"--timeout")
+    image = tmp_path / "blank.raw"
+    image.write_bytes(b"\0" * 4096)
+    _usage_error(run_irkit("memory", "analyze", image, "--rules", tmp_path / "absent.yar"))
+    _usage_error(run_irkit("memory", "analyze", image, "--rules", text), b"notes.txt:1")
