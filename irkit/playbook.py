@@ -17,6 +17,9 @@ from irkit.hunt.rules import RuleError, RuleSet, compile_rules, default_rules_pa
 from irkit.limits import LIMIT_NAMES, Limits
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "data" / "playbooks"
+MAX_NESTING = 64
+"""Deepest list/mapping nesting a playbook may have (real ones are about 5 deep): PyYAML
+composes nodes recursively, so `[[[[...]]]]` 100,000 deep would end in a RecursionError."""
 DEFAULT_PLAYBOOK = "cryptominer"
 HUNT_TARGETS = (
     "process-exes",
@@ -274,9 +277,26 @@ def _analysis(check: _Checker, node: yaml.Node) -> AnalysisSettings:
     return settings
 
 
+def _check_nesting(text: str, source: str) -> None:
+    """Refuse nesting deeper than MAX_NESTING from the event stream (PyYAML's parser is a
+    state machine, not recursive), before the recursive composer sees it."""
+    depth = 0
+    for event in yaml.parse(text):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                line = event.start_mark.line + 1 if event.start_mark is not None else None
+                raise PlaybookError(
+                    source, line, f"nesting too deep (more than {MAX_NESTING} levels)"
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def parse_playbook(text: str, source: str) -> Playbook:
     check = _Checker(source)
     try:
+        _check_nesting(text, source)
         root = yaml.compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark

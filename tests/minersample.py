@@ -34,6 +34,9 @@ def synthetic_monero_wallet(seed: int = 7) -> str:
     return out
 
 
+CANDIDATE_POOL_PORTS = (3333, 4444, 5555, 7777, 14444)
+"""Well-known pool ports, 3333 first; a test takes the first one free on this machine."""
+
 MINER_C = r"""
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -47,13 +50,13 @@ int main(int argc, char **argv) {
     prctl(PR_SET_NAME, "kworker/0:2", 0, 0, 0);
     const char *parts[] = {"{\"api\":{\"id\":null},\"donate-level\":1,\"randomx\":{\"init\":-1,",
         "\"mode\":\"auto\"},\"cpu\":{\"enabled\":true,\"huge-pages\":true},\"pools\":[{\"url\":",
-        "\"127.0.0.1:3333\",\"user\":\"WALLET\",\"pass\":\"x\",\"rig-id\":\"rig01\",",
+        "\"127.0.0.1:POOL_PORT\",\"user\":\"WALLET\",\"pass\":\"x\",\"rig-id\":\"rig01\",",
         "\"algo\":\"rx/0\",\"keepalive\":true,\"tls\":false}]}"};
     char *config = malloc(4096);
     config[0] = 0;
     for (int i = 0; i < 4; i++) strcat(config, parts[i]);
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in pool = {.sin_family = AF_INET, .sin_port = htons(3333)};
+    struct sockaddr_in pool = {.sin_family = AF_INET, .sin_port = htons(POOL_PORT)};
     inet_pton(AF_INET, "127.0.0.1", &pool.sin_addr);
     if (connect(fd, (struct sockaddr *)&pool, sizeof pool) != 0) return 2;
     char login[1024];
@@ -71,9 +74,9 @@ int main(int argc, char **argv) {
 """
 
 
-def build_miner(workdir: Path, wallet: str) -> Path:
+def build_miner(workdir: Path, wallet: str, port: int = 3333) -> Path:
     source = workdir / "miner.c"
-    source.write_text(MINER_C.replace("WALLET", wallet))
+    source.write_text(MINER_C.replace("WALLET", wallet).replace("POOL_PORT", str(port)))
     binary = workdir / "miner.bin"
     gcc = shutil.which("gcc") or "gcc"
     subprocess.run([gcc, "-O1", "-o", str(binary), str(source)], check=True)
@@ -81,12 +84,25 @@ def build_miner(workdir: Path, wallet: str) -> Path:
 
 
 @contextmanager
-def stratum_server(port: int = 3333) -> Iterator[list[dict]]:
-    """A tiny stratum pool on loopback: answers each login with a job, keeps the socket open."""
+def stratum_server(
+    ports: tuple[int, ...] = CANDIDATE_POOL_PORTS,
+) -> Iterator[tuple[int, list[dict]]]:
+    """A tiny stratum pool on loopback: answers each login with a job, keeps the socket open.
+
+    Listens on the first of `ports` free on this machine (another test run, or anything
+    else, may hold 3333) and yields that port with the logins it received."""
     logins: list[dict] = []
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", port))
+    for port in ports:
+        try:
+            listener.bind(("127.0.0.1", port))
+            break
+        except OSError:
+            continue
+    else:
+        listener.close()
+        raise OSError(f"none of the pool ports {ports} is free on 127.0.0.1")
     listener.listen(4)
     listener.settimeout(0.2)
     stop = threading.Event()
@@ -116,7 +132,7 @@ def stratum_server(port: int = 3333) -> Iterator[list[dict]]:
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        yield logins
+        yield port, logins
     finally:
         stop.set()
         thread.join(timeout=2)

@@ -9,12 +9,10 @@ from pathlib import Path
 import pytest
 from collecting import collect_bundle, log_entries, records, stop
 from hostfixtures import write_tree
+from minersample import CANDIDATE_POOL_PORTS
 
 from irkit.knowledge.pools import POOL_PORTS
 from irkit.parsers.procnet import TableProblem, decode_address, parse_inet_table
-
-# 3333 first, as the issue asks; another pool port only when 3333 is taken on this host.
-CANDIDATE_PORTS = (3333, 4444, 5555, 7777, 14444)
 
 SERVER = """
 import socket, sys
@@ -36,7 +34,7 @@ conn.recv(1)
 
 def test_loopback_tcp_udp_and_ipv6_sockets_with_their_pids(tmp_path: Path) -> None:
     server = subprocess.Popen(
-        [sys.executable, "-c", SERVER, *map(str, CANDIDATE_PORTS)], stdout=subprocess.PIPE
+        [sys.executable, "-c", SERVER, *map(str, CANDIDATE_POOL_PORTS)], stdout=subprocess.PIPE
     )
     client = socket.socket()
     udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -12,6 +12,7 @@ import typer
 from irkit.console import err, host, out
 from irkit.evidence.records import severity_rank
 from irkit.exitcodes import ExitCode
+from irkit.hunt import RuleError, compile_rules
 from irkit.memory.analyze import (
     PLUGINS,
     AnalysisError,
@@ -22,7 +23,8 @@ from irkit.memory.analyze import (
 )
 from irkit.memory.btf import BtfError
 from irkit.memory.dump import DumpBudget, MapsError, dump_process
-from irkit.memory.isf import IsfError, build_isf, write_isf
+from irkit.memory.inputs import InputError, read_input
+from irkit.memory.isf import IsfError, build_isf, isf_warnings, write_isf
 from irkit.memory.isfschema import validate_isf
 
 app = typer.Typer(
@@ -100,14 +102,16 @@ def isf(
     """Build a volatility3 symbol table (ISF) from BTF + kallsyms + banner, no debug kernel."""
     started = time.monotonic()
     try:
+        btf_bytes, kallsyms_bytes, banner_bytes = (read_input(p) for p in (btf, kallsyms, banner))
+    except InputError as exc:
+        raise _fail(str(exc)) from exc
+    try:
         table = build_isf(
-            btf.read_bytes(),
-            kallsyms.read_text(errors="replace"),
-            banner.read_bytes(),
+            btf_bytes,
+            kallsyms_bytes.decode(errors="replace"),
+            banner_bytes,
             sources=(str(kallsyms), str(banner)),
         )
-    except OSError as exc:
-        raise _fail(f"{exc.filename}: {exc.strerror}") from exc
     except BtfError as exc:
         raise _fail(f"{btf}: {exc}") from exc
     except IsfError as exc:
@@ -120,6 +124,8 @@ def isf(
             raise _fail(
                 "the ISF does not validate against volatility3's schema", ExitCode.INCOMPLETE
             )
+    for warning in isf_warnings(table):
+        err.print(f"[yellow]warning:[/] {host(warning)}")
     write_isf(table, output)
     err.print(
         f"ISF {host(output)}: {len(table['user_types'])} types, {len(table['symbols'])} symbols"
@@ -175,6 +181,13 @@ def analyze(
         raise _fail(f"unknown plugin(s): {', '.join(unknown)}; known: {', '.join(PLUGINS)}")
     if isf_file is not None and not isf_file.is_file():
         raise _fail(f"{isf_file}: no such ISF file")
+    if rules is not None:
+        try:
+            compile_rules(rules)
+        except RuleError as exc:
+            for problem in exc.problems:
+                err.print(f"[red]{host(problem)}[/]")
+            raise typer.Exit(ExitCode.USAGE) from exc
     try:
         result = analyze_image(
             image,

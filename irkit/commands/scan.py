@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -68,6 +69,34 @@ def _scan_pids(
 
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="yara-pid") as pool:
         yield from pool.map(one, pids)
+
+
+def _check_targets(paths: list[Path], pids: list[int], images: list[Path], proc: Path) -> None:
+    """Refuse, before scanning, what names nothing: a typo must not read as a clean scan."""
+    problems: list[str] = []
+    for path in paths:
+        try:
+            mode = os.stat(path).st_mode
+        except OSError as exc:
+            problems.append(f"{path}: {exc.strerror or exc}")
+            continue
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            problems.append(f"{path}: not a regular file or directory")
+    for pid in pids:
+        if pid <= 0 or not (proc / str(pid)).is_dir():
+            problems.append(f"pid {pid}: no such process in {proc}")
+    for image in images:
+        try:
+            mode = os.stat(image).st_mode
+        except OSError as exc:
+            problems.append(f"{image}: {exc.strerror or exc}")
+            continue
+        if not stat.S_ISREG(mode):
+            problems.append(f"{image}: not a regular file")
+    for problem in problems:
+        err.print(f"[red]error:[/] {host(problem)}")
+    if problems:
+        raise typer.Exit(ExitCode.USAGE)
 
 
 def _report(result: TargetResult) -> None:
@@ -141,7 +170,8 @@ def scan(
 
     PATHs are walked (one filesystem, special files skipped); --pid and --all-processes read
     process memory; --image streams an image in overlapping chunks. Default rules: the
-    shipped pack. Exit 0 no hit at --fail-on or above, 1 such hits, 2 bad rules or usage.
+    shipped pack. Exit 0 no hit at --fail-on or above, 1 such hits, 2 bad rules or usage: a
+    PATH, pid or image that does not exist, or every target failed (all unreadable).
     """
     if fail_on not in SEVERITIES:
         err.print(f"[red]error:[/] --fail-on must be one of {', '.join(SEVERITIES)}")
@@ -154,6 +184,9 @@ def scan(
     except typer.BadParameter as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(ExitCode.USAGE) from exc
+    if timeout < 0:
+        err.print("[red]error:[/] --timeout must be 0 (none) or more seconds")
+        raise typer.Exit(ExitCode.USAGE)
     if not 0 <= gap < window:
         err.print("[red]error:[/] --overlap must be smaller than --chunk-size")
         raise typer.Exit(ExitCode.USAGE)
@@ -173,10 +206,12 @@ def scan(
         timeout=limit,
         skip_files=frozenset(os.path.realpath(f) for f in ruleset.files),
     )
-    targets: list[Iterable[TargetResult]] = []
-    if paths:
-        targets.append(scan_tree(ruleset.rules, expand_paths(paths), options, stats=stats))
+    roots = expand_paths(paths or [])
     pids = list(pid or [])
+    _check_targets(roots, pids, list(image or []), proc)
+    targets: list[Iterable[TargetResult]] = []
+    if roots:
+        targets.append(scan_tree(ruleset.rules, roots, options, stats=stats))
     if all_processes:
         pids += [p for p in list_pids(proc) if p != os.getpid() and p not in pids]
     if pids:
@@ -214,6 +249,11 @@ def scan(
         )
     else:
         err.print(f"{len(hits)} hit(s); {stats.files} file(s) scanned, {stats.skipped} skipped")
+    scanned = stats.files + len(pids) + len(image or [])
+    failed = sum(1 for result in results if not result.complete and not result.hits)
+    if scanned and failed == scanned:
+        err.print(f"[red]error:[/] every target failed ({failed}): nothing was scanned")
+        raise typer.Exit(ExitCode.USAGE)
     floor = severity_rank(fail_on)
     failing = any(severity_rank(hit.severity) >= floor for hit in hits)
     raise typer.Exit(ExitCode.FINDINGS if failing else ExitCode.CLEAN)

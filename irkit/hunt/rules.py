@@ -78,7 +78,8 @@ def rule_files(source: Path) -> list[Path]:
             raise RuleError([Problem(str(source), None, "no .yar/.yara files")])
         return found
     if not source.is_file():
-        raise RuleError([Problem(str(source), None, "no such rule file or directory")])
+        what = "not a regular file or directory" if source.exists() else "no such file or directory"
+        raise RuleError([Problem(str(source), None, f"rules: {what}")])
     return [source]
 
 

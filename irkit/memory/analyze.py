@@ -6,12 +6,9 @@ findings. Without one, volatility3's Linux plugins cannot run; what still works 
 kernel banner and YARA over the physical address space, and the result says what is missing.
 """
 
-import bz2
 import datetime
-import gzip
 import json
 import logging
-import lzma
 import re
 import shutil
 import tempfile
@@ -21,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from irkit.evidence.records import Finding, Record
-from irkit.memory.isf import IsfError, build_isf, write_isf
+from irkit.memory.inputs import InputError, load_isf, read_input
+from irkit.memory.isf import IsfError, build_isf, isf_warnings, write_isf
 from irkit.memory.isfschema import validate_isf
 from irkit.memory.layout import ImageFormatError, image_layout
 
@@ -42,6 +40,8 @@ MINER_ARGS = re.compile(
     r"stratum\d?\+(tcp|ssl|tls)://|--donate-level|\bxmrig\b|--coin[= ]|-a (rx|cn|kawpow)",
     re.IGNORECASE,
 )
+PAGE = 4096
+"""A raw memory image is a whole number of pages: a file that is not is no image."""
 ZERO_PROCESSES = (
     "pslist found 0 processes although the symbol table matched the image's banner. Likely"
     " causes: the ISF keeps the KASLR shift in its addresses (irkit's builder removes it;"
@@ -179,8 +179,8 @@ def symbols_in_dir(directory: Path) -> SymbolMaterial:
     info = first("symbols.json")
     if info is not None:
         try:
-            material.la57 = json.loads(info.read_text()).get("la57")
-        except (OSError, ValueError, AttributeError):
+            material.la57 = json.loads(read_input(info, 1 << 20)).get("la57")
+        except (InputError, ValueError, AttributeError, RecursionError):
             material.la57 = None
     return material
 
@@ -288,28 +288,37 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _trust_isf(path: Path) -> None:
+def _hand_over(isf: dict[str, Any], source: Path) -> None:
     """Validate the ISF against volatility3's schema here (about a second) and tell
     volatility3 the verdict, so it does not spend a minute redoing it with jsonschema."""
     from volatility3 import schemas
 
-    openers: dict[str, Callable[..., Any]] = {".xz": lzma.open, ".gz": gzip.open, ".bz2": bz2.open}
-    opener = openers.get(path.suffix, open)
-    try:
-        with opener(path, "rt") as handle:
-            isf = json.load(handle)
-    except (OSError, ValueError, EOFError, lzma.LZMAError) as exc:
-        raise AnalysisError(f"{path}: not a readable ISF: {exc}") from exc
     problems = validate_isf(isf)
     if problems:
-        raise AnalysisError(f"{path}: fails volatility3's ISF schema: " + "; ".join(problems[:5]))
+        raise AnalysisError(f"{source}: fails volatility3's ISF schema: " + "; ".join(problems[:5]))
     schemas.cached_validations.add(schemas.create_json_hash(isf))
+
+
+def checked_isf(path: Path, symbol_dir: Path) -> dict[str, Any]:
+    """Read the given ISF bounded (size after decompression, nesting), validate it, and put
+    exactly the checked text where volatility3 looks: it opens ISFs by URL itself, and must
+    not reopen (or re-inflate) the analyst's file. The name ends in .json whatever the
+    given one did: volatility3 finds ISFs by extension."""
+    try:
+        isf, text = load_isf(path)
+    except InputError as exc:
+        raise AnalysisError(str(exc)) from exc
+    _hand_over(isf, path)
+    target = symbol_dir / "linux" / "given.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(text)
+    return isf
 
 
 # ---- analysis --------------------------------------------------------------------------
 
 
-def prepare_isf(material: SymbolMaterial, out_dir: Path) -> Path:
+def prepare_isf(material: SymbolMaterial, out_dir: Path) -> tuple[Path, dict[str, Any]]:
     """Build and validate the ISF from collected symbol material, into `out_dir/linux/`."""
     missing = material.missing()
     if missing:
@@ -317,16 +326,17 @@ def prepare_isf(material: SymbolMaterial, out_dir: Path) -> Path:
     assert material.btf and material.kallsyms and material.banner
     try:
         isf = build_isf(
-            material.btf.read_bytes(),
-            material.kallsyms.read_text(errors="replace"),
-            material.banner.read_bytes(),
+            read_input(material.btf),
+            read_input(material.kallsyms).decode(errors="replace"),
+            read_input(material.banner),
         )
-    except (IsfError, OSError) as exc:
+    except (IsfError, InputError) as exc:
         raise AnalysisError(f"cannot build the symbol table: {exc}") from exc
+    _hand_over(isf, material.kallsyms)
     target = out_dir / "linux" / "irkit-kernel.json.xz"
     target.parent.mkdir(parents=True, exist_ok=True)
     write_isf(isf, target)
-    return target
+    return target, isf
 
 
 def analyze_image(
@@ -348,27 +358,33 @@ def analyze_image(
         layout = image_layout(image)
     except (OSError, ImageFormatError) as exc:
         raise AnalysisError(f"{image}: {exc}") from exc
+    if layout.format == "raw" and (not layout.total or layout.total % PAGE):
+        raise AnalysisError(
+            f"{image}: not a memory image: no LiME or ELF header, and its size"
+            f" ({layout.total} bytes) is not a whole number of {PAGE}-byte pages as a raw"
+            " image's is"
+        )
     result = MemoryAnalysis(image=str(image), image_format=layout.format)
     with tempfile.TemporaryDirectory(prefix="irkit-vol-") as tmp:
         work = Path(tmp)
         symbol_dir: Path | None = None
+        table: dict[str, Any] = {}
         if isf is not None:
             symbol_dir = work / "symbols"
-            (symbol_dir / "linux").mkdir(parents=True)
-            suffix = next(
-                (x for x in (".json.xz", ".json.gz", ".json.bz2") if isf.name.endswith(x)), ".json"
-            )
-            # volatility3 finds ISFs by extension; a file named otherwise is still an ISF.
-            (symbol_dir / "linux" / f"given{suffix}").symlink_to(isf.resolve())
-            _trust_isf(isf)
+            table = checked_isf(isf, symbol_dir)
         elif material is not None and not material.missing():
             progress("building the symbol table from BTF + kallsyms")
-            isf = prepare_isf(material, work / "symbols")
+            isf, table = prepare_isf(material, work / "symbols")
             symbol_dir = work / "symbols"
-            _trust_isf(isf)
         vol = _Volatility(image, symbol_dir, work / "cache")
         progress("reading kernel banners")
         result.banners = _banners(vol, result)
+        if layout.format == "raw" and not result.banners and not result.errors:
+            raise AnalysisError(
+                f"{image}: not a memory image of a Linux host: no LiME or ELF header and no"
+                " Linux kernel banner in it"
+            )
+        result.errors.extend(isf_warnings(table))
         if symbol_dir is None:
             _without_symbols(result, material, rules_path, image, progress)
             return result

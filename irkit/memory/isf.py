@@ -9,6 +9,7 @@ Python, stdlib only, a few seconds and a few hundred MB, against dwarf2json's 46
 import base64
 import json
 import lzma
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,6 +94,25 @@ CURATED_GLOBALS: dict[str, tuple[str, str, int | None, bool]] = {
 # tk_core is an anonymous `struct { seqcount_raw_spinlock_t seq; struct timekeeper timekeeper; }`
 # (kernel/time/timekeeping.c); BTF does not describe it, so the ISF gets a made-up type for it.
 TK_CORE_TYPE = "irkit_tk_core"
+
+
+NO_DATA_SYMBOLS = (
+    "kallsyms holds no data symbols (no init_task: the kernel was built without"
+    " CONFIG_KALLSYMS_ALL): volatility3 finds the kernel and its task list through init_task,"
+    " init_mm and init_files, so this symbol table cannot list processes, sockets or files."
+    " Use an ISF made by dwarf2json from the kernel's debug package (--isf)."
+)
+
+
+def isf_warnings(isf: dict[str, Any]) -> list[str]:
+    """What makes an ISF unable to serve the Linux plugins, found from its symbols alone."""
+    symbols = isf.get("symbols")
+    return [NO_DATA_SYMBOLS] if isinstance(symbols, dict) and "init_task" not in symbols else []
+
+
+def kallsyms_has_data_symbols(text: bytes) -> bool:
+    """Whether a /proc/kallsyms copy names init_task (CONFIG_KALLSYMS_ALL is on)."""
+    return re.search(rb"^[0-9a-fA-F]+ [A-Za-z] init_task$", text, re.MULTILINE) is not None
 
 
 class IsfError(ValueError):
@@ -391,7 +411,8 @@ def build_isf(
 ) -> dict[str, Any]:
     """The ISF as a dict (format 6.2.0), from the three pieces of symbol material.
 
-    `sources` names the kallsyms and banner inputs in error messages."""
+    `sources` names the kallsyms and banner inputs in error messages. What makes the ISF
+    unfit for the Linux plugins (isf_warnings) is kept in metadata.producer.warnings."""
     builder = _Builder(parse_btf(btf_data))
     builder.build_types()
     symbols = parse_kallsyms(kallsyms_text.splitlines(), sources[0])
@@ -406,7 +427,7 @@ def build_isf(
         out_symbols[name] = entry
     out_symbols.setdefault("linux_banner", {"address": 0})
     out_symbols["linux_banner"]["constant_data"] = base64.b64encode(banner + b"\0").decode()
-    return {
+    isf: dict[str, Any] = {
         "metadata": {
             "format": ISF_FORMAT,
             "producer": {"name": PRODUCER, "version": __version__, "datetime": utc_now_iso()},
@@ -417,6 +438,11 @@ def build_isf(
         "enums": builder.enums,
         "symbols": out_symbols,
     }
+    warnings = isf_warnings(isf)
+    if warnings:
+        # The schema closes `metadata` but leaves `producer` open: the ISF says it itself.
+        isf["metadata"]["producer"]["warnings"] = warnings
+    return isf
 
 
 def write_isf(isf: dict[str, Any], path: Path) -> None:

@@ -9,6 +9,8 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from irkit.hostfs import open_regular
+
 LIME_MAGIC = 0x4C694D45
 LIME_HEADER = struct.Struct("<IIQQ8x")
 ELF_MAGIC = b"\x7fELF"
@@ -81,7 +83,7 @@ def _elf_ranges(fd: int, path: Path) -> list[PhysicalRange]:
 
 def image_layout(path: Path) -> ImageLayout:
     """The image's physical ranges; an unrecognised file is taken as a raw image from 0."""
-    with path.open("rb") as handle:
+    with open_regular(path) as handle:
         fd = handle.fileno()
         size = os.fstat(fd).st_size
         magic = os.pread(fd, 4, 0)

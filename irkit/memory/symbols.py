@@ -2,7 +2,9 @@
 
 Why always, even without an image: an image taken by another tool on the same boot becomes
 analysable with these, and they vanish at reboot. kallsyms is checked as it is read: without
-root, or with kernel.kptr_restrict >= 2, every address reads 0 and the copy is useless.
+root, or with kernel.kptr_restrict >= 2, every address reads 0 and the copy is useless; on a
+kernel without CONFIG_KALLSYMS_ALL it holds no data symbols (no init_task) and an ISF built
+from it cannot list processes.
 """
 
 import os
@@ -11,9 +13,13 @@ from typing import ClassVar
 
 from irkit.collectors.base import Context
 from irkit.evidence.records import Record
+from irkit.memory.isf import NO_DATA_SYMBOLS, kallsyms_has_data_symbols
 
 BTF_PATH = "/sys/kernel/btf/vmlinux"
 ZERO_CHECK_BYTES = 64 << 10
+KALLSYMS_KEEP_BYTES = 64 << 20
+"""kallsyms is read whole (10-20 MB) to see whether it names init_task; a longer one is
+copied all the same but not checked."""
 
 
 @dataclass
@@ -53,8 +59,8 @@ def collect_symbol_material(ctx: Context) -> SymbolMaterialRecord:
         problems.append(f"{BTF_PATH} unreadable or absent (kernel without CONFIG_DEBUG_INFO_BTF?)")
     kptr = ctx.copy_proc_file("sys", "kernel", "kptr_restrict")
     kptr_value = int(kptr.text.strip()) if kptr and kptr.text.strip().isdigit() else None
-    kallsyms = ctx.copy_proc_file("kallsyms", keep=ZERO_CHECK_BYTES)
-    usable = kallsyms is not None and not kallsyms_addresses_zero(kallsyms.data)
+    kallsyms = ctx.copy_proc_file("kallsyms", keep=KALLSYMS_KEEP_BYTES)
+    usable = kallsyms is not None and not kallsyms_addresses_zero(kallsyms.data[:ZERO_CHECK_BYTES])
     if kallsyms is None:
         problems.append("/proc/kallsyms unreadable")
     elif not usable:
@@ -63,6 +69,8 @@ def collect_symbol_material(ctx: Context) -> SymbolMaterialRecord:
             f"/proc/kallsyms addresses all read 0 ({why}; kptr_restrict={kptr_value}):"
             " an ISF cannot be built from this copy"
         )
+    elif len(kallsyms.data) < KALLSYMS_KEEP_BYTES and not kallsyms_has_data_symbols(kallsyms.data):
+        problems.append(NO_DATA_SYMBOLS)
     version = ctx.copy_proc_file("version")
     cpuinfo = ctx.copy_proc_file("cpuinfo")
     la57 = cpu_la57(cpuinfo.text) if cpuinfo else None
