@@ -48,14 +48,21 @@ class Integrity:
     incomplete_reason: str | None = None
 
     @property
-    def not_intact(self) -> str | None:
-        """`NOT INTACT: <first problems>` when verification failed (every output of a forced
-        review or timeline carries it), else None."""
-        if self.verified is not False:
-            return None
-        more = len(self.problems) - NOT_INTACT_PROBLEMS
-        listed = "; ".join(self.problems[:NOT_INTACT_PROBLEMS]) or "verification failed"
-        return "NOT INTACT: " + listed + (f"; and {more} more" if more > 0 else "")
+    def state(self) -> str:
+        """`intact`, `NOT INTACT`, or `unverified` (a view made without verifying)."""
+        if self.verified is None:
+            return "unverified"
+        return "intact" if self.verified else "NOT INTACT"
+
+
+def not_intact_banner(bundle: str, integrity: Integrity) -> str | None:
+    """`NOT INTACT: <bundle>: <first problems>` when verification failed, else None: every
+    output of a forced review or timeline carries it."""
+    if integrity.verified is not False:
+        return None
+    listed = "; ".join(integrity.problems[:NOT_INTACT_PROBLEMS]) or "verification failed"
+    more = len(integrity.problems) - NOT_INTACT_PROBLEMS
+    return f"NOT INTACT: {bundle}: {listed}" + (f"; and {more} more" if more > 0 else "")
 
 
 @dataclass
@@ -76,8 +83,16 @@ class BundleView:
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         return [r.data for r in self.records if r.type == kind]
 
+    @property
+    def not_intact_banner(self) -> str | None:
+        return not_intact_banner(self.path or self.label, self.integrity)
+
     def member_acquired(self) -> dict[str, str]:
         return {m["name"]: m.get("acquired", "") for m in self.members}
+
+
+def not_intact_banners(views: Sequence[BundleView]) -> list[str]:
+    return [banner for view in views if (banner := view.not_intact_banner)]
 
 
 def _as_dict(record: RecordLike) -> dict[str, Any]:
