@@ -8,6 +8,7 @@ address-space limit, so a reader that inflates one whole fails here instead of o
 
 import hashlib
 import json
+import os
 import resource
 import stat
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from irkit.collectors.memory import IMAGE_MEMBER
 from irkit.evidence.reader import BundleError
 from irkit.evidence.verify import verify_bundle
 from irkit.review import load_verified
@@ -239,3 +241,33 @@ def test_review_of_a_bundle_not_intact_refuses_then_forced_outputs_say_so(
     rows = invoke("timeline", tampered, "--force").stdout.splitlines()
     assert rows and all(json.loads(r)["bundle_integrity"] == "NOT INTACT" for r in rows)
     assert invoke("review", tampered, "--rescan").exit_code == 1
+
+
+def test_a_fifo_given_as_the_bundle_is_refused_without_hanging(tmp_path: Path) -> None:
+    fifo = tmp_path / "case.zip"
+    os.mkfifo(fifo)
+    for command in ("verify", "review", "timeline"):
+        done = subprocess.run(
+            irkit_command(command, fifo), capture_output=True, env=irkit_env(), timeout=120
+        )
+        stderr = assert_named_refusal(done, 2)
+        assert "not a regular file" in stderr
+
+
+@pytest.mark.parametrize("image_size", [None, 10], ids=["image-as-listed", "image-over-its-size"])
+def test_review_memory_of_a_crafted_bundle_names_what_it_cannot_read(
+    image_size: int | None, tmp_path: Path
+) -> None:
+    symbols = {"type": "memory-symbols", "btf_member": ["x"], "kallsyms_member": {}, "la57": "?"}
+    bundle = craft_bundle(
+        tmp_path / "mem.zip",
+        [
+            Member("records/memory.jsonl", (json.dumps(symbols) + "\n").encode()),
+            Member(IMAGE_MEMBER, b"EMiL" + bytes(4096), listed_size=image_size),
+        ],
+    )
+    result = invoke("review", bundle, "--force", "--memory")
+    no_traceback(result)
+    assert result.exit_code in (0, 1)
+    if image_size is not None:
+        assert IMAGE_MEMBER in result.output and "more than" in result.output
