@@ -96,7 +96,7 @@ def verify_bundle(path: str | Path) -> VerifyReport:
     with BundleReader(path) as reader:
         report = VerifyReport(bundle=str(path), bundle_sha256=_file_sha256(path))
         if reader.unsafe_names:
-            report.refused = "the archive holds members that would be written outside a folder"
+            report.refused = "members that unzip would write outside a folder or as links"
             report.problems = [Problem(name, reason) for name, reason in reader.unsafe_names]
             return report
         for name, count in reader.duplicates.items():

@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 
 from irkit.collectors.memory import IMAGE_MEMBER
+from irkit.evidence import reader
 from irkit.evidence.reader import BundleError
 from irkit.evidence.verify import verify_bundle
+from irkit.evidence.view import view_from_reader
 from irkit.review import load_verified
 from tests.conftest import irkit_command, irkit_env
 from tests.hostile.reader_helpers import (
@@ -271,3 +273,26 @@ def test_review_memory_of_a_crafted_bundle_names_what_it_cannot_read(
     assert result.exit_code in (0, 1)
     if image_size is not None:
         assert IMAGE_MEMBER in result.output and "more than" in result.output
+
+
+def test_a_line_past_the_line_cap_is_a_named_skip(tmp_path: Path) -> None:
+    long_line = b'{"type": "x", "pad": "' + b"a" * (reader.LINE_MAX_BYTES + 1) + b'"}\n'
+    good = b'{"type": "process", "pid": 7}\n'
+    bundle = craft_bundle(tmp_path / "long.zip", [Member("records/p.jsonl", long_line + good)])
+    with reader.BundleReader(bundle) as opened:
+        view = view_from_reader(opened)
+    assert [r.data for r in view.records] == [{"type": "process", "pid": 7}]
+    assert view.problems == [f"records/p.jsonl line 1: longer than {reader.LINE_MAX_BYTES} bytes"]
+
+
+def test_records_past_the_total_cap_are_counted_not_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cap itself is 1,000,000 records; a bundle of that many is too slow for CI."""
+    monkeypatch.setattr(reader, "RECORDS_MAX", 5)
+    lines = b"".join(b'{"type": "x", "n": %d}\n' % n for n in range(10))
+    bundle = craft_bundle(tmp_path / "many.zip", [Member("records/x.jsonl", lines)])
+    with reader.BundleReader(bundle) as opened:
+        view = view_from_reader(opened)
+    assert len(view.records) == 5
+    assert view.problems == ["records/x.jsonl line 6: not loaded, the reading cap is hit"]
