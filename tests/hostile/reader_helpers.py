@@ -10,7 +10,6 @@ import hashlib
 import json
 import struct
 import zipfile
-import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,13 +128,6 @@ def lie_about_size(path: Path, name: str, size: int) -> None:
     else:
         struct.pack_into("<I", data, start + 24, size)
     path.write_bytes(bytes(data))
-
-
-def deflated_zeros(size: int) -> bytes:
-    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
-    chunk = bytes(1 << 20)
-    parts = [compressor.compress(chunk) for _ in range(size // len(chunk))]
-    return b"".join(parts) + compressor.flush()
 
 
 def central_directory(path: Path) -> range:
