@@ -1,8 +1,8 @@
 """Issue 10 point 16 (the bundle reader): hypothesis damages a small real bundle (bit flips,
 truncation, duplicated, dropped and rewritten members, a rewritten manifest) and every command
-that reads a bundle runs on it: verify, review (summary, --html, --json, --rescan) and timeline
-(every format). None may end in a traceback, each exits 0, 1 or 2, and no output file is left
-torn (each is whole: the report ends its page, every timeline line parses).
+that reads a bundle runs on it: verify, review (summary, --html, --json, --rescan, --memory)
+and timeline (every format). None may end in a traceback, each exits 0, 1 or 2, and no output
+file is left torn (each is whole: the report ends its page, every timeline line parses).
 """
 
 import csv
@@ -124,5 +124,6 @@ def test_every_reader_survives_a_damaged_bundle(original: Path, data: st.DataObj
             _run("timeline", bundle, "--force", "--format", fmt, "-o", target)
             _whole(target, fmt)
         _run("review", bundle, "--force", "--rescan", "--rules", rules)
-        for review_file in work.glob("case.zip.rescan-*.jsonl"):
+        _run("review", bundle, "--force", "--memory")
+        for review_file in work.glob("case.zip.*-*.jsonl"):
             _whole(review_file, "jsonl")
