@@ -9,7 +9,10 @@ from rich.markup import escape
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+INVISIBLE = "\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff"
+"""Bidi controls (U+061C, U+200E/F, U+202A-E, U+2066-9) and zero-width characters (U+200B-D,
+U+2060, U+FEFF): they reorder or hide text (`evil` U+202E `gnp.sh` shows as `evilhs.png`)."""
+_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff{INVISIBLE}]")
 
 
 def _escape_char(match: re.Match[str]) -> str:
@@ -20,7 +23,8 @@ def _escape_char(match: re.Match[str]) -> str:
 
 
 def neutralize(text: str) -> str:
-    """Control characters and undecodable bytes become visible `\\xNN` escapes."""
+    """Control, C1, bidi and zero-width characters and undecodable bytes become visible
+    `\\xNN` / `\\uNNNN` escapes."""
     return _CONTROL.sub(_escape_char, text)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from irkit.collectors.memory import IMAGE_MEMBER
-from irkit.evidence.reader import BundleReader
+from irkit.evidence.reader import BundleReader, MemberError
 from irkit.evidence.records import Record, dumps_record
 from irkit.memory.analyze import MemoryAnalysis, analyze_image, flag_hidden, symbols_from_bundle
 from irkit.timeutil import utc_now_iso
@@ -49,10 +49,17 @@ def review_memory(
     with tempfile.TemporaryDirectory(prefix="irkit-review-") as tmp:
         work = Path(tmp)
         image = work / "image.lime"
-        with reader.open(IMAGE_MEMBER) as src, image.open("wb") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
-        (work / "symbols").mkdir()
-        material = symbols_from_bundle(reader, work / "symbols")
+        try:
+            with reader.open(IMAGE_MEMBER) as src, image.open("wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+            (work / "symbols").mkdir()
+            material = symbols_from_bundle(reader, work / "symbols")
+        except MemberError as exc:
+            # A refused or corrupt image or symbol member: named, and nothing is analysed.
+            head = MemoryReviewRecord(
+                str(reader.path), IMAGE_MEMBER, False, [], [], [str(exc)], utc_now_iso()
+            )
+            return head, None
         analysis = analyze_image(image, material=material, rules_path=rules)
     live = {r["pid"] for r in reader.records("process") if isinstance(r.get("pid"), int)}
     if analysis.symbols and live:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import IO, ClassVar
 
 from irkit.evidence.manifest import LOG_NAME, MANIFEST_NAME
-from irkit.evidence.reader import BundleReader
+from irkit.evidence.reader import BundleError, BundleReader, MemberError
 from irkit.evidence.records import Finding, Record, dumps_record
 from irkit.hunt import RuleSet, TargetResult, YaraHit, hit_to_finding
 from irkit.hunt.files import file_externals
@@ -45,9 +45,14 @@ class _SequentialReader:
         self.position = 0
 
     def __call__(self, address: int, count: int) -> bytes:
-        if address != self.position:
-            self.handle.seek(address)
-        data = self.handle.read(count)
+        """A member that turns out corrupt or larger than allowed is a read error (OSError),
+        which the scanner notes and moves past."""
+        try:
+            if address != self.position:
+                self.handle.seek(address)
+            data = self.handle.read(count)
+        except MemberError as exc:
+            raise OSError(str(exc)) from exc
         self.position = address + len(data)
         return data
 
@@ -59,7 +64,7 @@ def evidence_members(reader: BundleReader) -> Iterator[str]:
 
 
 def scan_member(reader: BundleReader, ruleset: RuleSet, name: str, origin: str) -> TargetResult:
-    size = reader.zip.getinfo(name).file_size
+    size = reader.size(name)
     with reader.open(name) as handle:
         head = handle.read(16)
     externals = file_externals(origin, head, 0)
@@ -78,13 +83,23 @@ def scan_member(reader: BundleReader, ruleset: RuleSet, name: str, origin: str) 
 def rescan_bundle(
     reader: BundleReader, ruleset: RuleSet, *, manifest_sha256: str | None = None
 ) -> tuple[RescanRecord, list[Finding]]:
-    sources = {m.name: m.source for m in reader.manifest.members}
+    """Every evidence member is scanned through the hardened reader; one that cannot be read
+    (refused, corrupt, larger than its manifest size) is an error line, never the end."""
+    try:
+        sources = {m.name: m.source for m in reader.manifest.members}
+    except BundleError as exc:
+        sources, errors = {}, [str(exc)]
+    else:
+        errors = []
     findings: list[Finding] = []
-    errors: list[str] = []
     scanned = 0
     for name in evidence_members(reader):
         origin = sources.get(name) or name
-        result = scan_member(reader, ruleset, name, origin)
+        try:
+            result = scan_member(reader, ruleset, name, origin)
+        except MemberError as exc:
+            errors.append(str(exc))
+            continue
         scanned += 1
         errors += [f"{name}: {e}" for e in result.errors]
         findings += [_finding(hit, name) for hit in result.hits]

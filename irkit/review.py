@@ -49,12 +49,6 @@ def load_verified(path: Path, report: VerifyReport) -> ReviewedBundle:
     return ReviewedBundle(path, report, view)
 
 
-def load_view(path: Path) -> BundleView:
-    """Load a bundle without verifying it (timeline export): the integrity stays unknown."""
-    with BundleReader(path) as reader:
-        return view_from_reader(reader)
-
-
 def verify_all(paths: Sequence[Path]) -> list[VerifyReport]:
     return [verify_bundle(path) for path in paths]
 

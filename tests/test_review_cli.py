@@ -61,7 +61,7 @@ def test_a_tampered_bundle_stops_review_unless_forced(tmp_path: Path, run_irkit:
     stopped = run_irkit("review", bundle, "--html", report)
     assert stopped.returncode == 1
     assert b"NOT INTACT" in stopped.stderr and b"files/etc/crontab" in stopped.stderr
-    assert b"review stopped" in stopped.stderr
+    assert b"pass --force to review it anyway" in stopped.stderr
     assert not report.exists()
     forced = run_irkit("review", bundle, "--force", "--html", report)
     assert forced.returncode == 1

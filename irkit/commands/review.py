@@ -1,57 +1,26 @@
 """`irkit review`: verify bundles, print their summary, write the HTML report."""
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from irkit.commands.verify import print_report
-from irkit.console import err, host
-from irkit.evidence.reader import BundleError, BundleReader
+from irkit.commands.verify import verified_bundles
+from irkit.console import err, host, out
+from irkit.evidence.reader import BundleReader
 from irkit.evidence.records import SEVERITIES, severity_rank
-from irkit.evidence.view import SourcedRecord
+from irkit.evidence.view import SourcedRecord, not_intact_banners
 from irkit.exitcodes import ExitCode
 from irkit.hunt import RuleError, compile_rules
 from irkit.memory.analyze import AnalysisError
 from irkit.memoryreview import MEMORY_REVIEW_MEMBER, review_memory, write_memory_review
+from irkit.report.jsondoc import review_document
 from irkit.report.summary import Summary, summarize
 from irkit.report.terminal import print_summary
 from irkit.rescan import REVIEW_MEMBER, rescan_bundle, review_file_name, write_review_file
-from irkit.review import ReviewedBundle, ReviewStep, load_verified, run_steps, verify_all
-
-
-def _verified(paths: Sequence[Path], force: bool) -> list[ReviewedBundle]:
-    """Verify every bundle first; a tampered one stops the review unless --force."""
-    try:
-        reports = verify_all(paths)
-    except (BundleError, OSError) as exc:
-        err.print(f"[red]error:[/] {host(exc)}")
-        raise typer.Exit(ExitCode.USAGE) from exc
-    broken = [r for r in reports if not r.intact]
-    for report in reports:
-        if report.intact:
-            err.print(
-                f"[green]intact[/] {host(report.bundle)} (manifest sha256 {report.manifest_sha256})"
-            )
-        else:
-            err.rule("[bold red]BUNDLE NOT INTACT[/]", style="red")
-            print_report(report)
-            err.rule(style="red")
-    if broken and not force:
-        err.print(
-            f"[bold red]review stopped:[/] {len(broken)} bundle(s) not intact; their content may"
-            " have been altered after collection. Pass --force to review them anyway."
-        )
-        refused = any(r.refused for r in broken)
-        raise typer.Exit(ExitCode.USAGE if refused else ExitCode.FINDINGS)
-    if broken:
-        err.print("[bold red]--force: reviewing bundle(s) that are NOT INTACT[/]")
-    try:
-        return [load_verified(Path(r.bundle), r) for r in reports]
-    except (BundleError, OSError) as exc:
-        err.print(f"[red]error:[/] {host(exc)}")
-        raise typer.Exit(ExitCode.USAGE) from exc
+from irkit.review import ReviewedBundle, ReviewStep, run_steps
 
 
 def _write_html(target: Path, html: bytes, overwrite: bool) -> None:
@@ -156,6 +125,10 @@ def review(
             "collected with it; results go to BUNDLE.memory-TIME.jsonl beside it."
         ),
     ] = False,
+    json_out: Annotated[
+        bool,
+        typer.Option("--json", help="Print the verdict, findings, IOCs and integrity as JSON."),
+    ] = False,
     rules: Annotated[
         Path | None,
         typer.Option(
@@ -173,7 +146,7 @@ def review(
     if fail_on not in SEVERITIES:
         err.print(f"[red]error:[/] --fail-on must be one of {', '.join(SEVERITIES)}")
         raise typer.Exit(ExitCode.USAGE)
-    reviewed = _verified(bundles, force)
+    reviewed = verified_bundles(bundles, force, "review")
     steps: list[ReviewStep] = []
     if rescan:
         steps.append(rescan_step(rules))
@@ -185,7 +158,10 @@ def review(
         for problem in view.problems:
             err.print(f"[yellow]warning:[/] {host(view.label)}: {host(problem)}")
     summary = summarize(views)
-    print_summary(summary)
+    if json_out:
+        out.print_json(json.dumps(review_document(views, summary), ensure_ascii=True, default=str))
+    else:
+        print_summary(summary, banners=not_intact_banners(views))
     if html is not None:
         # jinja2 is loaded only when a report is asked for: every irkit command starts faster.
         from irkit.report.html import build_report

@@ -9,11 +9,10 @@ from typing import Annotated, TextIO
 
 import typer
 
+from irkit.commands.verify import verified_bundles
 from irkit.console import err, host
-from irkit.evidence.reader import BundleError
-from irkit.evidence.view import BundleView
+from irkit.evidence.view import not_intact_banners
 from irkit.exitcodes import ExitCode
-from irkit.review import load_view
 from irkit.timeline import build_timeline, write_bodyfile, write_csv, write_jsonl
 
 
@@ -21,20 +20,6 @@ class TimelineFormat(StrEnum):
     jsonl = "jsonl"
     csv = "csv"
     bodyfile = "bodyfile"
-
-
-def load_views(paths: list[Path]) -> list[BundleView]:
-    """Load each bundle or exit 2 naming the one that cannot be read."""
-    views = []
-    for path in paths:
-        try:
-            views.append(load_view(path))
-        except (BundleError, OSError) as exc:
-            err.print(f"[red]error:[/] {host(exc)}")
-            raise typer.Exit(ExitCode.USAGE) from exc
-        for problem in views[-1].problems:
-            err.print(f"[yellow]warning:[/] {host(path)}: {host(problem)}")
-    return views
 
 
 @contextmanager
@@ -48,7 +33,7 @@ def open_text_output(
     try:
         handle = path.open("w" if force else "x", encoding="utf-8", newline=newline)
     except FileExistsError as exc:
-        err.print(f"[red]error:[/] {host(path)} exists; pass --force to overwrite it")
+        err.print(f"[red]error:[/] {host(path)} exists; pass --overwrite to replace it")
         raise typer.Exit(ExitCode.USAGE) from exc
     except OSError as exc:
         err.print(f"[red]error:[/] cannot write {host(path)}: {host(exc.strerror)}")
@@ -65,18 +50,28 @@ def timeline(
     output: Annotated[
         str | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
     ] = None,
-    force: Annotated[bool, typer.Option(help="Overwrite OUTPUT if it exists.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(help="Export bundles that fail verification (each row says NOT INTACT)."),
+    ] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
 ) -> None:
     """Export every timestamped fact of the bundle(s), oldest first.
 
     jsonl and csv follow Timesketch's import format (message, datetime with +00:00,
     timestamp_desc, timestamp in microseconds, plus host, event_type, source_member and the
-    source record). bodyfile is for `mactime -b`: one line per collected file. The bundle is
-    read, not verified: run `irkit verify` (or `irkit review`) for that.
+    source record, and bundle_integrity). bodyfile is for `mactime -b`: one line per collected
+    file. Each bundle is verified first: one that is not intact stops the export (exit 1; exit 2
+    for a file that is not an irkit bundle) unless --force.
     """
-    views = load_views(bundles)
+    views = [bundle.view for bundle in verified_bundles(bundles, force, "export")]
+    for view in views:
+        for problem in view.problems:
+            err.print(f"[yellow]warning:[/] {host(view.label)}: {host(problem)}")
+    for banner in not_intact_banners(views):
+        err.print(f"[bold red]{host(banner)}[/]")
     newline = "" if format is TimelineFormat.csv else None
-    with open_text_output(output, force=force, newline=newline) as out:
+    with open_text_output(output, force=overwrite, newline=newline) as out:
         if format is TimelineFormat.bodyfile:
             count = write_bodyfile(views, out)
         elif format is TimelineFormat.csv:

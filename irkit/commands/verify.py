@@ -1,6 +1,7 @@
 """`irkit verify`: recompute every hash of a bundle without extracting it."""
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -10,7 +11,9 @@ import typer
 from irkit.console import err, host, out
 from irkit.evidence.reader import BundleError
 from irkit.evidence.verify import VerifyReport, verify_bundle
+from irkit.evidence.view import not_intact_banner
 from irkit.exitcodes import ExitCode
+from irkit.review import ReviewedBundle, integrity_of, load_verified, verify_all
 
 
 def print_report(report: VerifyReport) -> None:
@@ -35,6 +38,39 @@ def verify_exit_code(report: VerifyReport) -> ExitCode:
     if report.refused:
         return ExitCode.USAGE
     return ExitCode.CLEAN if report.intact else ExitCode.FINDINGS
+
+
+def verified_bundles(paths: Sequence[Path], force: bool, verb: str) -> list[ReviewedBundle]:
+    """Verify every bundle first, then load it through the hardened reader. One that is not
+    intact stops the command (exit 1; exit 2 when it is no irkit bundle at all) unless
+    --force; a forced view carries its NOT INTACT banner into every output."""
+    try:
+        reports = verify_all(paths)
+    except (BundleError, OSError) as exc:
+        err.print(f"[red]error:[/] {host(exc)}")
+        raise typer.Exit(ExitCode.USAGE) from exc
+    broken = [r for r in reports if not r.intact]
+    for report in reports:
+        if report.intact:
+            err.print(
+                f"[green]intact[/] {host(report.bundle)} (manifest sha256 {report.manifest_sha256})"
+            )
+        else:
+            err.rule("[bold red]BUNDLE NOT INTACT[/]", style="red")
+            print_report(report)
+            err.rule(style="red")
+    if broken and not force:
+        for report in broken:
+            banner = not_intact_banner(report.bundle, integrity_of(report))
+            err.print(f"[bold red]{host(banner)}[/] — pass --force to {verb} it anyway")
+        raise typer.Exit(ExitCode.USAGE if any(r.refused for r in broken) else ExitCode.FINDINGS)
+    if broken:
+        err.print(f"[bold red]--force: {verb} of bundle(s) that are NOT INTACT[/]")
+    try:
+        return [load_verified(Path(r.bundle), r) for r in reports]
+    except (BundleError, OSError) as exc:
+        err.print(f"[red]error:[/] {host(exc)}")
+        raise typer.Exit(ExitCode.USAGE) from exc
 
 
 def verify(

@@ -1,8 +1,10 @@
 """The manifest: written last, it lists every member with its hash and where it came from."""
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+
+from irkit.evidence.safejson import parse_json
 
 MANIFEST_NAME = "manifest.json"
 LOG_NAME = "collection.log"
@@ -50,16 +52,61 @@ class Manifest:
 
     @classmethod
     def from_json(cls, raw: bytes) -> "Manifest":
-        data = json.loads(raw)
+        """Parse a manifest read from a bundle (hostile input): every known key is type-checked
+        and a wrong one is a ValueError naming it; unknown keys are ignored, so a manifest
+        written by a newer irkit still reads."""
+        data = _object(parse_json(raw), "the manifest")
         if data.get("format") != FORMAT_NAME:
-            raise ValueError(f"not an irkit manifest (format={data.get('format')!r})")
-        return cls(
-            tool_version=data["tool"]["version"],
-            command_line=data["command_line"],
-            host=data["host"],
-            started=data["started"],
-            ended=data["ended"],
-            complete=data["complete"],
-            incomplete_reason=data.get("incomplete_reason"),
-            members=[MemberEntry(**m) for m in data["members"]],
-        )
+            raise ValueError(f"not an irkit manifest (format={data.get('format')!r:.80})")
+        tool = _object(data.get("tool"), "tool")
+        members = data.get("members")
+        if not isinstance(members, list):
+            raise ValueError("members is not a list")
+        known = {
+            "tool_version": _typed(tool, "version", str, "tool.version"),
+            "command_line": _strings(data.get("command_line"), "command_line"),
+            "host": _object(data.get("host"), "host"),
+            "started": _typed(data, "started", str),
+            "ended": _typed(data, "ended", str),
+            "complete": _typed(data, "complete", bool),
+            "incomplete_reason": _typed(data, "incomplete_reason", str | None),
+            "members": [_member(m, i) for i, m in enumerate(members)],
+        }
+        later = {f.name: data[f.name] for f in fields(cls) if f.name in data.keys() - known}
+        return cls(**known, **later)
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"{what} is not a JSON object")
+    return value
+
+
+def _typed(data: dict[str, Any], key: str, kind: Any, what: str | None = None) -> Any:
+    value = data.get(key)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ValueError(f"{what or key} is missing or not of the right type")
+    return value
+
+
+def _strings(value: Any, what: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{what} is not a list of strings")
+    return value
+
+
+def _member(value: Any, index: int) -> MemberEntry:
+    where = f"members[{index}]"
+    entry = _object(value, where)
+    size = _typed(entry, "size", int, f"{where}.size")
+    if size < 0:
+        raise ValueError(f"{where}.size is negative")
+    return MemberEntry(
+        name=_typed(entry, "name", str, f"{where}.name"),
+        sha256=_typed(entry, "sha256", str, f"{where}.sha256"),
+        size=size,
+        source=_typed(entry, "source", str | None, f"{where}.source"),
+        collector=_typed(entry, "collector", str, f"{where}.collector"),
+        acquired=_typed(entry, "acquired", str, f"{where}.acquired"),
+        partial=entry.get("partial") is True,
+    )

@@ -2,8 +2,11 @@
 
 import re
 
+from irkit.console import INVISIBLE
+
 _DRIVE = re.compile(r"^[A-Za-z]:")
-_ESCAPE = frozenset(b"%\\") | frozenset(range(0x20)) | {0x7F}
+_ESCAPE = re.compile(f"[\x00-\x1f\x7f%\\\\\x80-\x9f{INVISIBLE}\udc80-\udcff]")
+"""Control, C1, bidi and zero-width characters, '%', '\\' and undecodable bytes."""
 
 
 def unsafe_member_reason(name: str) -> str | None:
@@ -20,15 +23,16 @@ def unsafe_member_reason(name: str) -> str | None:
     return None
 
 
+def _percent(match: re.Match[str]) -> str:
+    """The %XX escape of each byte the character stands for on the host."""
+    return "".join(f"%{byte:02X}" for byte in match.group().encode("utf-8", "surrogateescape"))
+
+
 def safe_member_name(name: str) -> str:
-    """A member name for any host path: reversible %XX escapes for bytes that are not
-    printable UTF-8 (and for '%' and '\\'), no leading '/', no '..' component."""
-    escaped = "".join(
-        f"%{ord(ch) - 0xDC00:02X}"
-        if 0xDC80 <= ord(ch) <= 0xDCFF
-        else (f"%{ord(ch):02X}" if ord(ch) < 0x80 and ord(ch) in _ESCAPE else ch)
-        for ch in name
-    )
+    """A member name for any host path: reversible %XX escapes (of the host's bytes) for bytes
+    that are not UTF-8, control, C1, bidi and zero-width characters (which would reorder or
+    hide the name in `unzip -l`), '%' and '\\'; no leading '/', no '..' component."""
+    escaped = _ESCAPE.sub(_percent, name)
     parts = [p if p != ".." else "%2E%2E" for p in escaped.split("/") if p not in ("", ".")]
     joined = "/".join(parts) or "_"
     return "_" + joined if _DRIVE.match(joined) else joined

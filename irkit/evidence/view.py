@@ -6,22 +6,22 @@ writer that is still open (the report written into a bundle before the manifest 
 so the timeline and the report are built by one code path whatever their input.
 """
 
-import json
-import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from irkit.evidence.log import LogEntry
 from irkit.evidence.manifest import FILES_RECORDS_NAME, MemberEntry
-from irkit.evidence.reader import BundleError, BundleReader
+from irkit.evidence.reader import BundleError, BundleReader, MemberError
 from irkit.evidence.records import Record
 from irkit.evidence.writer import EvidenceWriter
 
 IOCS_MEMBER = "iocs.json"
 
 RecordLike = Record | Mapping[str, Any]
+NOT_INTACT_PROBLEMS = 3
+"""How many problems a NOT INTACT banner names (the report's integrity section has them all)."""
 
 
 @dataclass
@@ -47,6 +47,23 @@ class Integrity:
     complete: bool | None = None
     incomplete_reason: str | None = None
 
+    @property
+    def state(self) -> str:
+        """`intact`, `NOT INTACT`, or `unverified` (a view made without verifying)."""
+        if self.verified is None:
+            return "unverified"
+        return "intact" if self.verified else "NOT INTACT"
+
+
+def not_intact_banner(bundle: str, integrity: Integrity) -> str | None:
+    """`NOT INTACT: <bundle>: <first problems>` when verification failed, else None: every
+    output of a forced review or timeline carries it."""
+    if integrity.verified is not False:
+        return None
+    listed = "; ".join(integrity.problems[:NOT_INTACT_PROBLEMS]) or "verification failed"
+    more = len(integrity.problems) - NOT_INTACT_PROBLEMS
+    return f"NOT INTACT: {bundle}: {listed}" + (f"; and {more} more" if more > 0 else "")
+
 
 @dataclass
 class BundleView:
@@ -66,8 +83,16 @@ class BundleView:
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         return [r.data for r in self.records if r.type == kind]
 
+    @property
+    def not_intact_banner(self) -> str | None:
+        return not_intact_banner(self.path or self.label, self.integrity)
+
     def member_acquired(self) -> dict[str, str]:
         return {m["name"]: m.get("acquired", "") for m in self.members}
+
+
+def not_intact_banners(views: Sequence[BundleView]) -> list[str]:
+    return [banner for view in views if (banner := view.not_intact_banner)]
 
 
 def _as_dict(record: RecordLike) -> dict[str, Any]:
@@ -135,54 +160,32 @@ def view_from_writer(
     )
 
 
-def _read_records(reader: BundleReader, name: str, problems: list[str]) -> Iterable[dict[str, Any]]:
-    with reader.open(name) as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError as exc:
-                problems.append(f"{name} line {number}: not JSON ({exc})")
-                continue
-            if not isinstance(record, dict):
-                problems.append(f"{name} line {number}: not a JSON object")
-                continue
-            yield record
-
-
 def _read_iocs(reader: BundleReader, problems: list[str]) -> Any:
     if IOCS_MEMBER not in reader.names():
         return None
     try:
-        return json.loads(reader.read(IOCS_MEMBER))
-    except ValueError as exc:
-        problems.append(f"{IOCS_MEMBER}: not JSON ({exc})")
+        return reader.read_json(IOCS_MEMBER)
+    except MemberError as exc:
+        problems.append(str(exc))
         return None
 
 
 def view_from_reader(reader: BundleReader, integrity: Integrity | None = None) -> BundleView:
-    """Load a sealed bundle; unreadable lines are listed in `problems`, never raised."""
+    """Load a sealed bundle through the hardened reader: whatever cannot be read (a bad
+    manifest, line or member, a cap hit) is listed in `problems`, never raised."""
     problems: list[str] = []
     try:
         manifest = reader.manifest
     except BundleError as exc:
         problems.append(str(exc))
         manifest = None
-    records: list[SourcedRecord] = []
-    for name in reader.names():
-        if name.startswith("records/") and name.endswith(".jsonl"):
-            try:
-                records.extend(
-                    SourcedRecord(name, r) for r in _read_records(reader, name, problems)
-                )
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                problems.append(f"{name}: unreadable ({exc})")
-    try:
-        log = reader.log_entries()
-    except (ValueError, zipfile.BadZipFile, OSError) as exc:
-        problems.append(f"collection.log: unreadable ({exc})")
-        log = []
+    records = [
+        SourcedRecord(name, record)
+        for name in reader.record_members()
+        for record in reader.json_lines(name, problems)
+    ]
+    log = reader.log_entries()
+    problems += reader.problems
     host = dict(manifest.host) if manifest else {}
     if integrity is None:
         integrity = Integrity(sealed=manifest is not None)

@@ -201,7 +201,7 @@ def symbols_from_bundle(reader: "BundleReader", out_dir: Path) -> SymbolMaterial
         ("banner", "banner_member", "version"),
     ):
         member = record.get(key)
-        if member and member in names:
+        if isinstance(member, str) and member in names:
             target = out_dir / filename
             with reader.open(member) as src, target.open("wb") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)

@@ -24,10 +24,12 @@ from irkit.evidence.view import (
     BundleView,
     Integrity,
     RecordLike,
+    not_intact_banners,
     view_from_reader,
     view_from_writer,
 )
 from irkit.evidence.writer import EvidenceWriter
+from irkit.report.jsondoc import integrity_data, summary_head
 from irkit.report.summary import Summary, summarize
 from irkit.timeline.events import Event, build_timeline
 from irkit.timeutil import utc_now_iso
@@ -82,19 +84,6 @@ class _RecordTable:
         return self._index[key]
 
 
-def _integrity(integrity: Integrity, members: int) -> dict[str, Any]:
-    return {
-        "sealed": integrity.sealed,
-        "verified": integrity.verified,
-        "manifest_sha256": integrity.manifest_sha256,
-        "bundle_sha256": integrity.bundle_sha256,
-        "complete": integrity.complete,
-        "incomplete_reason": integrity.incomplete_reason,
-        "problems": integrity.problems,
-        "members": members,
-    }
-
-
 def _bundle_data(view: BundleView, table: _RecordTable) -> dict[str, Any]:
     by_type: dict[str, list[int]] = {}
     for item in view.records:
@@ -105,7 +94,7 @@ def _bundle_data(view: BundleView, table: _RecordTable) -> dict[str, Any]:
         "host": view.host,
         "started": view.started,
         "ended": view.ended,
-        "integrity": _integrity(view.integrity, len(view.members)),
+        "integrity": integrity_data(view.integrity, len(view.members)),
         "problems": view.problems,
         "members": view.members,
         "log": [table(entry) for entry in view.log],
@@ -142,12 +131,7 @@ def report_data(views: Sequence[BundleView], summary: Summary, events: Sequence[
     return {
         "generated": utc_now_iso(),
         "tool_version": __version__,
-        "summary": {
-            "verdict": summary.verdict,
-            "reason": summary.reason,
-            "by_severity": summary.by_severity,
-            "hosts": summary.hosts,
-        },
+        "summary": summary_head(views, summary),
         "findings": summary.findings,
         "iocs": summary.iocs,
         "bundles": bundles,
@@ -167,6 +151,7 @@ def build_report(views: Sequence[BundleView], *, events: Sequence[Event] | None 
         nonce=nonce,
         summary=summary,
         views=views,
+        banners=not_intact_banners(views),
         css=Markup(_asset("report.css")),
         js=Markup(_asset("report.js")),
         data=script_json(report_data(views, summary, events)),

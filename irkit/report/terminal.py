@@ -4,6 +4,7 @@ Every string that came from the host goes through `console.host()`, so a file na
 ANSI escape or rich markup prints as visible text and cannot repaint the responder's terminal.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
@@ -33,9 +34,17 @@ def _where(finding: dict[str, Any]) -> str:
 
 
 def print_summary(
-    summary: Summary, console: Console = out, *, max_iocs: int = 50, detail_from: str = "info"
+    summary: Summary,
+    console: Console = out,
+    *,
+    max_iocs: int = 50,
+    detail_from: str = "info",
+    banners: Sequence[str] = (),
 ) -> None:
-    """Findings below `detail_from` are counted, not listed: the report has them all."""
+    """Findings below `detail_from` are counted, not listed: the report has them all.
+    `banners` (NOT INTACT lines of a forced review) come first, so no verdict reads alone."""
+    for banner in banners:
+        console.print(f"[bold white on red]{host(banner)}[/]")
     style = VERDICT_STYLE.get(summary.verdict, "bold green")
     hosts = ", ".join(summary.hosts)
     console.print(f"[{style}]{host(summary.verdict)}[/] {host(hosts)}: {host(summary.reason)}")

@@ -15,6 +15,9 @@ from irkit.timeutil import parse_iso
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_MICROSECOND = timedelta(microseconds=1)
+FIRST_SECOND = (datetime.min.replace(tzinfo=UTC) - EPOCH) // timedelta(seconds=1)
+LAST_SECOND = (datetime.max.replace(tzinfo=UTC) - EPOCH) // timedelta(seconds=1)
+"""Epoch seconds a datetime can show: a record's time outside them (or NaN) is no time."""
 LOG_MEMBER = "collection.log"
 
 
@@ -28,6 +31,9 @@ class Event:
     host: str
     source_member: str
     record: dict[str, Any]
+    bundle_integrity: str = "unverified"
+    """Whether the bundle it comes from was verified intact, so a forced export of a bundle
+    that is NOT INTACT says so on every row."""
 
     @property
     def datetime(self) -> str:
@@ -41,7 +47,7 @@ def to_microseconds(value: Any) -> int | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
-        return round(value * 1_000_000)
+        return round(value * 1_000_000) if FIRST_SECOND <= value <= LAST_SECOND else None
     if not isinstance(value, str) or not value:
         return None
     try:
@@ -50,7 +56,8 @@ def to_microseconds(value: Any) -> int | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return (moment - EPOCH) // ONE_MICROSECOND
+    micros = (moment - EPOCH) // ONE_MICROSECOND
+    return micros if FIRST_SECOND * 1_000_000 <= micros <= LAST_SECOND * 1_000_000 else None
 
 
 def _text(value: Any) -> str:
@@ -211,6 +218,8 @@ def bundle_events(view: BundleView) -> list[Event]:
     acquired = view.member_acquired()
     events = [e for item in view.records for e in record_events(item, view.label, acquired)]
     events.extend(log_events(view.log, view.label))
+    for event in events:
+        event.bundle_integrity = view.integrity.state
     return events
 
 

@@ -35,6 +35,7 @@ COLUMNS = (
     "path",
     "user",
     "record",
+    "bundle_integrity",
 )
 
 
@@ -61,6 +62,7 @@ def event_row(event: Event) -> dict[str, Any]:
         "path": _first(record, "path", "exe", "source") or (detail or {}).get("path"),
         "user": _first(record, "user", "owner"),
         "record": json.dumps(record, ensure_ascii=True, sort_keys=True, default=str),
+        "bundle_integrity": event.bundle_integrity,
     }
 
 
@@ -78,9 +80,22 @@ def write_csv(events: Iterable[Event], out: IO[str]) -> int:
     count = 0
     for event in events:
         row = event_row(event)
-        writer.writerow({k: neutralize(v) if isinstance(v, str) else v for k, v in row.items()})
+        writer.writerow(
+            {k: spreadsheet_cell(v) if isinstance(v, str) else v for k, v in row.items()}
+        )
         count += 1
     return count
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text: control, bidi and zero-width characters
+    escaped, and a leading `=`, `+`, `-` or `@` (a formula: `=cmd|' /C calc'!A0`) quoted
+    with `'`, as OWASP advises."""
+    text = neutralize(text)
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 _BODY_SPECIAL = re.compile("[|%]")

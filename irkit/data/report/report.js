@@ -5,7 +5,8 @@
   const RECORDS = DATA.records;
   const MULTI = DATA.bundles.length > 1;
   const PAGE = 200;
-  const CONTROL = /[\u0000-\u001f\u007f-\u009f]|[\uD800-\uDFFF]/gu;
+  // Control, C1, bidi and zero-width characters (as irkit/console.py INVISIBLE), lone surrogates.
+  const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]|[\uD800-\uDFFF]/gu;
 
   function hex(code, width) { return code.toString(16).padStart(width, "0"); }
 
