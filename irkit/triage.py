@@ -16,6 +16,7 @@ from typing import Any
 from irkit.analysis.heuristics import Analysis, analyse
 from irkit.analysis.iocs import Ioc, dedupe, iocs_csv, iocs_from_config, iocs_json, iocs_stix
 from irkit.collectors.base import Context
+from irkit.collectors.failsoft import item_guard
 from irkit.collectors.memory import dump_into_bundle
 from irkit.evidence.records import Finding, Record, severity_rank
 from irkit.hunt import (
@@ -109,7 +110,8 @@ class Triage:
             scanned += 1
             log_scan_problems(ctx.log, result)
             for hit in result.hits:
-                self.keep_hit(ctx, hit, target)
+                with item_guard(ctx, "yara-hit", rule=hit.rule, target=target.host_path):
+                    self.keep_hit(ctx, hit, target)
             if time.monotonic() > deadline:
                 ctx.log("hunt", "partial", f"budget of {step.budget_seconds:.0f} s spent",
                         hunt=step.name, targets_scanned=scanned)  # fmt: skip
@@ -146,7 +148,11 @@ class Triage:
         else:
             scanner = FileScanner(rules, options)
             for target in self.file_targets(ctx, step, records):
-                yield scanner.scan_file(target.real), target
+                result = None
+                with item_guard(ctx, "yara-scan", target=target.host_path):
+                    result = scanner.scan_file(target.real)
+                if result is not None:
+                    yield result, target
 
     def file_targets(
         self, ctx: Context, step: HuntStep, records: list[dict[str, Any]]
@@ -172,10 +178,11 @@ class Triage:
                 seen.add(path)
                 try:
                     real = ctx.host_path(path)
-                except OSError:
+                    if not real.is_file():
+                        continue
+                except (OSError, ValueError):  # ValueError: a NUL byte in a crafted command
                     continue
-                if real.is_file():
-                    yield Target(real, path)
+                yield Target(real, path)
 
     def keep_hit(self, ctx: Context, hit: YaraHit, target: Target) -> None:
         """Record the hit and keep the flagged file itself as evidence."""
