@@ -4,6 +4,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from irkit.evidence.coverage import collecting_identity
+
 MANIFEST_NAME = "manifest.json"
 LOG_NAME = "collection.log"
 FILES_RECORDS_NAME = "records/files.jsonl"
@@ -32,6 +34,9 @@ class Manifest:
     complete: bool
     incomplete_reason: str | None
     members: list[MemberEntry] = field(default_factory=list)
+    collected_by: dict[str, Any] | None = field(default_factory=collecting_identity)
+    """uid, euid, gid, CapEff and `privileged` of the process that sealed the bundle (the one
+    that collected it); a manifest read back keeps what it says, or None for older bundles."""
 
     def to_json(self) -> bytes:
         data = {
@@ -45,6 +50,7 @@ class Manifest:
             "complete": self.complete,
             "incomplete_reason": self.incomplete_reason,
             "members": [asdict(m) for m in self.members],
+            "collected_by": self.collected_by,
         }
         return (json.dumps(data, indent=1, ensure_ascii=True) + "\n").encode()
 
@@ -62,4 +68,5 @@ class Manifest:
             complete=data["complete"],
             incomplete_reason=data.get("incomplete_reason"),
             members=[MemberEntry(**m) for m in data["members"]],
+            collected_by=data.get("collected_by"),
         )
