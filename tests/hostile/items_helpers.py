@@ -90,3 +90,31 @@ def bundle_lines(bundle: Path, member: str) -> list[dict[str, Any]]:
     with zipfile.ZipFile(bundle) as archive:
         raw = archive.read(member)
     return [json.loads(line) for line in raw.splitlines() if line]
+
+
+HOSTILE_TOKENS: tuple[bytes, ...] = (
+    b"\xff",
+    b"\0",
+    b"9" * 5000,
+    b"-1",
+    b"18446744073709551616",
+    b"\n",
+    b"\r",
+    b"\\\n",
+    b"=",
+    b":",
+    b",",
+    b"[",
+    b"]",
+    b'"',
+    b"'",
+    b"#",
+    b"@",
+    b" ",
+    b"\t",
+    "\u2028".encode(),
+    "\uff19".encode(),  # a fullwidth 9: str.isdigit() says yes
+    "\u202e".encode(),
+    b"\xed\xb2\x80",  # an encoded surrogate, which strict UTF-8 refuses
+)
+"""What a crafted host file holds where a parser expects something tidy."""
