@@ -14,7 +14,7 @@ from irkit.collectors.base import Collector, Context
 from irkit.collectors.procfs import ProcFS
 from irkit.evidence.records import Record
 from irkit.knowledge.pools import is_pool_port
-from irkit.parsers.lines import decimal
+from irkit.parsers.proclinks import link_inode
 from irkit.parsers.procnet import (
     INET_TABLES,
     InetSocket,
@@ -43,20 +43,12 @@ class SocketRecord(Record):
     source: str = ""
 
 
-def bracketed_inode(link: str | None, prefix: str) -> int | None:
-    """The inode of a `socket:[123]` or `net:[4026531840]` link; None for any other text
-    (a --proc tree is host data: its links may say anything, at any length)."""
-    if not link or not link.startswith(prefix + "[") or not link.endswith("]"):
-        return None
-    return decimal(link[len(prefix) + 1 : -1])
-
-
 def socket_owners(procfs: ProcFS, pids: list[int]) -> dict[int, list[int]]:
     """socket inode -> pids holding it open, from the fd links."""
     owners: dict[int, list[int]] = defaultdict(list)
     for pid in pids:
         for fd in procfs.listdir(pid, "fd"):
-            inode = bracketed_inode(procfs.readlink(pid, "fd", fd), "socket:")
+            inode = link_inode(procfs.readlink(pid, "fd", fd), "socket:")
             if inode is not None and (not owners[inode] or owners[inode][-1] != pid):
                 owners[inode].append(pid)
     return owners
@@ -66,7 +58,7 @@ def net_namespaces(procfs: ProcFS, pids: list[int]) -> dict[int, int]:
     """netns inode -> the first pid seen in it."""
     seen: dict[int, int] = {}
     for pid in pids:
-        inode = bracketed_inode(procfs.readlink(pid, "ns", "net"), "net:")
+        inode = link_inode(procfs.readlink(pid, "ns", "net"), "net:")
         if inode is not None:
             seen.setdefault(inode, pid)
     return seen
@@ -83,7 +75,7 @@ class SocketsCollector(Collector):
         owners = socket_owners(procfs, pids)
         names: dict[int, str | None] = {}
         namespaces = net_namespaces(procfs, pids)
-        own_ns = bracketed_inode(procfs.readlink("self", "ns", "net"), "net:")
+        own_ns = link_inode(procfs.readlink("self", "ns", "net"), "net:")
         tables: list[tuple[tuple[str | int, ...], int | None]] = [(("net",), own_ns)]
         tables += [((pid, "net"), ns) for ns, pid in sorted(namespaces.items()) if ns != own_ns]
         seen: set[tuple[object, ...]] = set()

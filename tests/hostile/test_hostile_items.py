@@ -25,6 +25,7 @@ from tests.hostile.items_helpers import (
     triage_args,
 )
 from tests.persistence_fixture import AT_JOB, KEY
+from tests.test_collectors_processes import fixture_host, stat_line
 
 RunIrkit = Callable[..., subprocess.CompletedProcess[bytes]]
 
@@ -145,3 +146,31 @@ def test_a_crafted_passwd_line_costs_only_that_account(tmp_path: Path) -> None:
     assert "files/home/alice/.bash_history" in zipfile.ZipFile(bundle).namelist()
     skipped = [e for e in log_entries(bundle) if e["detail"].get("skipped")]
     assert skipped and all("\0" in e["detail"]["path"] for e in skipped), skipped
+
+
+def test_crafted_proc_numbers_cost_only_their_process(tmp_path: Path) -> None:
+    """Numbers in /proc files pass int() at 4,000 digits and then fail every JSON writer; at
+    5,000 they raise. Either way one process, not the processes collector, pays."""
+    root, proc = fixture_host(tmp_path)
+    huge = "9" * 4000
+    write_tree(
+        proc,
+        {
+            "stat": f"cpu 1 2 3\nbtime {huge}\n",
+            "50/stat": stat_line(50, "big", 1).replace(" 1 ", f" {huge} ", 1),
+            "51/stat": stat_line(51, "uid", 1),
+            "51/status": f"Tgid:\t51\nUid:\t{'9' * 5000}\t0\t0\t0\nGid:\t0\t0\t0\t0\n",
+        },
+    )
+    (proc / "51" / "ns").mkdir()
+    (proc / "51" / "ns" / "mnt").symlink_to("mnt:[" + huge + "]")
+    (proc / "51" / "ns" / "pid").symlink_to("pid:[x")
+
+    bundle = collect_bundle(tmp_path / "b.zip", "processes", root=root, proc=proc)
+
+    found = {r["pid"]: r for r in records(bundle, "process")}
+    assert sorted(found) == [1, 42, 51]
+    assert found[51]["uid"] is None and found[51]["namespaces"] == {}
+    assert found[1]["start_time"] is None, "a crafted boot time is no boot time"
+    unreadable = [e["detail"]["path"] for e in log_entries(bundle) if e["step"] == "parse"]
+    assert "/proc/50/stat" in unreadable

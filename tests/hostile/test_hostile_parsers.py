@@ -42,6 +42,7 @@ from irkit.parsers.crontab import (
 from irkit.parsers.kmodules import KernelModule, decode_taint, parse_modules
 from irkit.parsers.lines import LineProblem, content_lines, decimal, looks_binary
 from irkit.parsers.passwd import GroupEntry, PasswdEntry, parse_group, parse_passwd
+from irkit.parsers.proclinks import link_inode
 from irkit.parsers.procmaps import MapsRegion, parse_maps
 from irkit.parsers.procnet import (
     InetSocket,
@@ -237,6 +238,17 @@ def test_proc_maps(data: bytes) -> None:
 def test_proc_net_tables(data: bytes, proto: str, unix: bytes) -> None:
     only(parse_inet_table(proto, data), InetSocket, TableProblem)
     only(parse_unix_table(unix), UnixSocket, TableProblem)
+
+
+@fuzz_settings()
+@given(
+    link=st.text(max_size=60)
+    | st.sampled_from(["socket:[12]", "net:[" + "9" * 5000 + "]", "mnt:[\uff19]", "pipe:[1"]),
+    prefix=st.sampled_from(["", "socket:", "net:"]),
+)
+def test_proc_links(link: str, prefix: str) -> None:
+    inode = link_inode(link, prefix)
+    assert inode is None or 0 <= inode < 2**64
 
 
 @fuzz_settings()
