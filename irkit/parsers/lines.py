@@ -32,10 +32,11 @@ def content_lines(data: bytes, *, continuation: bool = False) -> Iterator[tuple[
             pending.append(raw.rstrip()[:-1])
             continue
         pending.append(raw)
-        yield start, " ".join(part.strip() for part in pending).strip()
+        if joined := " ".join(part.strip() for part in pending).strip():
+            yield start, joined
         pending = []
-    if pending:
-        yield start, " ".join(part.strip() for part in pending).strip()
+    if pending and (joined := " ".join(part.strip() for part in pending).strip()):
+        yield start, joined  # a lone "\\" joins nothing: no line, not an empty one
 
 
 ID_MAX = 2**32 - 1
