@@ -10,6 +10,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,15 @@ class TriageOutcome:
     hits: list[YaraHit] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     iocs: list[Ioc] = field(default_factory=list)
+
+
+def guarded_scan(
+    ctx: Context, target: Target, scan: Callable[[], TargetResult]
+) -> TargetResult | None:
+    """One target's scan; an error in it is that target's logged skip, not the hunt's end."""
+    with item_guard(ctx, "yara-scan", target=target.host_path):
+        return scan()
+    return None
 
 
 class Triage:
@@ -134,8 +144,14 @@ class Triage:
             for pid in pids:
                 if pid == os.getpid() and ctx.proc.resolve() == Path("/proc"):
                     continue  # irkit's own memory holds every rule's strings
-                result = scan_process_memory(rules, pid, proc=ctx.proc, timeout=step.timeout)
-                yield result, Target(ctx.proc_path(pid), f"pid {pid}", pid)
+                target = Target(ctx.proc_path(pid), f"pid {pid}", pid)
+                result = guarded_scan(
+                    ctx,
+                    target,
+                    partial(scan_process_memory, rules, pid, proc=ctx.proc, timeout=step.timeout),
+                )
+                if result is not None:
+                    yield result, target
         elif step.targets == "paths":
             roots = [
                 Path(p) for pattern in step.paths
@@ -148,9 +164,7 @@ class Triage:
         else:
             scanner = FileScanner(rules, options)
             for target in self.file_targets(ctx, step, records):
-                result = None
-                with item_guard(ctx, "yara-scan", target=target.host_path):
-                    result = scanner.scan_file(target.real)
+                result = guarded_scan(ctx, target, partial(scanner.scan_file, target.real))
                 if result is not None:
                     yield result, target
 

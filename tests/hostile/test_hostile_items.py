@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+from irkit.hunt import FileScanner, compile_rules
 from tests.collecting import collect_bundle, log_entries, records
 from tests.hostfixtures import write_tree
 from tests.hostile.items_helpers import (
@@ -174,3 +175,22 @@ def test_crafted_proc_numbers_cost_only_their_process(tmp_path: Path) -> None:
     assert found[1]["start_time"] is None, "a crafted boot time is no boot time"
     unreadable = [e["detail"]["path"] for e in log_entries(bundle) if e["step"] == "parse"]
     assert "/proc/50/stat" in unreadable
+
+
+def test_a_file_named_with_any_bytes_reaches_yara_and_keeps_its_name(tmp_path: Path) -> None:
+    """yara-python encodes string externals strictly: b"job\\xff" raised UnicodeEncodeError."""
+    rules = tmp_path / "name.yar"
+    rules.write_text(
+        'rule named_job { condition: filename startswith "job" }\n'
+        'rule marked { strings: $m = "MARKER" condition: $m }\n'
+    )
+    scanner = FileScanner(compile_rules(rules, cache_dir=tmp_path / "cache").rules)
+    name = os.fsencode(tmp_path) + b"/job\xff"
+    with open(name, "wb") as handle:
+        handle.write(b"MARKER\n")
+
+    for path in (name, os.fsdecode(name)):
+        result = scanner.scan_file(path)
+        assert result.errors == []
+        assert sorted(hit.rule for hit in result.hits) == ["marked", "named_job"]
+        assert result.target == os.fsdecode(name)
