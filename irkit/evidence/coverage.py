@@ -80,10 +80,28 @@ def unseen(entries: Iterable[LogEntry | Mapping[str, Any]]) -> list[str]:
     return items
 
 
-def denied_reason(entries: Iterable[LogEntry | Mapping[str, Any]]) -> str | None:
-    """The incomplete reason a bundle gets when reads were denied, else None."""
-    items = unseen(entries)
-    return "reads denied: " + ", ".join(items) if items else None
+def failed_hunts(entries: Iterable[LogEntry | Mapping[str, Any]]) -> list[str]:
+    """Hunts that ended on an error: their remaining targets were never scanned."""
+    names: list[str] = []
+    for raw in entries:
+        entry = _as_dict(raw)
+        detail = entry.get("detail")
+        if entry.get("step") == "hunt" and entry.get("outcome") == "error":
+            name = str(detail.get("hunt") if isinstance(detail, Mapping) else None)
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def coverage_reason(entries: Iterable[LogEntry | Mapping[str, Any]]) -> str | None:
+    """The incomplete reason a bundle gets when reads were denied or a hunt died, else None."""
+    logged = list(entries)
+    reasons = []
+    if items := unseen(logged):
+        reasons.append("reads denied: " + ", ".join(items))
+    if hunts := failed_hunts(logged):
+        reasons.append("hunt(s) failed: " + ", ".join(hunts))
+    return "; ".join(reasons) or None
 
 
 def caveat(reason: str, items: list[str]) -> str:

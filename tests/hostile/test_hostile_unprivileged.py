@@ -9,7 +9,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from irkit.evidence.coverage import collecting_identity, denied_reason, unseen
+from irkit.evidence.coverage import collecting_identity, coverage_reason, unseen
 from irkit.evidence.log import CollectionLog
 from tests.conftest import needs_unprivileged_python, run_irkit_as_nobody
 from tests.hostile.items_helpers import (
@@ -97,11 +97,11 @@ def test_denials_from_every_reader_are_counted_from_the_log() -> None:
     log.add("copy", "host", "skipped", "FileNotFoundError: No such file", path="/etc/hostname")
     items = unseen(log.entries)
     assert items == ["/proc/PID/exe of 3 process(es)", "/etc/sudoers", "/root", "pid 9"]
-    assert denied_reason(log.entries) == "reads denied: " + ", ".join(items)
+    assert coverage_reason(log.entries) == "reads denied: " + ", ".join(items)
     for n in range(8):
         log.add("copy", "persistence", "error", "PermissionError: x", path=f"/etc/cron.d/{n}")
     assert unseen(log.entries)[-1] == "6 more path(s)"
-    assert denied_reason(CollectionLog().entries) is None
+    assert coverage_reason(CollectionLog().entries) is None
 
 
 def test_the_collecting_identity_reads_capeff(tmp_path: Path) -> None:
@@ -113,3 +113,16 @@ def test_the_collecting_identity_reads_capeff(tmp_path: Path) -> None:
     assert (identity["cap_eff"], identity["privileged"]) == ("0000000000000002", False)
     status.write_bytes(b"CapEff:\tzz\n")
     assert collecting_identity(str(status))["privileged"] is (identity["euid"] == 0)
+
+
+def test_a_hunt_that_died_makes_the_bundle_incomplete() -> None:
+    """The persistence hunt died on one name and the bundle still said complete."""
+    log = CollectionLog()
+    log.add("hunt", "hunt:executables", "ok", None, hunt="executables", targets_scanned=3)
+    log.add("hunt", "hunt:persistence-targets", "error", "UnicodeEncodeError: x",
+            hunt="persistence-targets")  # fmt: skip
+    assert coverage_reason(log.entries) == "hunt(s) failed: persistence-targets"
+    log.add("copy", "accounts", "error", "PermissionError: Permission denied", path="/etc/sudoers")
+    assert coverage_reason(log.entries) == (
+        "reads denied: /etc/sudoers; hunt(s) failed: persistence-targets"
+    )
