@@ -31,8 +31,15 @@ class AtJob:
 
 
 def run_time_from_name(name: str) -> str | None:
+    """When the job runs, from its name; None when the name says no time a clock can show
+    (`a00000ffffffff` is the year 10136: a crafted name must not hide the job's commands)."""
     match = _NAME.match(name)
-    return utc_iso(int(match.group(3), 16) * 60) if match else None
+    if not match:
+        return None
+    try:
+        return utc_iso(int(match.group(3), 16) * 60)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def parse_at_job(data: bytes) -> AtJob:

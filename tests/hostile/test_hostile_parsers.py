@@ -61,6 +61,7 @@ from tests.hostile.items_helpers import HOSTILE_TOKENS
 from tests.persistence_fixture import AT_JOB, KEY
 
 ID = "0123456789abcdef" * 4
+AT_NAME = r"[a-zA-Z=][0-9a-f]{5}[0-9a-f]{8}"
 FIXTURES: dict[str, list[bytes]] = {
     "crontab": [
         b"SHELL=/bin/sh\n# m h dom mon dow user command\n"
@@ -174,13 +175,14 @@ def test_anacrontab(data: bytes) -> None:
 
 
 @fuzz_settings()
-@given(data=host_bytes("atjob"), name=st.text(max_size=20))
+@given(data=host_bytes("atjob"), name=st.text(max_size=20) | st.from_regex(AT_NAME, fullmatch=True))
 def test_atjob(data: bytes, name: str) -> None:
     job = parse_at_job(data)
     assert isinstance(job, AtJob)
     assert job.uid is None or 0 <= job.uid < 2**32
     only(job.problems, LineProblem)
-    run_time_from_name(name)
+    when = run_time_from_name(name)
+    assert when is None or when.endswith("Z")
     only(at_entries(data, "/var/spool/cron/atjobs/a0000101a2b3c4"), Entry, LineProblem)
 
 
