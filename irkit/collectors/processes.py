@@ -101,7 +101,7 @@ def parse_stat(data: bytes) -> ProcStat:
     rest = data[close + 2 :].split()
 
     def number(index: int) -> int:
-        """A bounded field: 4,000 digits would pass int() and then fail every JSON writer."""
+        """A bounded field: a kernel counter fits 64 bits; int() raises at 5,000 digits."""
         value = decimal(rest[index].decode("ascii", "replace"))
         if value is None:
             raise ValueError(f"field {index + 3} not a number")

@@ -91,7 +91,7 @@ def _endpoint(text: str) -> tuple[str, int]:
 
 
 def _number(text: str, what: str, maximum: int = 2**64 - 1) -> int:
-    """A bounded decimal field: a crafted 5,000-digit one would not even serialise."""
+    """A bounded decimal field (int() takes " 1_0" and Unicode digits, and raises at 5,000)."""
     value = decimal(text, maximum)
     if value is None:
         raise ValueError(f"{what} not a number: {text[:20]!r}")

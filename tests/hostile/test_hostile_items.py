@@ -150,8 +150,9 @@ def test_a_crafted_passwd_line_costs_only_that_account(tmp_path: Path) -> None:
 
 
 def test_crafted_proc_numbers_cost_only_their_process(tmp_path: Path) -> None:
-    """Numbers in /proc files pass int() at 4,000 digits and then fail every JSON writer; at
-    5,000 they raise. Either way one process, not the processes collector, pays."""
+    """int() raised on a 5,000-digit uid in /proc/PID/status and on an `ns` link that is not
+    `type:[digits]`, and took 4,000-digit counters a start time cannot be made of. Each costs
+    its process (or its field), not the processes collector."""
     root, proc = fixture_host(tmp_path)
     huge = "9" * 4000
     write_tree(
@@ -194,3 +195,25 @@ def test_a_file_named_with_any_bytes_reaches_yara_and_keeps_its_name(tmp_path: P
         assert result.errors == []
         assert sorted(hit.rule for hit in result.hits) == ["marked", "named_job"]
         assert result.target == os.fsdecode(name)
+
+
+def test_crafted_module_numbers_cost_only_their_line(tmp_path: Path) -> None:
+    """A 4,000-digit taint mask passed int() and became 13,000 'unknown taint bit' flags."""
+    proc = write_tree(
+        tmp_path / "proc",
+        {
+            "modules": "diamorphine 16384 0 - Live 0xffffffffc0a00000 (OE)\n"
+            f"big {'9' * 4000} 0 - Live 0x0\nwide \uff19 0 - Live 0x0\n"
+            f"refs 4096 {'7' * 5000} - Live 0x0\n",
+            "sys/kernel/tainted": "9" * 4000 + "\n",
+        },
+    )
+
+    bundle = collect_bundle(tmp_path / "b.zip", "modules", root=tmp_path / "none", proc=proc)
+
+    modules = {r["name"]: r for r in records(bundle, "kernel_module")}
+    assert sorted(modules) == ["diamorphine", "refs"]
+    assert modules["refs"]["refcount"] == -1
+    assert records(bundle, "kernel_taint") == []
+    problems = [e for e in log_entries(bundle) if e["step"] == "parse"]
+    assert [e["detail"].get("line") for e in problems] == [2, 3, None]
