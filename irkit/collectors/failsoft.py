@@ -5,6 +5,7 @@ that one file, not the collector (and with it every later file of every location
 log line names the item, so the skip is never a silent hole.
 """
 
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,8 +15,12 @@ from irkit.collectors.base import Context
 
 @contextmanager
 def item_guard(ctx: Context, step: str, **detail: Any) -> Iterator[None]:
-    """Run one item's work; any error in it is logged under `step` with `detail`, then skipped."""
+    """Run one item's work; any error in it is logged under `step` with `detail`, then skipped.
+    An error that is not the host's (no OSError) is irkit's bug: its traceback is kept too."""
     try:
         yield
-    except Exception as exc:
+    except OSError as exc:
         ctx.log_error(step, exc, skipped=True, **detail)
+    except Exception as exc:
+        where = traceback.format_exc(limit=4)
+        ctx.log_error(step, exc, skipped=True, traceback=where, **detail)
