@@ -10,11 +10,17 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from irkit.hunt import FileScanner, compile_rules
 from tests.collecting import collect_bundle, log_entries, records
 from tests.hostfixtures import write_tree
+from tests.hostile.fuzzing import fuzz_settings
 from tests.hostile.items_helpers import (
     BAD_NAME,
+    MINER_CRON,
     WALLET,
     bundle_json,
     bundle_lines,
@@ -217,3 +223,37 @@ def test_crafted_module_numbers_cost_only_their_line(tmp_path: Path) -> None:
     assert records(bundle, "kernel_taint") == []
     problems = [e for e in log_entries(bundle) if e["step"] == "parse"]
     assert [e["detail"].get("line") for e in problems] == [2, 3, None]
+
+
+@fuzz_settings(50)
+@given(
+    names=st.lists(
+        st.binary(min_size=1, max_size=24).filter(
+            lambda n: b"/" not in n and b"\0" not in n and n not in (b".", b"..")
+        ),
+        min_size=1,
+        max_size=4,
+        unique=True,
+    ),
+    content=st.binary(max_size=200) | st.sampled_from([MINER_CRON.encode(), AT_JOB.encode()]),
+)
+def test_any_names_and_bytes_in_the_spools_never_stop_the_collector(
+    tmp_path_factory: pytest.TempPathFactory, names: list[bytes], content: bytes
+) -> None:
+    """Every file of cron.d and the at spool, whatever its name and bytes, is copied and
+    parsed or logged; the units and keys after them are still collected."""
+    base = tmp_path_factory.mktemp("spools")
+    root = miner_root(base / "root")
+    (root / "var/spool/cron/atjobs").mkdir(parents=True)
+    (root / "root/.ssh").mkdir(parents=True)
+    (root / "root/.ssh/authorized_keys").write_text(f"ssh-ed25519 {KEY} k\n")
+    for directory in (b"etc/cron.d/", b"var/spool/cron/atjobs/"):
+        for name in names:
+            plant_bytes_name(root, directory + name, content)
+
+    bundle = collect_bundle(base / "b.zip", "persistence", root=root)
+
+    mechanisms = {r["mechanism"] for r in records(bundle, "persistence")}
+    assert "authorized_keys" in mechanisms
+    copied = set(zipfile.ZipFile(bundle).namelist())
+    assert len([m for m in copied if m.startswith("files/etc/cron.d/")]) == len(names) + 1
