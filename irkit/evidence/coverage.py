@@ -48,7 +48,7 @@ def collecting_identity(status_path: str = "/proc/self/status") -> dict[str, Any
     return identity
 
 
-def _as_dict(entry: LogEntry | Mapping[str, Any]) -> Mapping[str, Any]:
+def _as_dict(entry: object) -> object:
     return asdict(entry) if isinstance(entry, LogEntry) else entry
 
 
@@ -58,16 +58,17 @@ def _denied(error: object) -> bool:
 
 def unseen(entries: Iterable[LogEntry | Mapping[str, Any]]) -> list[str]:
     """What could not be read, in words: '/proc/PID/exe of 45 processes', '/etc/sudoers'."""
-    proc_fields: dict[str, set[object]] = {}
+    proc_fields: dict[str, set[str]] = {}
     paths: list[str] = []
     for raw in entries:
         entry = _as_dict(raw)
-        if not _denied(entry.get("error")):
-            continue
+        if not isinstance(entry, Mapping) or not _denied(entry.get("error")):
+            continue  # a log read back from a bundle may hold anything
         detail = entry.get("detail")
         detail = detail if isinstance(detail, Mapping) else {}
         if "field" in detail and isinstance(detail.get("pids"), list):
-            proc_fields.setdefault(str(detail["field"]), set()).update(detail["pids"])
+            pids = {str(pid) for pid in detail["pids"] if isinstance(pid, int | str)}
+            proc_fields.setdefault(str(detail["field"]), set()).update(pids)
             continue
         what = detail.get("path") or detail.get("target") or entry.get("step")
         if str(what) not in paths:
@@ -85,6 +86,8 @@ def failed_hunts(entries: Iterable[LogEntry | Mapping[str, Any]]) -> list[str]:
     names: list[str] = []
     for raw in entries:
         entry = _as_dict(raw)
+        if not isinstance(entry, Mapping):
+            continue
         detail = entry.get("detail")
         if entry.get("step") == "hunt" and entry.get("outcome") == "error":
             name = str(detail.get("hunt") if isinstance(detail, Mapping) else None)

@@ -9,9 +9,13 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from irkit.evidence.coverage import collecting_identity, coverage_reason, unseen
 from irkit.evidence.log import CollectionLog
 from tests.conftest import needs_unprivileged_python, run_irkit_as_nobody
+from tests.hostile.fuzzing import fuzz_settings
 from tests.hostile.items_helpers import (
     bundle_json,
     clean_root,
@@ -126,3 +130,36 @@ def test_a_hunt_that_died_makes_the_bundle_incomplete() -> None:
     assert coverage_reason(log.entries) == (
         "reads denied: /etc/sudoers; hunt(s) failed: persistence-targets"
     )
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@fuzz_settings()
+@given(
+    entries=st.lists(
+        JSONISH
+        | st.fixed_dictionaries(
+            {"step": st.sampled_from(["hunt", "copy", "read-proc"]), "outcome": JSONISH},
+            optional={
+                "error": st.sampled_from(["PermissionError: x", "pid 1: Permission denied"])
+                | JSONISH,
+                "detail": JSONISH
+                | st.fixed_dictionaries({"field": JSONISH, "pids": JSONISH, "path": JSONISH}),
+            },
+        ),
+        max_size=8,
+    )
+)
+def test_a_hostile_bundle_log_never_breaks_the_verdict_line(entries: list[object]) -> None:
+    """review reads collection.log back from a bundle: it may hold anything."""
+    items = unseen(entries)  # type: ignore[arg-type]
+    assert all(isinstance(item, str) for item in items)
+    reason = coverage_reason(entries)  # type: ignore[arg-type]
+    assert reason is None or isinstance(reason, str)
