@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from irkit.collectors.base import Collector, Context
+from irkit.evidence.coverage import coverage_reason
 from irkit.evidence.writer import EvidenceWriter, Seal
 from irkit.interrupts import CollectionInterrupted, InterruptGuard
 from irkit.limits import Limits
@@ -122,5 +123,6 @@ def collect_to(
             reason = f"interrupted by {interrupted} during {ctx.collector}"
         elif failed:
             reason = f"collector(s) failed: {', '.join(failed)}"
+        reason = "; ".join(r for r in (reason, coverage_reason(writer.log.entries)) if r) or None
         seal = writer.close(complete=reason is None, reason=reason)
     return CollectionResult(seal, failed, interrupted)

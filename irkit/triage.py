@@ -10,12 +10,14 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from irkit.analysis.heuristics import Analysis, analyse
 from irkit.analysis.iocs import Ioc, dedupe, iocs_csv, iocs_from_config, iocs_json, iocs_stix
 from irkit.collectors.base import Context
+from irkit.collectors.failsoft import item_guard
 from irkit.collectors.memory import dump_into_bundle
 from irkit.evidence.records import Finding, Record, severity_rank
 from irkit.hunt import (
@@ -57,6 +59,15 @@ class TriageOutcome:
     hits: list[YaraHit] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     iocs: list[Ioc] = field(default_factory=list)
+
+
+def guarded_scan(
+    ctx: Context, target: Target, scan: Callable[[], TargetResult]
+) -> TargetResult | None:
+    """One target's scan; an error in it is that target's logged skip, not the hunt's end."""
+    with item_guard(ctx, "yara-scan", target=target.host_path):
+        return scan()
+    return None
 
 
 class Triage:
@@ -119,7 +130,8 @@ class Triage:
             scanned += 1
             log_scan_problems(ctx.log, result)
             for hit in result.hits:
-                self.keep_hit(ctx, hit, target)
+                with item_guard(ctx, "yara-hit", rule=hit.rule, target=target.host_path):
+                    self.keep_hit(ctx, hit, target)
             if time.monotonic() > deadline:
                 ctx.log("hunt", "partial", f"budget of {step.budget_seconds:.0f} s spent",
                         hunt=step.name, targets_scanned=scanned)  # fmt: skip
@@ -143,8 +155,14 @@ class Triage:
             for pid in pids:
                 if pid == os.getpid() and ctx.proc.resolve() == Path("/proc"):
                     continue  # irkit's own memory holds every rule's strings
-                result = scan_process_memory(rules, pid, proc=ctx.proc, timeout=step.timeout)
-                yield result, Target(ctx.proc_path(pid), f"pid {pid}", pid)
+                target = Target(ctx.proc_path(pid), f"pid {pid}", pid)
+                result = guarded_scan(
+                    ctx,
+                    target,
+                    partial(scan_process_memory, rules, pid, proc=ctx.proc, timeout=step.timeout),
+                )
+                if result is not None:
+                    yield result, target
         elif step.targets == "paths":
             roots = [
                 Path(p) for pattern in step.paths
@@ -157,7 +175,9 @@ class Triage:
         else:
             scanner = FileScanner(rules, options)
             for target in self.file_targets(ctx, step, records):
-                yield scanner.scan_file(target.real), target
+                result = guarded_scan(ctx, target, partial(scanner.scan_file, target.real))
+                if result is not None:
+                    yield result, target
 
     def rules_for(self, step: HuntStep) -> RuleSet:
         """The hunt's own `rules:` when it names some, else the run's (`--rules` or the pack)."""
@@ -189,10 +209,11 @@ class Triage:
                 seen.add(path)
                 try:
                     real = ctx.host_path(path)
-                except OSError:
+                    if not real.is_file():
+                        continue
+                except (OSError, ValueError):  # ValueError: a NUL byte in a crafted command
                     continue
-                if real.is_file():
-                    yield Target(real, path)
+                yield Target(real, path)
 
     def keep_hit(self, ctx: Context, hit: YaraHit, target: Target) -> None:
         """Record the hit and keep the flagged file itself as evidence (cut at the

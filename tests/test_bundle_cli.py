@@ -18,6 +18,7 @@ from conftest import (
     needs_unprivileged_python,
     run_irkit_as_nobody,
 )
+from livehost import READS_DENIED, assert_live_exit, manifest
 
 UNZIP = shutil.which("unzip")
 
@@ -28,7 +29,7 @@ def case(tmp_path_factory: pytest.TempPathFactory) -> Path:
     proc = subprocess.run(
         irkit_command("collect", "-o", out, "-q"), env=irkit_env(), capture_output=True
     )
-    assert proc.returncode == 0, proc.stderr.decode()
+    assert_live_exit(proc, out)
     return out
 
 
@@ -52,7 +53,7 @@ def test_unzip_accepts_the_bundle_and_every_hash_matches(case: Path, tmp_path: P
     assert test.returncode == 0, test.stdout
     subprocess.run([UNZIP, "-q", case, "-d", tmp_path], check=True)
     manifest = read_manifest(case)
-    assert manifest["complete"] is True
+    assert manifest["complete"] is True or manifest["incomplete_reason"].startswith(READS_DENIED)
     assert manifest["members"], "the manifest lists members"
     for member in manifest["members"]:
         out = subprocess.run(
@@ -146,7 +147,7 @@ def test_verify_reports_a_file_that_is_not_a_zip(tmp_path: Path, run_irkit) -> N
 
 def test_collect_streams_to_stdout(tmp_path: Path, run_irkit) -> None:
     proc = run_irkit("collect", "-o", "-", "-q")
-    assert proc.returncode == 0, proc.stderr.decode()
+    assert_live_exit(proc, proc.stdout)
     streamed = tmp_path / "s.zip"
     streamed.write_bytes(proc.stdout)
     assert run_irkit("verify", streamed).returncode == 0
@@ -170,7 +171,7 @@ def test_collection_runs_with_no_programs_on_path(tmp_path: Path, run_irkit) -> 
     empty = tmp_path / "empty-bin"
     empty.mkdir()
     proc = run_irkit("collect", "-o", tmp_path / "c.zip", "-q", env=irkit_env(PATH=str(empty)))
-    assert proc.returncode == 0, proc.stderr.decode()
+    assert_live_exit(proc, tmp_path / "c.zip")
     assert run_irkit("verify", tmp_path / "c.zip").returncode == 0
 
 
@@ -178,7 +179,8 @@ def test_collection_runs_with_no_programs_on_path(tmp_path: Path, run_irkit) -> 
 def test_collect_as_an_unprivileged_user(nobody_dir: Path, run_irkit) -> None:
     bundle = nobody_dir / "u.zip"
     proc = run_irkit_as_nobody("collect", "-o", bundle)
-    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.returncode == 3, proc.stderr.decode()
+    assert manifest(bundle)["incomplete_reason"].startswith(READS_DENIED)
     assert subprocess.run(["unzip", "-tq", bundle], capture_output=True).returncode == 0
     assert run_irkit("verify", bundle).returncode == 0
     log = [json.loads(line) for line in zipfile.ZipFile(bundle).read("collection.log").splitlines()]

@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 from conftest import irkit_env, needs_unprivileged_python, run_irkit_as_nobody
+from livehost import READS_DENIED, assert_live_exit, manifest
 
 LIVE = "sockets,processes,gpu,modules,persistence,accounts"
 
@@ -31,7 +32,7 @@ def test_live_collectors_need_no_program_on_path(tmp_path: Path, run_irkit) -> N
         listener.listen()
         port = listener.getsockname()[1]
         proc = run_irkit("collect", "-c", LIVE, "-o", out, "-q", env=irkit_env(PATH=str(empty)))
-    assert proc.returncode == 0, proc.stderr.decode()
+    assert_live_exit(proc, out)
     processes = bundle_records(out, "process")
     assert any(r["pid"] == os.getpid() for r in processes)
     sockets = bundle_records(out, "socket")
@@ -45,7 +46,9 @@ def test_live_collectors_finish_as_nobody_and_log_what_they_could_not_read(
 ) -> None:
     bundle = nobody_dir / "u.zip"
     proc = run_irkit_as_nobody("collect", "-c", LIVE, "-q", "-o", bundle)
-    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.returncode == 3, proc.stderr.decode()
+    reason = manifest(bundle)["incomplete_reason"]
+    assert reason.startswith(READS_DENIED) and "/proc/PID/exe of" in reason
     assert run_irkit("verify", bundle).returncode == 0
     with zipfile.ZipFile(bundle) as zf:
         log = [json.loads(line) for line in zf.read("collection.log").splitlines()]

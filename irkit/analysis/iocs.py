@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from irkit.analysis.wallets import classify_wallet, find_wallets
 from irkit.evidence.records import Record
+from irkit.hosttext import utf8_text
 from irkit.timeutil import utc_now_iso
 
 POOL_URL = re.compile(
@@ -195,6 +196,11 @@ def _stix_pattern(ioc: Ioc) -> str | None:
     return None
 
 
+def _stix_id(ioc: Ioc) -> uuid.UUID:
+    """Stable per IOC; uuid5 encodes strictly, and a path IOC may hold any host byte."""
+    return uuid.uuid5(IOC_NAMESPACE, utf8_text(f"{ioc.ioc_type}:{ioc.value}"))
+
+
 def iocs_stix(iocs: list[Ioc], *, host: str | None = None) -> bytes:
     """A STIX 2.1 bundle: an indicator per observable IOC, and one note for the rest
     (workers, algorithms, logins), which STIX has no observable type for."""
@@ -211,7 +217,7 @@ def iocs_stix(iocs: list[Ioc], *, host: str | None = None) -> bytes:
             {
                 "type": "indicator",
                 "spec_version": "2.1",
-                "id": f"indicator--{uuid.uuid5(IOC_NAMESPACE, f'{ioc.ioc_type}:{ioc.value}')}",
+                "id": f"indicator--{_stix_id(ioc)}",
                 "created": now,
                 "modified": now,
                 "name": f"{ioc.ioc_type} {ioc.value}",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from irkit.collectors.base import Collector, Context
+from irkit.collectors.failsoft import item_guard
 from irkit.collectors.host import SessionRecord, session_fields, utmp_entries
 from irkit.collectors.hostusers import host_accounts, user_homes
 from irkit.evidence.records import Record
@@ -106,7 +107,8 @@ class AccountsCollector(Collector):
         self._groups(ctx)
         self._sudoers(ctx)
         for path, failed in LOGIN_LOGS:
-            self._logins(ctx, path, failed)
+            with item_guard(ctx, "logins", path=path):
+                self._logins(ctx, path, failed)
         self._histories(ctx, user_homes(accounts))
 
     @staticmethod
@@ -128,12 +130,17 @@ class AccountsCollector(Collector):
         except OSError as exc:
             ctx.log_error("list", exc, path="/etc/sudoers.d")
         for path in paths:
-            copied = ctx.copy_host_file(path)
-            if copied is None:
-                continue
-            for item in parse_sudoers(copied.data):
-                flags = ["nopasswd"] if item.nopasswd else []
-                ctx.emit(SudoRuleRecord(path, item.line, item.text, item.include, flags))
+            with item_guard(ctx, "parse", path=path):
+                self._sudoers_file(ctx, path)
+
+    @staticmethod
+    def _sudoers_file(ctx: Context, path: str) -> None:
+        copied = ctx.copy_host_file(path)
+        if copied is None:
+            return
+        for item in parse_sudoers(copied.data):
+            flags = ["nopasswd"] if item.nopasswd else []
+            ctx.emit(SudoRuleRecord(path, item.line, item.text, item.include, flags))
 
     @staticmethod
     def _logins(ctx: Context, path: str, failed: bool) -> None:
@@ -157,12 +164,17 @@ class AccountsCollector(Collector):
         for _user, home in homes:
             for name in HISTORY_FILES:
                 path = f"{home}/{name}"
-                try:
-                    if not ctx.host_path(path).is_file():
-                        continue
-                except OSError as exc:
-                    ctx.log_error("stat", exc, path=path)
-                    continue
-                if ctx.copy_host_file(path, keep=0) is not None:
-                    copied += 1
+                with item_guard(ctx, "history", path=path):
+                    copied += AccountsCollector._history(ctx, path)
         ctx.log("shell-histories", copied=copied, homes=len(homes))
+
+    @staticmethod
+    def _history(ctx: Context, path: str) -> int:
+        """1 when the file was copied, else 0."""
+        try:
+            if not ctx.host_path(path).is_file():
+                return 0
+        except OSError as exc:
+            ctx.log_error("stat", exc, path=path)
+            return 0
+        return int(ctx.copy_host_file(path, keep=0) is not None)

@@ -12,7 +12,7 @@ from typing import ClassVar
 from irkit.collectors.base import Collector, Context
 from irkit.evidence.records import Record
 from irkit.parsers.kmodules import KernelModule, decode_taint, parse_modules
-from irkit.parsers.lines import LineProblem
+from irkit.parsers.lines import LineProblem, decimal
 
 
 @dataclass
@@ -54,10 +54,12 @@ class ModulesCollector(Collector):
             self._unlisted(ctx, listed)
         tainted = ctx.copy_proc_file("sys", "kernel", "tainted")
         if tainted is not None:
-            try:
-                value = int(tainted.text.split()[0])
-            except (ValueError, IndexError) as exc:
-                ctx.log_error("parse", exc, path="/proc/sys/kernel/tainted")
+            fields = tainted.text.split(maxsplit=1)
+            value = decimal(fields[0]) if fields else None
+            if value is None:
+                ctx.log(
+                    "parse", "error", "taint mask not a number", path="/proc/sys/kernel/tainted"
+                )
             else:
                 ctx.emit(KernelTaintRecord(value, decode_taint(value)))
 

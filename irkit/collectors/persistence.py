@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from irkit.collectors.base import Collector, Context, CopiedFile
+from irkit.collectors.failsoft import item_guard
 from irkit.collectors.hostusers import host_accounts, user_homes, user_names
 from irkit.evidence.records import Record
 from irkit.hostfs import resolve_in_root
@@ -125,8 +126,7 @@ def at_entries(data: bytes, path: str) -> Iterator[Entry | LineProblem]:
     if path.endswith("/.SEQ"):
         return
     job = parse_at_job(data)
-    if job.problem:
-        yield LineProblem(1, job.problem)
+    yield from job.problems
     when = run_time_from_name(path.rsplit("/", 1)[-1])
     for command in job.commands:
         yield Entry(command.line, command.command, when, detail={"uid": job.uid})
@@ -304,10 +304,13 @@ class PersistenceCollector(Collector):
         accounts = host_accounts(ctx)
         walk = LocationWalk(ctx, user_names(accounts))
         for location in SYSTEM_LOCATIONS:
-            walk.location(location, location.path, None)
+            with item_guard(ctx, "location", path=location.path):
+                walk.location(location, location.path, None)
         for user, home in user_homes(accounts):
             for location in USER_LOCATIONS:
-                walk.location(location, home + location.path[1:], user)
+                path = home + location.path[1:]
+                with item_guard(ctx, "location", path=path):
+                    walk.location(location, path, user)
         walk.finish()
 
 
@@ -326,7 +329,8 @@ class LocationWalk:
     def finish(self) -> None:
         """Links last: a link's target is read where it lives when a walked directory holds it."""
         for location, path, user in self.links:
-            self._link(location, path, user)
+            with item_guard(self.ctx, "link", path=path):
+                self._link(location, path, user)
         self.ctx.log(
             "persistence", entries=self.count, files=len(self.done), absent=len(self.absent)
         )
@@ -361,16 +365,22 @@ class LocationWalk:
             return
         for entry in entries:
             child = f"{path.rstrip('/')}/{fs_text(entry.name)}"
-            if entry.is_symlink():
-                self.links.append((location, child, user))
-            elif entry.is_dir(follow_symlinks=False):
-                # systemd: foo.wants/ links and foo.d/ drop-ins; cron spools hold subdirs too.
-                if depth == 0 and location.mechanism == "systemd":
-                    self._directory(location, child, user, depth + 1)
-            elif not entry.is_file(follow_symlinks=False):
-                self.ctx.log("copy", "warning", "not a regular file: not read", path=child)
-            elif not location.suffix or entry.name.endswith(location.suffix):
-                self._real_once(location, child, user)
+            with item_guard(self.ctx, "list", path=child):
+                self._entry(location, entry, child, user, depth)
+
+    def _entry(
+        self, location: Location, entry: os.DirEntry[str], child: str, user: str | None, depth: int
+    ) -> None:
+        if entry.is_symlink():
+            self.links.append((location, child, user))
+        elif entry.is_dir(follow_symlinks=False):
+            # systemd: foo.wants/ links and foo.d/ drop-ins; cron spools hold subdirs too.
+            if depth == 0 and location.mechanism == "systemd":
+                self._directory(location, child, user, depth + 1)
+        elif not entry.is_file(follow_symlinks=False):
+            self.ctx.log("copy", "warning", "not a regular file: not read", path=child)
+        elif not location.suffix or entry.name.endswith(location.suffix):
+            self._real_once(location, child, user)
 
     def _real_once(self, location: Location, path: str, user: str | None) -> None:
         try:
@@ -418,6 +428,11 @@ class LocationWalk:
             return
         if looks_binary(copied.data) and not location.scripts:
             self.ctx.log("parse", "warning", "binary content in a text file", path=path)
+        with item_guard(self.ctx, "parse", path=path):
+            self._entries(location, path, user, copied)
+
+    def _entries(self, location: Location, path: str, user: str | None, copied: CopiedFile) -> None:
+        """Entries are emitted as they are parsed: an error at line N keeps lines before it."""
         problems = 0
         for item in location.extract(copied.data, path):
             if isinstance(item, LineProblem):

@@ -22,6 +22,8 @@ from irkit.hostfs import open_regular
 from irkit.hosttext import decode_host
 from irkit.knowledge.kernel_threads import PF_KTHREAD, looks_like_kernel_thread
 from irkit.parsers.cgroup import cgroup_path, container_of
+from irkit.parsers.lines import decimal
+from irkit.parsers.proclinks import link_inode
 from irkit.timeutil import utc_iso
 
 DELETED_SUFFIX = " (deleted)"
@@ -96,16 +98,24 @@ def parse_stat(data: bytes) -> ProcStat:
         raise ValueError("no '(name)' field")
     name = decode_host(data[open_ + 1 : close])
     rest = data[close + 2 :].split()
+
+    def number(index: int) -> int:
+        """A bounded field: a kernel counter fits 64 bits; int() raises at 5,000 digits."""
+        value = decimal(rest[index].decode("ascii", "replace"))
+        if value is None:
+            raise ValueError(f"field {index + 3} not a number")
+        return value
+
     return ProcStat(
         name=name,
-        state=rest[0].decode(),
-        ppid=int(rest[1]),
-        task_flags=int(rest[6]),
-        cpu_ticks=int(rest[11]) + int(rest[12]),
-        threads=int(rest[17]),
-        start_ticks=int(rest[19]),
-        vsize=int(rest[20]),
-        rss_pages=int(rest[21]),
+        state=decode_host(rest[0]),
+        ppid=number(1),
+        task_flags=number(6),
+        cpu_ticks=number(11) + number(12),
+        threads=number(17),
+        start_ticks=number(19),
+        vsize=number(20),
+        rss_pages=number(21),
     )
 
 
@@ -121,7 +131,7 @@ def _status_number(data: bytes, key: bytes) -> int | None:
         return None
     end = data.find(b"\n", start)
     fields = data[start + len(tag) : end if end >= 0 else len(data)].split()
-    return int(fields[0]) if fields and fields[0].isdigit() else None
+    return decimal(fields[0].decode("ascii", "replace")) if fields else None
 
 
 def split_nul(data: bytes) -> list[str]:
@@ -348,7 +358,8 @@ class ProcessesCollector(Collector):
         data = procfs.read("stat")
         for line in (data or b"").splitlines():
             if line.startswith(b"btime "):
-                return float(line.split()[1])
+                seconds = decimal(line[6:].strip().decode("ascii", "replace"), 2**40)
+                return None if seconds is None else float(seconds)
         return None
 
     @staticmethod
@@ -366,9 +377,9 @@ class ProcessesCollector(Collector):
         if environ:
             record.ld_preload = environ_value(environ, "LD_PRELOAD")
         for ns in NAMESPACES:
-            link = procfs.readlink(pid, "ns", ns)
-            if link and link.endswith("]") and "[" in link:
-                record.namespaces[ns] = int(link[link.index("[") + 1 : -1])
+            inode = link_inode(procfs.readlink(pid, "ns", ns))
+            if inode is not None:
+                record.namespaces[ns] = inode
 
     def _exe(
         self,

@@ -14,6 +14,7 @@ from irkit.collectors.base import Collector, Context
 from irkit.collectors.procfs import ProcFS
 from irkit.evidence.records import Record
 from irkit.knowledge.pools import is_pool_port
+from irkit.parsers.proclinks import link_inode
 from irkit.parsers.procnet import (
     INET_TABLES,
     InetSocket,
@@ -47,11 +48,9 @@ def socket_owners(procfs: ProcFS, pids: list[int]) -> dict[int, list[int]]:
     owners: dict[int, list[int]] = defaultdict(list)
     for pid in pids:
         for fd in procfs.listdir(pid, "fd"):
-            link = procfs.readlink(pid, "fd", fd)
-            if link and link.startswith("socket:["):
-                inode = int(link[8:-1])
-                if not owners[inode] or owners[inode][-1] != pid:
-                    owners[inode].append(pid)
+            inode = link_inode(procfs.readlink(pid, "fd", fd), "socket:")
+            if inode is not None and (not owners[inode] or owners[inode][-1] != pid):
+                owners[inode].append(pid)
     return owners
 
 
@@ -59,9 +58,9 @@ def net_namespaces(procfs: ProcFS, pids: list[int]) -> dict[int, int]:
     """netns inode -> the first pid seen in it."""
     seen: dict[int, int] = {}
     for pid in pids:
-        link = procfs.readlink(pid, "ns", "net")
-        if link and "[" in link:
-            seen.setdefault(int(link[link.index("[") + 1 : -1]), pid)
+        inode = link_inode(procfs.readlink(pid, "ns", "net"), "net:")
+        if inode is not None:
+            seen.setdefault(inode, pid)
     return seen
 
 
@@ -76,8 +75,7 @@ class SocketsCollector(Collector):
         owners = socket_owners(procfs, pids)
         names: dict[int, str | None] = {}
         namespaces = net_namespaces(procfs, pids)
-        own = procfs.readlink("self", "ns", "net")
-        own_ns = int(own[own.index("[") + 1 : -1]) if own and "[" in own else None
+        own_ns = link_inode(procfs.readlink("self", "ns", "net"), "net:")
         tables: list[tuple[tuple[str | int, ...], int | None]] = [(("net",), own_ns)]
         tables += [((pid, "net"), ns) for ns, pid in sorted(namespaces.items()) if ns != own_ns]
         seen: set[tuple[object, ...]] = set()

@@ -24,6 +24,7 @@ from irkit.commands.collect import (
 )
 from irkit.commands.output import BundleOutput
 from irkit.console import err, host
+from irkit.evidence.coverage import caveat, unseen
 from irkit.evidence.view import view_from_writer
 from irkit.evidence.writer import EvidenceWriter
 from irkit.exitcodes import ExitCode
@@ -145,17 +146,27 @@ def triage(
     print_outcome(writer, phase.outcome, book.analysis.threshold)
     print_seal(bundle, result, sidecar)
     if json_out:
-        print(json.dumps(_json_summary(bundle, result, phase.outcome, book), indent=2))
+        blind = unseen(writer.log.entries)
+        print(json.dumps(_json_summary(bundle, result, phase.outcome, book, blind), indent=2))
     raise typer.Exit(triage_exit_code(result, phase.outcome, book.analysis.threshold))
 
 
 def _json_summary(
-    bundle: BundleOutput, result: CollectionResult, outcome: TriageOutcome, book: Playbook
+    bundle: BundleOutput,
+    result: CollectionResult,
+    outcome: TriageOutcome,
+    book: Playbook,
+    blind: list[str],
 ) -> dict[str, object]:
+    """`blind`: what could not be read; the verdict's reason and `not_readable` name it."""
     analysis = outcome.analysis
+    verdict = analysis.verdict(book.analysis.threshold).to_dict() if analysis else None
+    if verdict is not None:
+        verdict["reason"] = caveat(str(verdict.get("reason") or ""), blind)
+        verdict["not_readable"] = blind
     return seal_summary(bundle, result) | {
         "playbook": book.name,
-        "verdict": analysis.verdict(book.analysis.threshold).to_dict() if analysis else None,
+        "verdict": verdict,
         "findings": [f.to_dict() for f in analysis.findings] if analysis else [],
         "iocs": [i.to_dict() for i in outcome.iocs],
     }

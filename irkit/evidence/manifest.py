@@ -4,6 +4,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from irkit.evidence.coverage import collecting_identity
 from irkit.evidence.safejson import parse_json
 
 MANIFEST_NAME = "manifest.json"
@@ -34,6 +35,9 @@ class Manifest:
     complete: bool
     incomplete_reason: str | None
     members: list[MemberEntry] = field(default_factory=list)
+    collected_by: dict[str, Any] | None = field(default_factory=collecting_identity)
+    """uid, euid, gid, CapEff and `privileged` of the process that sealed the bundle (the one
+    that collected it); a manifest read back keeps what it says, or None for older bundles."""
 
     def to_json(self) -> bytes:
         data = {
@@ -47,6 +51,7 @@ class Manifest:
             "complete": self.complete,
             "incomplete_reason": self.incomplete_reason,
             "members": [asdict(m) for m in self.members],
+            "collected_by": self.collected_by,
         }
         return (json.dumps(data, indent=1, ensure_ascii=True) + "\n").encode()
 
@@ -71,6 +76,7 @@ class Manifest:
             "complete": _typed(data, "complete", bool),
             "incomplete_reason": _typed(data, "incomplete_reason", str | None),
             "members": [_member(m, i) for i, m in enumerate(members)],
+            "collected_by": _typed(data, "collected_by", dict | None),
         }
         later = {f.name: data[f.name] for f in fields(cls) if f.name in data.keys() - known}
         return cls(**known, **later)

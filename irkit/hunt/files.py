@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from irkit.hostfs import open_regular
-from irkit.hosttext import fs_text
+from irkit.hosttext import fs_text, utf8_text
 from irkit.hunt.hits import YaraHit
 from irkit.hunt.libyara import Rules, yara
 from irkit.hunt.matching import match_buffer, merge_matches
@@ -160,13 +160,14 @@ def _log(
 
 
 def file_externals(path: str, head: bytes, uid: int) -> dict[str, str]:
-    name = os.path.basename(path)
+    """The Loki/THOR externals of a file; names are host bytes made safe for libyara."""
+    name = utf8_text(os.path.basename(path))
     return {
         "filename": name,
-        "filepath": path,
+        "filepath": utf8_text(path),
         "extension": os.path.splitext(name)[1].lower(),
         "filetype": next((kind for magic, kind in FILETYPES if head.startswith(magic)), ""),
-        "owner": _owner(uid),
+        "owner": utf8_text(_owner(uid)),
     }
 
 
@@ -191,8 +192,9 @@ class FileScanner:
         self.rules = rules
         self.options = options or FileScanOptions()
 
-    def scan_file(self, path: str | Path, *, base: int = 0) -> TargetResult:
-        """Scan one file; hit offsets are file offsets plus `base`."""
+    def scan_file(self, path: str | bytes | Path, *, base: int = 0) -> TargetResult:
+        """Scan one file; hit offsets are file offsets plus `base`. A path may hold any bytes:
+        it is lossless text (surrogateescape) in the result, valid UTF-8 for libyara."""
         path = fs_text(path)
         result = TargetResult(path, "file")
         try:

@@ -9,10 +9,11 @@ import re
 from dataclasses import dataclass, field
 
 from irkit.hosttext import decode_host
+from irkit.parsers.lines import ID_MAX, LineProblem, decimal
 from irkit.timeutil import utc_iso
 
 _NAME = re.compile(r"^([a-zA-Z=])([0-9a-f]{5})([0-9a-f]{8})$")
-_ATRUN = re.compile(r"^# atrun uid=(\d+) gid=(\d+)")
+_ATRUN = re.compile(r"^# atrun uid=(\S*) gid=")
 
 
 @dataclass
@@ -25,26 +26,38 @@ class AtCommand:
 class AtJob:
     uid: int | None = None
     commands: list[AtCommand] = field(default_factory=list)
-    problem: str | None = None
+    problems: list[LineProblem] = field(default_factory=list)
+    """Lines that are not what atd writes; a job with its preamble missing has only those."""
 
 
 def run_time_from_name(name: str) -> str | None:
+    """When the job runs, from its name; None when the name says no time a clock can show
+    (`a00000ffffffff` is the year 10136: a crafted name must not hide the job's commands)."""
     match = _NAME.match(name)
-    return utc_iso(int(match.group(3), 16) * 60) if match else None
+    if not match:
+        return None
+    try:
+        return utc_iso(int(match.group(3), 16) * 60)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def parse_at_job(data: bytes) -> AtJob:
     lines = decode_host(data).splitlines()
     job = AtJob()
     if not lines or not lines[0].startswith("#!"):
-        job.problem = "not an at job (no #! line)"
+        job.problems.append(LineProblem(1, "not an at job (no #! line)"))
         return job
     body_start: int | None = None
     block_closed = False
     delimiter = None
     for number, line in enumerate(lines, 1):
         if match := _ATRUN.match(line):
-            job.uid = int(match.group(1))
+            job.uid = decimal(match.group(1), ID_MAX)
+            if job.uid is None:
+                job.problems.append(
+                    LineProblem(number, f"uid not a number: {match.group(1)[:40]!r}")
+                )
         elif body_start is None and line.startswith("cd ") and line.rstrip().endswith("{"):
             body_start = number
         elif body_start is not None and not block_closed and line.strip() == "}":
@@ -54,7 +67,7 @@ def parse_at_job(data: bytes) -> AtJob:
             body_start = number
             break
     if not block_closed or body_start is None:
-        job.problem = "at job without its 'cd ... || { ... }' preamble"
+        job.problems.append(LineProblem(1, "at job without its 'cd ... || { ... }' preamble"))
         return job
     for number in range(body_start + 1, len(lines) + 1):
         text = lines[number - 1].strip()

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from irkit.hosttext import decode_host
-from irkit.parsers.lines import LineProblem
+from irkit.parsers.lines import LineProblem, decimal
 
 # Documentation/admin-guide/tainted-kernels.rst: bit -> (letter, meaning)
 TAINT_FLAGS: dict[int, tuple[str, str]] = {
@@ -62,15 +62,17 @@ def parse_modules(data: bytes) -> Iterator[KernelModule | LineProblem]:
         fields = raw.split()
         if not fields:
             continue
-        if len(fields) < 5 or not fields[1].isdigit():
+        size = decimal(fields[1]) if len(fields) >= 5 else None
+        if size is None:
             yield LineProblem(number, "not a /proc/modules line")
             continue
+        refcount = decimal(fields[2])
         used_by = [m for m in fields[3].split(",") if m and m != "-"]
         yield KernelModule(
             line=number,
             name=fields[0],
-            size=int(fields[1]),
-            refcount=int(fields[2]) if fields[2].lstrip("-").isdigit() else -1,
+            size=size,
+            refcount=-1 if refcount is None else refcount,
             used_by=used_by,
             state=fields[4],
             address=fields[5] if len(fields) > 5 else None,

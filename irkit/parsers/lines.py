@@ -32,10 +32,26 @@ def content_lines(data: bytes, *, continuation: bool = False) -> Iterator[tuple[
             pending.append(raw.rstrip()[:-1])
             continue
         pending.append(raw)
-        yield start, " ".join(part.strip() for part in pending).strip()
+        if joined := " ".join(part.strip() for part in pending).strip():
+            yield start, joined
         pending = []
-    if pending:
-        yield start, " ".join(part.strip() for part in pending).strip()
+    if pending and (joined := " ".join(part.strip() for part in pending).strip()):
+        yield start, joined  # a lone "\\" joins nothing: no line, not an empty one
+
+
+ID_MAX = 2**32 - 1
+"""uid_t and gid_t are 32 bits."""
+
+
+def decimal(text: str, maximum: int = 2**64 - 1) -> int | None:
+    """A number as the kernel or a config writes it: ASCII digits up to `maximum`, else None.
+
+    int() alone takes " 1_0", Unicode digits and signs, and raises on 5,000 digits.
+    """
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)):
+        return None
+    value = int(text)
+    return value if value <= maximum else None
 
 
 def looks_binary(data: bytes) -> bool:

@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from irkit.parsers.lines import LineProblem, content_lines
+from irkit.parsers.lines import ID_MAX, LineProblem, content_lines, decimal
 
 
 @dataclass
@@ -31,10 +31,11 @@ def parse_passwd(data: bytes) -> Iterator[PasswdEntry | LineProblem]:
         if len(fields) != 7:
             yield LineProblem(number, f"expected 7 fields, found {len(fields)}")
             continue
-        try:
-            uid, gid = int(fields[2]), int(fields[3])
-        except ValueError:
-            yield LineProblem(number, f"uid/gid not a number: {fields[2]!r}/{fields[3]!r}")
+        uid, gid = decimal(fields[2], ID_MAX), decimal(fields[3], ID_MAX)
+        if uid is None or gid is None:
+            yield LineProblem(
+                number, f"uid/gid not a number: {fields[2][:40]!r}/{fields[3][:40]!r}"
+            )
             continue
         yield PasswdEntry(number, fields[0], uid, gid, fields[4], fields[5], fields[6])
 
@@ -45,9 +46,8 @@ def parse_group(data: bytes) -> Iterator[GroupEntry | LineProblem]:
         if len(fields) != 4:
             yield LineProblem(number, f"expected 4 fields, found {len(fields)}")
             continue
-        try:
-            gid = int(fields[2])
-        except ValueError:
-            yield LineProblem(number, f"gid not a number: {fields[2]!r}")
+        gid = decimal(fields[2], ID_MAX)
+        if gid is None:
+            yield LineProblem(number, f"gid not a number: {fields[2][:40]!r}")
             continue
         yield GroupEntry(number, fields[0], gid, [m for m in fields[3].split(",") if m])

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from irkit.hosttext import decode_host
+from irkit.parsers.lines import ID_MAX, decimal
 
 TCP_STATES = {
     "01": "ESTABLISHED",
@@ -84,7 +85,17 @@ def decode_address(hex_address: str) -> str:
 
 def _endpoint(text: str) -> tuple[str, int]:
     address, _, port = text.partition(":")
+    if not (len(port) == 4 and port.isascii()):
+        raise ValueError(f"port not 4 hex digits: {port[:20]!r}")
     return decode_address(address), int(port, 16)
+
+
+def _number(text: str, what: str, maximum: int = 2**64 - 1) -> int:
+    """A bounded decimal field (int() takes " 1_0" and Unicode digits, and raises at 5,000)."""
+    value = decimal(text, maximum)
+    if value is None:
+        raise ValueError(f"{what} not a number: {text[:20]!r}")
+    return value
 
 
 def parse_inet_table(proto: str, data: bytes) -> Iterator[InetSocket | TableProblem]:
@@ -104,8 +115,8 @@ def parse_inet_table(proto: str, data: bytes) -> Iterator[InetSocket | TableProb
                 remote_address=remote[0],
                 remote_port=remote[1],
                 state=states.get(fields[3].upper(), fields[3]),
-                uid=int(fields[7]),
-                inode=int(fields[9]),
+                uid=_number(fields[7], "uid", ID_MAX),
+                inode=_number(fields[9], "inode"),
             )
         except (IndexError, ValueError) as exc:
             yield TableProblem(number, f"unreadable {proto} row: {exc}")
@@ -124,7 +135,7 @@ def parse_unix_table(data: bytes) -> Iterator[UnixSocket | TableProblem]:
                 type=UNIX_TYPES.get(fields[4], fields[4]),
                 state=UNIX_STATES.get(fields[5], fields[5]),
                 listening=bool(flags & SO_ACCEPTCON),
-                inode=int(fields[6]),
+                inode=_number(fields[6], "inode"),
             )
         except (IndexError, ValueError) as exc:
             yield TableProblem(number, f"unreadable unix row: {exc}")

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from irkit.evidence.coverage import caveat, unseen
 from irkit.evidence.records import SEVERITIES, severity_rank
 from irkit.evidence.view import BundleView
 
@@ -30,6 +31,8 @@ class Summary:
     by_severity: dict[str, int]
     iocs: list[dict[str, Any]] = field(default_factory=list)
     hosts: list[str] = field(default_factory=list)
+    unseen: list[str] = field(default_factory=list)
+    """What the collection could not read (denied reads in its log); the reason names it."""
 
 
 def _ioc_rows(raw: Any, host: str) -> list[dict[str, Any]]:
@@ -117,11 +120,17 @@ def summarize(views: Sequence[BundleView]) -> Summary:
         reason = f"{len(findings)} finding(s), the most severe: {worst}"
     else:
         verdict, reason = NO_FINDINGS, "no finding was recorded in the bundle"
+    blind = [
+        f"{view.label}: {item}" if len(views) > 1 else item
+        for view in views
+        for item in unseen(view.log)
+    ]
     return Summary(
         verdict=verdict,
-        reason=reason,
+        reason=caveat(reason, blind),
         findings=findings,
         by_severity=by_severity,
         iocs=[i for v in views for i in collect_iocs(v)],
         hosts=[v.label for v in views],
+        unseen=blind,
     )
