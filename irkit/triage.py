@@ -4,7 +4,6 @@ Runs as the after-collection phase of `collection.collect_to`, so it shares the
 interrupt handling and the fail-soft rules: a hunt that fails is a log line.
 """
 
-import glob
 import os
 import re
 import time
@@ -15,9 +14,10 @@ from typing import Any
 
 from irkit.analysis.heuristics import Analysis, analyse
 from irkit.analysis.iocs import Ioc, dedupe, iocs_csv, iocs_from_config, iocs_json, iocs_stix
-from irkit.collectors.base import Context
+from irkit.collectors.base import NO_PROC, Context
 from irkit.collectors.memory import dump_into_bundle
 from irkit.evidence.records import Finding, Record, severity_rank
+from irkit.hostfs import glob_in_root
 from irkit.hunt import (
     FileScanner,
     FileScanOptions,
@@ -124,21 +124,22 @@ class Triage:
             max_size=step.max_file_size,
             timeout=step.timeout,
             skip_files=frozenset(os.path.realpath(f) for f in self.ruleset.files),
+            exclude_inodes=frozenset(ctx.excluded),
         )
         if step.targets in ("flagged-processes", "all-processes"):
             pids = sorted(flagged) if step.targets == "flagged-processes" else [
                 r["pid"] for r in records if r.get("type") == "process"
             ]  # fmt: skip
+            if pids and ctx.proc is None:
+                ctx.log("hunt", "skipped", NO_PROC, hunt=step.name)
+                return
             for pid in pids:
-                if pid == os.getpid() and ctx.proc.resolve() == Path("/proc"):
+                if pid == os.getpid() and ctx.proc_is_live:
                     continue  # irkit's own memory holds every rule's strings
-                result = scan_process_memory(rules, pid, proc=ctx.proc, timeout=step.timeout)
+                result = scan_process_memory(rules, pid, proc=ctx.live_proc, timeout=step.timeout)
                 yield result, Target(ctx.proc_path(pid), f"pid {pid}", pid)
         elif step.targets == "paths":
-            roots = [
-                Path(p) for pattern in step.paths
-                for p in glob.glob(str(ctx.root) + "/" + pattern.lstrip("/"))
-            ]  # fmt: skip
+            roots = [p for pattern in step.paths for p in glob_in_root(ctx.root, pattern)]
             root_text = str(ctx.root).rstrip("/")
             for result in scan_tree(rules, roots, options, log=ctx.log):
                 host_path = result.target[len(root_text) :] if root_text else result.target
@@ -146,7 +147,8 @@ class Triage:
         else:
             scanner = FileScanner(rules, options)
             for target in self.file_targets(ctx, step, records):
-                yield scanner.scan_file(target.real), target
+                magic = target.pid is not None and ctx.proc_is_live  # /proc/PID/exe
+                yield scanner.scan_file(target.real, follow=magic), target
 
     def file_targets(
         self, ctx: Context, step: HuntStep, records: list[dict[str, Any]]

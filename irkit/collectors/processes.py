@@ -11,14 +11,12 @@ import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import ClassVar
 
 from irkit.collectors.base import Collector, Context
 from irkit.collectors.hostusers import host_accounts, user_names
 from irkit.collectors.procfs import ProcFS
 from irkit.evidence.records import Record
-from irkit.hostfs import open_regular
 from irkit.hosttext import decode_host
 from irkit.knowledge.kernel_threads import PF_KTHREAD, looks_like_kernel_thread
 from irkit.parsers.cgroup import cgroup_path, container_of
@@ -160,7 +158,7 @@ class ExeHasher:
             return None, None
         key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
         if key not in self.known:
-            self.known[key] = self._recover(pid) if deleted else (self._hash(pid, path), None)
+            self.known[key] = self._recover(pid) if deleted else (self._hash(pid), None)
         return self.known[key]
 
     def _recover(self, pid: int) -> tuple[str | None, str | None]:
@@ -172,10 +170,10 @@ class ExeHasher:
         )
         return copied.record.sha256, copied.record.member
 
-    def _hash(self, pid: int, path: Path) -> str | None:
+    def _hash(self, pid: int) -> str | None:
         sha = hashlib.sha256()
         try:
-            with open_regular(path) as handle:
+            with self.ctx.open_proc(f"{pid}/exe") as handle:
                 while chunk := handle.read(CHUNK):
                     sha.update(chunk)
         except OSError as exc:
