@@ -112,10 +112,10 @@ def _walk(root: Path, parts: Iterable[str], follow_last: bool) -> list[str]:
             try:
                 info = os.stat(part, dir_fd=fds[-1], follow_symlinks=False)
             except FileNotFoundError:
-                if last:
-                    resolved.append(part)
-                    break
-                raise
+                # Nothing exists below a missing directory: the rest is kept without `..`,
+                # so the path names nothing (ENOENT) and never leads out of the root.
+                resolved += [part, *(p for p in pending if p != "..")]
+                break
             if stat.S_ISLNK(info.st_mode) and (follow_last or not last):
                 hops += 1
                 if hops > MAX_LINKS:
@@ -160,8 +160,7 @@ def resolve_in_root(
     root: Path, host_path: str | PurePosixPath, *, follow_last: bool = True
 ) -> Path:
     """The real path of `host_path` under `root`, every link resolved inside the root.
-    A missing last component is kept (opening it says ENOENT); a missing directory on
-    the way is FileNotFoundError."""
+    A path that does not exist stays one that does not exist (opening it says ENOENT)."""
     return root.joinpath(*_components(root, str(host_path), follow_last))
 
 

@@ -125,11 +125,11 @@ class Context:
         self, *parts: str | int, limit: int | None = None, keep: int = KEEP_FOR_PARSING
     ) -> CopiedFile | None:
         """Copy a procfs file into `files/proc/...`, whatever the proc prefix is. On the
-        live procfs /proc/PID/exe is opened through (deleted-exe recovery)."""
-        rel = "/".join(map(str, parts))
+        live procfs /proc/PID/exe is opened through (deleted-exe recovery). NoLiveState
+        without a procfs: the collector stops with one "skipped" line."""
         if self.proc is None:
-            self.log("copy", "skipped", NO_PROC, path="/proc/" + rel)
-            return None
+            raise NoLiveState(NO_PROC)
+        rel = "/".join(map(str, parts))
         return self._copy(lambda: self.open_proc(rel), "/proc/" + rel, limit=limit, keep=keep)
 
     def open_proc(self, rel: str) -> io.FileIO:
