@@ -283,6 +283,17 @@ def read_link_in_root(root: Path, host_path: str) -> str:
         os.close(fd)
 
 
+def read_capped(fd: int, cap: int, chunk: int = 1 << 16) -> tuple[bytes, bool]:
+    """At most `cap` bytes (procfs files answer a page per read: loop), and whether there
+    was more: an endless file (/dev/zero, a FIFO fed forever) ends at the cap."""
+    chunks = []
+    size = 0
+    while size < cap and (data := os.read(fd, min(chunk, cap - size))):
+        chunks.append(data)
+        size += len(data)
+    return b"".join(chunks), size >= cap and bool(os.read(fd, 1))
+
+
 @lru_cache(maxsize=64)
 def is_procfs(path: Path) -> bool:
     """Is `path` the kernel's procfs (statfs f_type), not a directory that imitates one?"""

@@ -10,7 +10,7 @@ import os
 from collections import defaultdict
 
 from irkit.collectors.base import Context
-from irkit.hostfs import open_in_root, read_link_in_root, resolve_in_root
+from irkit.hostfs import open_in_root, read_capped, read_link_in_root, resolve_in_root
 from irkit.hosttext import fs_text
 
 GONE = (errno.ENOENT, errno.ESRCH)
@@ -52,22 +52,13 @@ class ProcFS:
         elif exc.errno not in GONE:
             self.failed[what].append(f"{pid}: {type(exc).__name__}: {exc.strerror}")
 
-    def _read_fd(self, fd: int) -> tuple[bytes, bool]:
-        """At most the cap; and whether there was more."""
-        chunks = []
-        size = 0
-        while size < self.cap and (chunk := os.read(fd, min(READ_SIZE, self.cap - size))):
-            chunks.append(chunk)
-            size += len(chunk)
-        return b"".join(chunks), size >= self.cap and bool(os.read(fd, 1))
-
     def _read(self, rel: str) -> tuple[bytes, bool]:
         if not self.live:
             with open_in_root(self.root, rel, excluded=self.ctx.excluded) as handle:
-                return self._read_fd(handle.fileno())
+                return read_capped(handle.fileno(), self.cap, READ_SIZE)
         fd = os.open(f"{self.root}/{rel}", os.O_RDONLY | os.O_CLOEXEC)
         try:
-            return self._read_fd(fd)
+            return read_capped(fd, self.cap, READ_SIZE)
         finally:
             os.close(fd)
 

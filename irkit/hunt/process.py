@@ -17,7 +17,7 @@ import pwd
 from collections.abc import Iterator
 from pathlib import Path
 
-from irkit.hostfs import open_proc, proc_file, read_proc_link
+from irkit.hostfs import open_proc, proc_file, read_capped, read_proc_link
 from irkit.hosttext import fs_text
 from irkit.hunt.libyara import Rules
 from irkit.hunt.windows import DEFAULT_OVERLAP, DEFAULT_WINDOW, Extent, TargetResult, scan_extents
@@ -97,7 +97,7 @@ def scan_process_memory(
     externals = process_externals(proc, pid)
     try:
         with open_proc(proc, f"{pid}/maps") as maps:
-            text = maps.read(max_maps)
+            text, _ = read_capped(maps.fileno(), max_maps)
         regions, problems = parse_maps(text, f"pid {pid} maps")
         result.notes += problems
         mem = open_proc(proc, f"{pid}/mem")

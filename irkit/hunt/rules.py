@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from irkit.hostfs import open_regular
+from irkit.hostfs import open_regular, read_capped
 from irkit.hunt.libyara import Rules, yara
 
 RULE_SUFFIXES = (".yar", ".yara")
@@ -130,11 +130,11 @@ class Includes:
         self.paths[requested] = path
         try:
             with open_regular(Path(path), follow=True) as handle:
-                data = handle.read(MAX_INCLUDE_BYTES + 1)
+                data, more = read_capped(handle.fileno(), MAX_INCLUDE_BYTES)
         except OSError as exc:
             self.problems.append(Problem(path, None, f"include: {exc.strerror or exc}"))
             return None
-        if len(data) > MAX_INCLUDE_BYTES:
+        if more:
             self.problems.append(Problem(path, None, f"include over {MAX_INCLUDE_BYTES} bytes"))
             return None
         return data.decode("utf-8", "replace")
