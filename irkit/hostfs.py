@@ -93,8 +93,9 @@ def _split(text: str) -> Iterable[str]:
     return (part for part in text.split("/") if part not in ("", "."))
 
 
-def _walk(root: Path, parts: Iterable[str], follow_last: bool) -> list[str]:
-    """The link-free components of `parts` below `root`: every symlink followed inside it."""
+def _walk(root: Path, parts: Iterable[str], follow_last: bool) -> tuple[list[str], bool]:
+    """The link-free components of `parts` below `root` (every symlink followed inside it),
+    and whether they all exist."""
     pending = deque(_split("/".join(parts)))
     resolved: list[str] = []
     fds = [os.open(root, _DIR_FLAGS & ~os.O_NOFOLLOW)]
@@ -115,7 +116,7 @@ def _walk(root: Path, parts: Iterable[str], follow_last: bool) -> list[str]:
                 # Nothing exists below a missing directory: the rest is kept without `..`,
                 # so the path names nothing (ENOENT) and never leads out of the root.
                 resolved += [part, *(p for p in pending if p != "..")]
-                break
+                return resolved, False
             if stat.S_ISLNK(info.st_mode) and (follow_last or not last):
                 hops += 1
                 if hops > MAX_LINKS:
@@ -133,26 +134,45 @@ def _walk(root: Path, parts: Iterable[str], follow_last: bool) -> list[str]:
     finally:
         for fd in fds:
             os.close(fd)
-    return resolved
+    return resolved, True
 
 
-@lru_cache(maxsize=8192)
+_dirs: dict[tuple[Path, str], tuple[str, ...]] = {}
+MAX_CACHED_DIRS = 8192
+
+
+def forget_dirs() -> None:
+    """Start a collection with no resolution remembered from an earlier one."""
+    _dirs.clear()
+
+
 def _resolved_dir(root: Path, host_dir: str) -> tuple[str, ...]:
-    """Directories are resolved once per run: collectors read hundreds of files in a few."""
-    return tuple(_walk(root, [host_dir], True))
+    """Directories are resolved once per collection: collectors read hundreds of files in a
+    few. Only existing ones are remembered; one replaced by a link since then fails the
+    O_NOFOLLOW reopen of `open_in_root` instead of leading out."""
+    key = (root, host_dir)
+    found = _dirs.get(key)
+    if found is None:
+        parts, exists = _walk(root, [host_dir], True)
+        found = tuple(parts)
+        if exists:
+            if len(_dirs) >= MAX_CACHED_DIRS:
+                _dirs.clear()
+            _dirs[key] = found
+    return found
 
 
 def _components(root: Path, host_path: str, follow_last: bool) -> list[str]:
     path = PurePosixPath("/", host_path)
     if path.name in ("", ".", ".."):
-        return _walk(root, [str(path)], follow_last)
+        return _walk(root, [str(path)], follow_last)[0]
     base = _resolved_dir(root, str(path.parent))
     try:
         mode = os.lstat(root.joinpath(*base, path.name)).st_mode
     except FileNotFoundError:
         mode = 0
     if follow_last and stat.S_ISLNK(mode):
-        return _walk(root, [*base, path.name], True)
+        return _walk(root, [*base, path.name], True)[0]
     return [*base, path.name]
 
 
@@ -251,15 +271,15 @@ def open_in_root(root: Path, host_path: str, *, excluded: Inodes = ()) -> io.Fil
     parts = _components(root, host_path, True)
     if not parts:
         raise NotRegularFile(host_path, "directory")
-    fd = _open_dir(root, parts[:-1])
     try:
+        fd = _open_dir(root, parts[:-1])
         try:
             return _open_checked(parts[-1], host_path, dir_fd=fd, follow=False, excluded=excluded)
-        except FileNotFoundError:
-            _dangling(root, host_path)
-            raise
-    finally:
-        os.close(fd)
+        finally:
+            os.close(fd)
+    except FileNotFoundError:
+        _dangling(root, host_path)
+        raise
 
 
 def _dangling(root: Path, host_path: str) -> None:

@@ -64,7 +64,8 @@ def compromised_root(base: Path, exe: str) -> Path:
 
 
 def triage_json(run_irkit, root: Path, out: Path) -> tuple[int, dict, str]:
-    proc = run_irkit("triage", "--root", root, "-o", out, "--json", timeout=600)
+    # The live /proc on purpose: the planted miner runs here, its files are in the fixture root.
+    proc = run_irkit("triage", "--root", root, "--proc", "/proc", "-o", out, "--json", timeout=600)
     return proc.returncode, json.loads(proc.stdout), proc.stderr.decode()
 
 
@@ -125,7 +126,9 @@ def test_triage_with_memory_dumps_what_it_flags(tmp_path: Path, running_miner, r
         "  memory:\n    max_total: 268435456\n"
     )
     out = tmp_path / "mem.zip"
-    proc = run_irkit("triage", "-p", playbook, "-o", out, "--root", tmp_path / "none", "-q")
+    proc = run_irkit(
+        "triage", "-p", playbook, "-o", out, "--root", tmp_path / "none", "--proc", "/proc", "-q"
+    )
     assert proc.returncode == 1, proc.stderr.decode()
     with zipfile.ZipFile(out) as bundle:
         assert f"memory/pid-{miner.pid}.core" in bundle.namelist()

@@ -18,6 +18,7 @@ from irkit.evidence.writer import EvidenceWriter, host_file_member
 from irkit.hostfs import (
     NotRegularFile,
     OwnOutput,
+    forget_dirs,
     is_procfs,
     open_in_root,
     open_proc,
@@ -67,6 +68,7 @@ class Context:
     (every link resolved inside it, like the root)."""
 
     def __post_init__(self) -> None:
+        forget_dirs()
         self.proc_is_live = self.proc is not None and is_procfs(self.proc)
 
     def option(self, name: str, default: Any = None) -> Any:
