@@ -397,7 +397,7 @@ class ProcessesCollector(Collector):
         key = (record.namespaces.get("mnt"), directory)
         if key not in cache:
             cache[key] = False
-            for candidate in (ctx.proc_path(record.pid, "root") / directory.lstrip("/"), None):
+            for candidate in (ctx.proc_path(record.pid, "root", directory.lstrip("/")), None):
                 try:
                     real = candidate if candidate is not None else ctx.host_path(directory)
                     cache[key] = bool(os.stat(real).st_mode & stat.S_IWOTH)
