@@ -129,6 +129,9 @@ def _walk(root: Path, parts: Iterable[str], follow_last: bool) -> tuple[list[str
                 pending.extendleft(reversed(list(_split(target))))
                 continue
             resolved.append(part)
+            if not last and not stat.S_ISDIR(info.st_mode):
+                resolved += (p for p in pending if p != "..")
+                return resolved, False  # a file used as a directory: ENOTDIR on use
             if not last:
                 fds.append(os.open(part, _DIR_FLAGS, dir_fd=fds[-1]))
     finally:

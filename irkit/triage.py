@@ -137,7 +137,7 @@ class Triage:
                 if pid == os.getpid() and ctx.proc_is_live:
                     continue  # irkit's own memory holds every rule's strings
                 result = scan_process_memory(rules, pid, proc=ctx.live_proc, timeout=step.timeout)
-                yield result, Target(ctx.proc_path(pid), f"pid {pid}", pid)
+                yield result, Target(ctx.live_proc / str(pid), f"pid {pid}", pid)
         elif step.targets == "paths":
             roots = [p for pattern in step.paths for p in glob_in_root(ctx.root, pattern)]
             root_text = str(ctx.root).rstrip("/")
@@ -161,7 +161,10 @@ class Triage:
                     continue
                 seen.add(key)
                 exe = str(p.get("exe") or "").removesuffix(" (deleted)")
-                yield Target(ctx.proc_path(p["pid"], "exe"), exe, p["pid"])
+                try:
+                    yield Target(ctx.proc_path(p["pid"], "exe"), exe, p["pid"])
+                except OSError as exc:  # a link loop in a procfs copy
+                    ctx.log_error("hunt-target", exc, pid=p["pid"])
             return
         for entry in records:
             if entry.get("type") != "persistence":

@@ -151,9 +151,8 @@ class ExeHasher:
 
     def identify(self, pid: int, deleted: bool) -> tuple[str | None, str | None]:
         """(sha256, bundle member of the recovered binary, for a deleted one)."""
-        path = self.ctx.proc_path(pid, "exe")
         try:
-            st = os.stat(path)
+            st = os.stat(self.ctx.proc_path(pid, "exe"))
         except OSError:
             return None, None
         key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
@@ -397,9 +396,13 @@ class ProcessesCollector(Collector):
         key = (record.namespaces.get("mnt"), directory)
         if key not in cache:
             cache[key] = False
-            for candidate in (ctx.proc_path(record.pid, "root", directory.lstrip("/")), None):
+            for inside in (str(record.pid), None):
                 try:
-                    real = candidate if candidate is not None else ctx.host_path(directory)
+                    real = (
+                        ctx.proc_path(inside, "root", directory.lstrip("/"))
+                        if inside is not None
+                        else ctx.host_path(directory)
+                    )
                     cache[key] = bool(os.stat(real).st_mode & stat.S_IWOTH)
                     break
                 except OSError:

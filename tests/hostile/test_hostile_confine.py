@@ -75,6 +75,25 @@ def test_proc_copy_exe_link_is_resolved_inside_the_copy(tmp_path: Path) -> None:
         assert copied is not None and copied.data == b"inside"
 
 
+def test_link_loops_in_a_proc_copy_are_logged_skips(tmp_path: Path) -> None:
+    """Points 6/3: exe in a link loop, cwd through a file used as a directory: the process
+    is still collected, the collector does not die."""
+    root = write_tree(tmp_path / "root", {})
+    proc = write_tree(
+        tmp_path / "proc",
+        {
+            "42/stat": "42 (x) S 1 42 42 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 1 8192 1\n",
+            "42/status": "Tgid:\t42\nUid:\t0\t0\t0\t0\n",
+            "file": "x",
+        },
+    )
+    (proc / "loop").symlink_to("/loop")
+    (proc / "42" / "exe").symlink_to("/loop/x")
+    (proc / "42" / "cwd").symlink_to("/file/../..")
+    bundle = collect_bundle(tmp_path / "b.zip", "processes", root=root, proc=proc)
+    assert [r["pid"] for r in records(bundle, "process")] == [42]
+
+
 def test_paths_hunt_never_walks_out_of_the_root(tmp_path: Path, run_irkit) -> None:
     """Point 6: /home/x -> (the analyst's dir) and /home/y -> ../../outside in the root; the
     agent-workspace style hunt `/home/*/` must scan only the root's own homes."""
