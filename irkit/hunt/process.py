@@ -97,7 +97,9 @@ def scan_process_memory(
     externals = process_externals(proc, pid)
     try:
         with open_proc(proc, f"{pid}/maps") as maps:
-            text, _ = read_capped(maps.fileno(), max_maps)
+            text, more = read_capped(maps.fileno(), max_maps)
+        if more:
+            result.notes.append(f"maps cut at proc_read_bytes={max_maps}")
         regions, problems = parse_maps(text, f"pid {pid} maps")
         result.notes += problems
         mem = open_proc(proc, f"{pid}/mem")
