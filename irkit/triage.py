@@ -17,7 +17,7 @@ from irkit.analysis.iocs import Ioc, dedupe, iocs_csv, iocs_from_config, iocs_js
 from irkit.collectors.base import NO_PROC, Context
 from irkit.collectors.memory import dump_into_bundle
 from irkit.evidence.records import Finding, Record, severity_rank
-from irkit.hostfs import glob_in_root
+from irkit.hostfs import OwnOutput, check_regular, glob_in_root
 from irkit.hunt import (
     FileScanner,
     FileScanOptions,
@@ -177,10 +177,13 @@ class Triage:
                 seen.add(path)
                 try:
                     real = ctx.host_path(path)
+                    check_regular(os.stat(real), path, ctx.excluded)
+                except OwnOutput as exc:
+                    ctx.log_error("hunt-target", exc, path=path)
+                    continue
                 except OSError:
                     continue
-                if real.is_file():
-                    yield Target(real, path)
+                yield Target(real, path)
 
     def keep_hit(self, ctx: Context, hit: YaraHit, target: Target) -> None:
         """Record the hit and keep the flagged file itself as evidence."""

@@ -18,6 +18,8 @@ from irkit.hostfs import STEPS, NotRegularFile, forget_dirs, open_in_root, resol
 from irkit.hunt.files import FileScanOptions, walk_files
 from irkit.hunt.rules import RuleError, compile_rules
 from irkit.limits import Limits
+from irkit.playbook import HuntStep, load_playbook
+from irkit.triage import Triage
 from tests.collecting import collect_bundle, log_entries, records
 from tests.conftest import irkit_env
 from tests.hostfixtures import write_tree
@@ -351,3 +353,21 @@ def test_open_in_root_refuses_a_directory(tmp_path: Path) -> None:
     with pytest.raises(NotRegularFile) as caught:
         open_in_root(tmp_path, "/")
     assert caught.value.file_type == "directory"
+
+
+def test_persistence_hunt_skips_own_output(tmp_path: Path) -> None:
+    """Point 8: a persistence target that is the bundle being written is not scanned."""
+    root = write_tree(tmp_path / "root", {"etc/cron.d/out.zip": b"PK", "etc/cron.d/job": "x"})
+    own = (root / "etc/cron.d/out.zip").stat()
+    triage = Triage(load_playbook("quick"), compile_rules(), lambda text: None)
+    step = HuntStep(name="persistence", targets="persistence-targets")
+    found = [
+        {"type": "persistence", "source": "/etc/cron.d/out.zip"},
+        {"type": "persistence", "source": "/etc/cron.d/job"},
+    ]
+    with host_context(tmp_path / "b.zip", root=root) as ctx:
+        ctx.writer.excluded_inodes.add((own.st_dev, own.st_ino))
+        targets = [t.host_path for t in triage.file_targets(ctx, step, found)]
+        skips = [e["path"] for e in log_of(ctx) if "irkit's own output" in (e["error"] or "")]
+    assert targets == ["/etc/cron.d/job"]
+    assert skips == ["/etc/cron.d/out.zip"]
