@@ -166,13 +166,15 @@ def _resolved_dir(root: Path, host_dir: str) -> tuple[str, ...]:
 
 
 def _components(root: Path, host_path: str, follow_last: bool) -> list[str]:
+    if "\0" in host_path:
+        raise OSError(errno.EINVAL, "NUL byte in a host path", host_path.replace("\0", "\\0"))
     path = PurePosixPath("/", host_path)
     if path.name in ("", ".", ".."):
         return _walk(root, [str(path)], follow_last)[0]
     base = _resolved_dir(root, str(path.parent))
     try:
         mode = os.lstat(root.joinpath(*base, path.name)).st_mode
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         mode = 0
     if follow_last and stat.S_ISLNK(mode):
         return _walk(root, [*base, path.name], True)[0]
