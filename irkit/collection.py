@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from irkit.collectors.base import Collector, Context
+from irkit.collectors.base import NO_PROC, Collector, Context, NoLiveState
 from irkit.evidence.coverage import coverage_reason
 from irkit.evidence.writer import EvidenceWriter, Seal
 from irkit.interrupts import CollectionInterrupted, InterruptGuard
@@ -45,6 +45,9 @@ def run_collectors(
             on_step(collector, "start")
         try:
             collector.collect(ctx)
+        except NoLiveState as exc:
+            ctx.records = []
+            ctx.log("collector-end", "skipped", str(exc))
         except Exception as exc:
             failed.append(collector.name)
             ctx.log(
@@ -73,7 +76,7 @@ def collect_to(
     collectors: Sequence[Collector],
     *,
     root: Path,
-    proc: Path,
+    proc: Path | None,
     options: dict[str, dict[str, Any]] | None = None,
     limits: Limits | None = None,
     on_step: StepCallback | None = None,
@@ -90,9 +93,13 @@ def collect_to(
         "collection-start",
         "irkit",
         root=str(root),
-        proc=str(proc),
+        proc=str(proc) if proc is not None else None,
+        live_state=proc is not None,
         collectors=[c.name for c in collectors],
     )
+    if proc is None:
+        writer.host["live_state"] = "not collected: --root without --proc"
+        writer.log.add("live-state", "irkit", "skipped", NO_PROC, root=str(root))
     failed: list[str] = []
     interrupted: str | None = None
     with guard.installed():

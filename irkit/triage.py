@@ -4,7 +4,6 @@ Runs as the after-collection phase of `collection.collect_to`, so it shares the
 interrupt handling and the fail-soft rules: a hunt that fails is a log line.
 """
 
-import glob
 import os
 import re
 import time
@@ -16,10 +15,11 @@ from typing import Any
 
 from irkit.analysis.heuristics import Analysis, analyse
 from irkit.analysis.iocs import Ioc, dedupe, iocs_csv, iocs_from_config, iocs_json, iocs_stix
-from irkit.collectors.base import Context
+from irkit.collectors.base import NO_PROC, Context
 from irkit.collectors.failsoft import item_guard
 from irkit.collectors.memory import dump_into_bundle
 from irkit.evidence.records import Finding, Record, severity_rank
+from irkit.hostfs import OwnOutput, check_regular, glob_in_root
 from irkit.hunt import (
     FileScanner,
     FileScanOptions,
@@ -147,27 +147,30 @@ class Triage:
             max_size=step.max_file_size,
             timeout=step.timeout,
             skip_files=frozenset(os.path.realpath(f) for f in ruleset.files),
+            exclude_inodes=frozenset(ctx.excluded),
         )
         if step.targets in ("flagged-processes", "all-processes"):
             pids = sorted(flagged) if step.targets == "flagged-processes" else [
                 r["pid"] for r in records if r.get("type") == "process"
             ]  # fmt: skip
+            if pids and ctx.proc is None:
+                ctx.log("hunt", "skipped", NO_PROC, hunt=step.name)
+                return
             for pid in pids:
-                if pid == os.getpid() and ctx.proc.resolve() == Path("/proc"):
+                if pid == os.getpid() and ctx.proc_is_live:
                     continue  # irkit's own memory holds every rule's strings
-                target = Target(ctx.proc_path(pid), f"pid {pid}", pid)
+                target = Target(ctx.live_proc / str(pid), f"pid {pid}", pid)
                 result = guarded_scan(
                     ctx,
                     target,
-                    partial(scan_process_memory, rules, pid, proc=ctx.proc, timeout=step.timeout),
+                    partial(
+                        scan_process_memory, rules, pid, proc=ctx.live_proc, timeout=step.timeout
+                    ),
                 )
                 if result is not None:
                     yield result, target
         elif step.targets == "paths":
-            roots = [
-                Path(p) for pattern in step.paths
-                for p in glob.glob(str(ctx.root) + "/" + pattern.lstrip("/"))
-            ]  # fmt: skip
+            roots = [p for pattern in step.paths for p in glob_in_root(ctx.root, pattern)]
             root_text = str(ctx.root).rstrip("/")
             for result in scan_tree(rules, roots, options, log=ctx.log):
                 host_path = result.target[len(root_text) :] if root_text else result.target
@@ -175,7 +178,10 @@ class Triage:
         else:
             scanner = FileScanner(rules, options)
             for target in self.file_targets(ctx, step, records):
-                result = guarded_scan(ctx, target, partial(scanner.scan_file, target.real))
+                magic = target.pid is not None and ctx.proc_is_live  # /proc/PID/exe
+                result = guarded_scan(
+                    ctx, target, partial(scanner.scan_file, target.real, follow=magic)
+                )
                 if result is not None:
                     yield result, target
 
@@ -196,7 +202,10 @@ class Triage:
                     continue
                 seen.add(key)
                 exe = str(p.get("exe") or "").removesuffix(" (deleted)")
-                yield Target(ctx.proc_path(p["pid"], "exe"), exe, p["pid"])
+                try:
+                    yield Target(ctx.proc_path(p["pid"], "exe"), exe, p["pid"])
+                except OSError as exc:  # a link loop in a procfs copy
+                    ctx.log_error("hunt-target", exc, pid=p["pid"])
             return
         for entry in records:
             if entry.get("type") != "persistence":
@@ -209,8 +218,10 @@ class Triage:
                 seen.add(path)
                 try:
                     real = ctx.host_path(path)
-                    if not real.is_file():
-                        continue
+                    check_regular(os.stat(real), path, ctx.excluded)
+                except OwnOutput as exc:
+                    ctx.log_error("hunt-target", exc, path=path)
+                    continue
                 except (OSError, ValueError):  # ValueError: a NUL byte in a crafted command
                     continue
                 yield Target(real, path)

@@ -216,7 +216,9 @@ def fixture_host(tmp_path: Path) -> tuple[Path, Path]:
     )
     (proc / "42" / "ns").mkdir()
     (proc / "42" / "ns" / "net").symlink_to("net:[4026532000]")
-    (proc / "42" / "exe").symlink_to(root / "tmp/.x/xmrig")
+    # A procfs copy resolves its links inside itself (a link out of it would be an escape).
+    write_tree(proc, {"/tmp/.x/xmrig": b"\x7fELF fake miner for the fixture"})
+    (proc / "42" / "exe").symlink_to("/tmp/.x/xmrig")
     (proc / "42" / "cwd").symlink_to("/tmp/.x")
     return root, proc
 

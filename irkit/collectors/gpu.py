@@ -7,7 +7,6 @@ to the live driver, so it is skipped when the procfs is not the live one.
 """
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, ClassVar
 
 from irkit.collectors.base import Collector, Context
@@ -51,7 +50,7 @@ class GpuCollector(Collector):
     description = "NVIDIA GPUs through NVML: utilisation, memory, processes using them"
 
     def collect(self, ctx: Context) -> None:
-        if ctx.proc.resolve() != Path("/proc"):
+        if not ctx.proc_is_live:
             ctx.log("nvml", "skipped", "not a live host (--proc is not /proc)")
             return
         try:

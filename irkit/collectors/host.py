@@ -3,9 +3,10 @@
 import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
-from irkit.collectors.base import Collector, Context, CopiedFile
+from irkit.collectors.base import NO_PROC, Collector, Context, CopiedFile
 from irkit.evidence.records import Record
 from irkit.parsers.utmp import UtmpEntry, UtmpProblem, parse_utmp
 from irkit.timeutil import utc_iso
@@ -103,19 +104,45 @@ class HostCollector(Collector):
     description = "hostname, kernel, OS release, boot time, uptime, time zone, CPU/memory, sessions"
 
     def collect(self, ctx: Context) -> None:
+        """Identity (hostname, machine-id, OS, time zone) from the root's files; kernel,
+        boot and sizing only from a procfs of that host: with `--root` and no `--proc`
+        they stay empty rather than describe the analyst's machine."""
         host = HostRecord()
-        host.hostname = _first_line(ctx.copy_proc_file("sys", "kernel", "hostname")) or _first_line(
-            ctx.copy_host_file("/etc/hostname")
-        )
-        host.kernel_release = _first_line(ctx.copy_proc_file("sys", "kernel", "osrelease"))
-        host.kernel_version = _first_line(ctx.copy_proc_file("version"))
-        host.boot_id = _first_line(ctx.copy_proc_file("sys", "kernel", "random", "boot_id"))
+        host.hostname = self._hostname(ctx)
         host.machine_id = _first_line(ctx.copy_host_file("/etc/machine-id"))
         os_release = ctx.copy_host_file("/etc/os-release") or ctx.copy_host_file(
             "/usr/lib/os-release"
         )
         if os_release is not None:
             host.os_release = parse_os_release(os_release.text)
+        host.timezone = self._timezone(ctx)
+        if ctx.proc is None:
+            ctx.log("live-state", "skipped", NO_PROC)
+        else:
+            self._kernel(ctx, host)
+        ctx.emit(host)
+        ctx.writer.host.update(
+            hostname=host.hostname,
+            machine_id=host.machine_id,
+            boot_id=host.boot_id,
+            kernel_release=host.kernel_release,
+        )
+        self._sessions(ctx)
+
+    @staticmethod
+    def _hostname(ctx: Context) -> str | None:
+        """The running kernel's name on a live host; a mounted image's own /etc/hostname
+        first (a given --proc may be of another boot)."""
+        etc = _first_line(ctx.copy_host_file("/etc/hostname"))
+        if ctx.proc is None or (etc and ctx.root.resolve() != Path("/")):
+            return etc
+        return _first_line(ctx.copy_proc_file("sys", "kernel", "hostname")) or etc
+
+    @staticmethod
+    def _kernel(ctx: Context, host: HostRecord) -> None:
+        host.kernel_release = _first_line(ctx.copy_proc_file("sys", "kernel", "osrelease"))
+        host.kernel_version = _first_line(ctx.copy_proc_file("version"))
+        host.boot_id = _first_line(ctx.copy_proc_file("sys", "kernel", "random", "boot_id"))
         stat = ctx.copy_proc_file("stat")
         if stat is not None and (btime := parse_boot_time(stat.text)) is not None:
             host.boot_time = utc_iso(btime)
@@ -125,21 +152,12 @@ class HostCollector(Collector):
                 host.uptime_seconds = float(uptime.split()[0])
             except ValueError as exc:
                 ctx.log_error("parse", exc, path="/proc/uptime")
-        host.timezone = self._timezone(ctx)
         cpuinfo = ctx.copy_proc_file("cpuinfo")
         if cpuinfo is not None:
             host.cpu_count, host.cpu_model = parse_cpuinfo(cpuinfo.text)
         meminfo = ctx.copy_proc_file("meminfo")
         if meminfo is not None:
             host.memory_total_bytes = parse_meminfo_total(meminfo.text)
-        ctx.emit(host)
-        ctx.writer.host.update(
-            hostname=host.hostname,
-            machine_id=host.machine_id,
-            boot_id=host.boot_id,
-            kernel_release=host.kernel_release,
-        )
-        self._sessions(ctx)
 
     def _timezone(self, ctx: Context) -> str | None:
         named = _first_line(ctx.copy_host_file("/etc/timezone"))

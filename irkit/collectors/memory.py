@@ -59,7 +59,7 @@ def dump_into_bundle(ctx: Context, pid: int) -> ProcessDump:
     a playbook names and by the triage for the processes it flags."""
     budget = _budget(ctx)
     try:
-        plan, result, chunks = dump_process(pid, ctx.proc, budget, log=ctx.log)
+        plan, result, chunks = dump_process(pid, ctx.live_proc, budget, log=ctx.log)
     except (OSError, MapsError) as exc:
         ctx.log_error("dump-process", exc, pid=pid)
         return ProcessDump(pid, None, 0, 0, True, unreadable=[str(exc)])
@@ -134,7 +134,7 @@ class MemoryCollector(Collector):
         else:
             attempts.append("no acquirer: avml not on PATH and no acquirer option")
         try:
-            plan, kcore = plan_from_proc(ctx.proc)
+            plan, kcore = plan_from_proc(ctx.live_proc)
         except AcquisitionError as exc:
             attempts.append(f"kcore: {exc}")
             ctx.log("image-kcore", "error", str(exc))

@@ -11,14 +11,12 @@ import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import ClassVar
 
 from irkit.collectors.base import Collector, Context
 from irkit.collectors.hostusers import host_accounts, user_names
 from irkit.collectors.procfs import ProcFS
 from irkit.evidence.records import Record
-from irkit.hostfs import open_regular
 from irkit.hosttext import decode_host
 from irkit.knowledge.kernel_threads import PF_KTHREAD, looks_like_kernel_thread
 from irkit.parsers.cgroup import cgroup_path, container_of
@@ -161,14 +159,13 @@ class ExeHasher:
 
     def identify(self, pid: int, deleted: bool) -> tuple[str | None, str | None]:
         """(sha256, bundle member of the recovered binary, for a deleted one)."""
-        path = self.ctx.proc_path(pid, "exe")
         try:
-            st = os.stat(path)
+            st = os.stat(self.ctx.proc_path(pid, "exe"))
         except OSError:
             return None, None
         key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
         if key not in self.known:
-            self.known[key] = self._recover(pid) if deleted else (self._hash(pid, path), None)
+            self.known[key] = self._recover(pid) if deleted else (self._hash(pid), None)
         return self.known[key]
 
     def _recover(self, pid: int) -> tuple[str | None, str | None]:
@@ -188,12 +185,12 @@ class ExeHasher:
         )
         return record.sha256, record.member
 
-    def _hash(self, pid: int, path: Path) -> str | None:
+    def _hash(self, pid: int) -> str | None:
         """The whole file's hash, or None past the hash_bytes cap: never a prefix's."""
         sha = hashlib.sha256()
         left = self.ctx.limits.hash_bytes
         try:
-            with open_regular(path) as handle:
+            with self.ctx.open_proc(f"{pid}/exe") as handle:
                 while left >= 0 and (chunk := handle.read(min(CHUNK, left + 1))):
                     sha.update(chunk)
                     left -= len(chunk)
@@ -421,9 +418,13 @@ class ProcessesCollector(Collector):
         key = (record.namespaces.get("mnt"), directory)
         if key not in cache:
             cache[key] = False
-            for candidate in (ctx.proc_path(record.pid, "root") / directory.lstrip("/"), None):
+            for inside in (str(record.pid), None):
                 try:
-                    real = candidate if candidate is not None else ctx.host_path(directory)
+                    real = (
+                        ctx.proc_path(inside, "root", directory.lstrip("/"))
+                        if inside is not None
+                        else ctx.host_path(directory)
+                    )
                     cache[key] = bool(os.stat(real).st_mode & stat.S_IWOTH)
                     break
                 except OSError:

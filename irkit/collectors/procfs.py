@@ -8,9 +8,9 @@ one line per pid and field would bury the log.
 import errno
 import os
 from collections import defaultdict
-from pathlib import Path
 
 from irkit.collectors.base import Context
+from irkit.hostfs import open_in_root, read_capped, read_link_in_root, resolve_in_root
 from irkit.hosttext import fs_text
 
 GONE = (errno.ENOENT, errno.ESRCH)
@@ -18,15 +18,22 @@ READ_SIZE = 1 << 16
 
 
 class ProcFS:
+    """Raw os calls on the live procfs: on a host with thousands of processes, io.open's
+    extra fstat/ioctl per file is a measurable share of the snapshot. A procfs copy in a
+    directory goes through the resolver instead (links inside it, regular files only).
+    Every read stops at `limits.proc_read_bytes`: /dev/zero as an environ ends there."""
+
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.root = ctx.proc
-        self.base = str(ctx.proc).rstrip("/")
+        self.root = ctx.live_proc
+        self.live = ctx.proc_is_live
+        self.cap = ctx.limits.proc_read_bytes
         self.denied: dict[str, list[int]] = defaultdict(list)
         self.failed: dict[str, list[str]] = defaultdict(list)
+        self.capped: dict[str, list[int]] = defaultdict(list)
 
     def path(self, pid: int | str, *parts: str) -> str:
-        return "/".join((self.base, str(pid), *parts))
+        return "/".join((str(self.root).rstrip("/"), str(pid), *parts))
 
     def pids(self) -> list[int]:
         """Numeric entries of the procfs listing (what `ps` sees, rootkits included)."""
@@ -45,35 +52,40 @@ class ProcFS:
         elif exc.errno not in GONE:
             self.failed[what].append(f"{pid}: {type(exc).__name__}: {exc.strerror}")
 
-    def read(self, pid: int | str, *parts: str) -> bytes | None:
-        """Raw os calls: on a host with thousands of processes, io.open's extra
-        fstat/ioctl per file is a measurable share of the snapshot."""
+    def _read(self, rel: str) -> tuple[bytes, bool]:
+        if not self.live:
+            with open_in_root(self.root, rel, excluded=self.ctx.excluded) as handle:
+                return read_capped(handle.fileno(), self.cap, READ_SIZE)
+        fd = os.open(f"{self.root}/{rel}", os.O_RDONLY | os.O_CLOEXEC)
         try:
-            fd = os.open(self.path(pid, *parts), os.O_RDONLY | os.O_CLOEXEC)
-        except OSError as exc:
-            self._failed(parts, pid, exc)
-            return None
-        chunks = []
-        try:
-            while chunk := os.read(fd, READ_SIZE):
-                chunks.append(chunk)
-        except OSError as exc:
-            self._failed(parts, pid, exc)
-            return None
+            return read_capped(fd, self.cap, READ_SIZE)
         finally:
             os.close(fd)
-        return b"".join(chunks)
+
+    def read(self, pid: int | str, *parts: str) -> bytes | None:
+        try:
+            data, more = self._read("/".join((str(pid), *parts)))
+        except OSError as exc:
+            self._failed(parts, pid, exc)
+            return None
+        if more:
+            self.capped[parts[0] if parts else ""].append(int(pid))
+        return data
 
     def readlink(self, pid: int | str, *parts: str) -> str | None:
         try:
-            return fs_text(os.readlink(self.path(pid, *parts)))
+            if self.live:
+                return fs_text(os.readlink(self.path(pid, *parts)))
+            return fs_text(read_link_in_root(self.root, "/".join((str(pid), *parts))))
         except OSError as exc:
             self._failed(parts, pid, exc)
             return None
 
     def listdir(self, pid: int | str, *parts: str) -> list[str]:
         try:
-            return os.listdir(self.path(pid, *parts))
+            if self.live:
+                return os.listdir(self.path(pid, *parts))
+            return os.listdir(resolve_in_root(self.root, "/".join((str(pid), *parts))))
         except OSError as exc:
             self._failed(parts, pid, exc)
             return []
@@ -81,7 +93,7 @@ class ProcFS:
     def sys_value(self, *parts: str) -> int | None:
         """A number from /proc/sys/... (or another top-level procfs file)."""
         try:
-            return int(Path(self.root, *parts).read_text().split()[0])
+            return int(self._read("/".join(parts))[0].split()[0])
         except (OSError, ValueError, IndexError):
             return None
 
@@ -97,4 +109,13 @@ class ProcFS:
         for what, errors in sorted(self.failed.items()):
             self.ctx.log(
                 "read-proc", "error", f"{len(errors)} read(s) failed", field=what, errors=errors
+            )
+        for what, pids in sorted(self.capped.items()):
+            self.ctx.log(
+                "read-proc",
+                "partial",
+                f"/proc/PID/{what} cut at proc_read_bytes={self.cap} for {len(pids)} process(es)",
+                field=what,
+                cap="proc_read_bytes",
+                pids=pids,
             )

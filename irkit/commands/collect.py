@@ -23,6 +23,13 @@ RootOption = Annotated[
     typer.Option(help="Filesystem root to read the host through (a mounted image or fixture)."),
 ]
 ProcOption = Annotated[Path, typer.Option(help="procfs to read processes from.")]
+LiveProcOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="procfs to read live state from (processes, sockets, kernel). Default: /proc when"
+        " --root is /, none otherwise: another host's files never mix with this one's /proc."
+    ),
+]
 ForceOption = Annotated[bool, typer.Option(help="Overwrite OUTPUT if it exists.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")]
@@ -32,6 +39,13 @@ OutputOption = Annotated[
         "--output", "-o", help="Bundle file to create (.zip), or '-' to stream it to stdout."
     ),
 ]
+
+
+def live_proc(root: Path, proc: Path | None) -> Path | None:
+    """The procfs a run reads: the one given, else /proc for the live root, else none."""
+    if proc is not None:
+        return proc
+    return Path("/proc") if root.resolve() == Path("/") else None
 
 
 def progress_callbacks(
@@ -116,7 +130,7 @@ def collect(
         ),
     ] = None,
     root: RootOption = Path("/"),
-    proc: ProcOption = Path("/proc"),
+    proc: LiveProcOption = None,
     force: ForceOption = False,
     json_out: JsonOption = False,
     quiet: QuietOption = False,
@@ -138,7 +152,9 @@ def collect(
         output, force=force, root=root, json_out=json_out, quiet=quiet
     )
     on_step, _ = progress_callbacks(quiet)
-    result = collect_to(writer, guard, chosen, root=root, proc=proc, on_step=on_step)
+    result = collect_to(
+        writer, guard, chosen, root=root, proc=live_proc(root, proc), on_step=on_step
+    )
     sidecar = bundle.close(result.seal)
     print_seal(bundle, result, sidecar)
     if json_out:

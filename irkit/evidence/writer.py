@@ -192,6 +192,7 @@ class EvidenceWriter:
         self._file_records: dict[str, FileRecord] = {}
         self.records_by_member: dict[str, Sequence[Record]] = {}
         """Every records member written so far, for the report built before sealing."""
+        self.excluded_inodes: set[tuple[int, int]] = set()
 
     def unique_name(self, name: str) -> str:
         name = safe_member_name(name)

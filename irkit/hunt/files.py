@@ -20,7 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from irkit.hostfs import open_regular
+from irkit.hostfs import OwnOutput, open_regular
 from irkit.hosttext import fs_text, utf8_text
 from irkit.hunt.hits import YaraHit
 from irkit.hunt.libyara import Rules, yara
@@ -54,6 +54,8 @@ class FileScanOptions:
     exclude: list[str] = field(default_factory=list)
     skip: tuple[str, ...] = DEFAULT_SKIP
     skip_files: frozenset[str] = frozenset()
+    exclude_inodes: frozenset[tuple[int, int]] = frozenset()
+    """(st_dev, st_ino) never scanned: irkit's own output, in a tree being hunted."""
     threads: int = max(1, min(4, os.cpu_count() or 1))
     timeout: float | None = 60
 
@@ -112,6 +114,9 @@ def walk_files(
             continue
         for path, info in found:
             key = (info.st_dev, info.st_ino)
+            if key in options.exclude_inodes:
+                _log(log, "scan-file", "skipped", OwnOutput(path), path=path)
+                continue
             if key in seen or path in options.skip_files or not _selected(path, options):
                 continue
             seen.add(key)
@@ -192,13 +197,18 @@ class FileScanner:
         self.rules = rules
         self.options = options or FileScanOptions()
 
-    def scan_file(self, path: str | bytes | Path, *, base: int = 0) -> TargetResult:
+    def scan_file(
+        self, path: str | bytes | Path, *, base: int = 0, follow: bool = False
+    ) -> TargetResult:
         """Scan one file; hit offsets are file offsets plus `base`. A path may hold any bytes:
-        it is lossless text (surrogateescape) in the result, valid UTF-8 for libyara."""
+        it is lossless text (surrogateescape) in the result, valid UTF-8 for libyara. `follow`
+        a last symlink only for the live /proc/PID/exe (a magic link)."""
         path = fs_text(path)
         result = TargetResult(path, "file")
         try:
-            with open_regular(Path(path)) as handle:
+            with open_regular(
+                Path(path), follow=follow, excluded=self.options.exclude_inodes
+            ) as handle:
                 fd = handle.fileno()
                 info = os.fstat(fd)
                 if info.st_size > self.options.max_size:

@@ -28,7 +28,7 @@ def scan_memory_image(
     `start`, i.e. plain image offsets)."""
     result = TargetResult(str(path), "image")
     try:
-        handle = open_regular(path)
+        handle = open_regular(path, follow=True)
     except OSError as exc:
         result.errors.append(f"{path}: {exc.strerror or exc}")
         return result

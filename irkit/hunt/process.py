@@ -17,15 +17,18 @@ import pwd
 from collections.abc import Iterator
 from pathlib import Path
 
+from irkit.hostfs import open_proc, proc_file, read_capped, read_proc_link
 from irkit.hosttext import fs_text
 from irkit.hunt.libyara import Rules
 from irkit.hunt.windows import DEFAULT_OVERLAP, DEFAULT_WINDOW, Extent, TargetResult, scan_extents
+from irkit.limits import Limits
 from irkit.parsers.procmaps import MapsRegion, parse_maps
 
 DEFAULT_MAX_REGION = 256 << 20
 DEFAULT_MAX_BYTES = 2 << 30
 PSEUDO_REGIONS = ("[vvar]", "[vvar_vclock]", "[vsyscall]")
 SCANNABLE_DEVICE_PATHS = ("/dev/shm/", "/dev/zero")
+COMM_BYTES = 64
 
 
 def skip_reason(region: MapsRegion, max_region: int) -> str | None:
@@ -59,12 +62,12 @@ def select_regions(
 def process_externals(proc: Path, pid: int) -> dict[str, str]:
     """filename = the process name, filepath = its exe link, owner = its real uid's name."""
     values = {"filetype": "MEMORY"}
+    with contextlib.suppress(OSError), open_proc(proc, f"{pid}/comm") as comm:
+        values["filename"] = comm.read(COMM_BYTES).decode(errors="replace").strip()
     with contextlib.suppress(OSError):
-        values["filename"] = (proc / str(pid) / "comm").read_text(errors="replace").strip()
+        values["filepath"] = fs_text(read_proc_link(proc, f"{pid}/exe"))
     with contextlib.suppress(OSError):
-        values["filepath"] = fs_text(os.readlink(proc / str(pid) / "exe"))
-    with contextlib.suppress(OSError):
-        values["owner"] = _user_name(os.stat(proc / str(pid)).st_uid)
+        values["owner"] = _user_name(os.stat(proc_file(proc, str(pid))).st_uid)
     return values
 
 
@@ -85,18 +88,25 @@ def scan_process_memory(
     window: int = DEFAULT_WINDOW,
     overlap: int = DEFAULT_OVERLAP,
     timeout: float | None = None,
+    max_maps: int = Limits.proc_read_bytes,
 ) -> TargetResult:
     """Scan one process; offsets in hits are virtual addresses. Never raises for a process
-    that vanished or refused access: the reason is in `result.errors`."""
+    that vanished or refused access: the reason is in `result.errors`. Under a procfs
+    copy, maps and mem are regular files inside it (a FIFO or /dev/zero is refused)."""
     result = TargetResult(f"pid:{pid}", "process")
     externals = process_externals(proc, pid)
     try:
-        regions, problems = parse_maps((proc / str(pid) / "maps").read_bytes(), f"pid {pid} maps")
+        with open_proc(proc, f"{pid}/maps") as maps:
+            text, more = read_capped(maps.fileno(), max_maps)
+        if more:
+            result.notes.append(f"maps cut at proc_read_bytes={max_maps}")
+        regions, problems = parse_maps(text, f"pid {pid} maps")
         result.notes += problems
-        fd = os.open(proc / str(pid) / "mem", os.O_RDONLY)
+        mem = open_proc(proc, f"{pid}/mem")
     except OSError as exc:
         result.errors.append(f"pid {pid}: {exc.strerror or exc}")
         return result
+    fd = mem.fileno()
     try:
         extents = list(
             select_regions(regions, max_region=max_region, max_bytes=max_bytes, notes=result.notes)
@@ -118,7 +128,7 @@ def scan_process_memory(
             timeout=timeout,
         )
     finally:
-        os.close(fd)
+        mem.close()
 
 
 def list_pids(proc: Path = Path("/proc")) -> list[int]:

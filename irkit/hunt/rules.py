@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from irkit.hostfs import open_regular, read_capped
 from irkit.hunt.libyara import Rules, yara
 
 RULE_SUFFIXES = (".yar", ".yara")
+MAX_INCLUDE_BYTES = 16 << 20
 
 EXTERNALS: dict[str, str] = {
     "filename": "",
@@ -112,14 +114,44 @@ def parse_yara_message(message: str, default_file: str) -> Problem:
     return Problem(default_file, None, message)
 
 
+class Includes:
+    """yara `include` read through the regular-file opener, at most MAX_INCLUDE_BYTES: an
+    include of a FIFO or a device fails the compile with its reason instead of hanging it
+    in libyara's own open. Relative includes resolve against the including file, as
+    libyara does (for a nested include yara names the parent by its include text)."""
+
+    def __init__(self) -> None:
+        self.paths: dict[str, str] = {}
+        self.problems: list[Problem] = []
+
+    def __call__(self, requested: str, filename: str | None, namespace: str | None) -> str | None:
+        parent = self.paths.get(filename or "", filename)
+        base = os.path.dirname(parent) if parent else os.getcwd()
+        path = os.path.normpath(os.path.join(base, requested))
+        self.paths[requested] = path
+        try:
+            with open_regular(Path(path), follow=True) as handle:
+                data, more = read_capped(handle.fileno(), MAX_INCLUDE_BYTES)
+        except OSError as exc:
+            self.problems.append(Problem(path, None, f"include: {exc.strerror or exc}"))
+            return None
+        if more:
+            self.problems.append(Problem(path, None, f"include over {MAX_INCLUDE_BYTES} bytes"))
+            return None
+        return data.decode("utf-8", "replace")
+
+
 def compile_sources(namespaces: dict[str, str]) -> Rules:
     """Compile {namespace: file} with the externals defined; RuleError names file and line."""
+    includes = Includes()
     try:
-        return yara.compile(filepaths=namespaces, externals=EXTERNALS)
+        return yara.compile(filepaths=namespaces, externals=EXTERNALS, include_callback=includes)
     except yara.SyntaxError as exc:
-        raise RuleError([parse_yara_message(str(exc), next(iter(namespaces.values())))]) from exc
+        problem = parse_yara_message(str(exc), next(iter(namespaces.values())))
+        raise RuleError([problem, *includes.problems]) from exc
     except yara.Error as exc:
-        raise RuleError([Problem(next(iter(namespaces.values())), None, str(exc))]) from exc
+        problem = Problem(next(iter(namespaces.values())), None, str(exc))
+        raise RuleError([problem, *includes.problems]) from exc
 
 
 def compile_rules(source: Path | None = None, *, cache_dir: Path | None = None) -> RuleSet:

@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from irkit.hostfs import open_regular
+from irkit.hostfs import open_proc, open_regular, proc_file, read_capped
+from irkit.limits import Limits
 from irkit.memory.layout import PT_LOAD, lime_header
 
 CHUNK = 1 << 20
@@ -147,11 +148,14 @@ def stream_lime(
 
 
 def plan_from_proc(proc: Path) -> tuple[ImagePlan, Path]:
-    kcore = proc / "kcore"
+    kcore = proc_file(proc, "kcore")
     try:
         with open_regular(kcore) as handle:
             head = handle.read(1 << 16)
-        iomem = (proc / "iomem").read_text()
+        with open_proc(proc, "iomem") as handle:
+            iomem = read_capped(handle.fileno(), Limits().proc_read_bytes)[0].decode(
+                errors="replace"
+            )
     except OSError as exc:
         raise AcquisitionError(f"{exc.filename}: {exc.strerror or exc}") from exc
     plan = plan_kcore_image(parse_kcore_segments(head), parse_iomem_ram(iomem))

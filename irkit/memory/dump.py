@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from irkit.hostfs import open_regular
+from irkit.hostfs import open_proc, open_regular, proc_file
 from irkit.parsers.procmaps import MapsRegion, parse_maps
 
 CHUNK = 1 << 20
@@ -248,8 +248,8 @@ def dump_process(
 
     Raises OSError when maps cannot be read (no such process, no permission).
     """
-    with open_regular(proc / str(pid) / "maps") as handle:
+    with open_proc(proc, f"{pid}/maps") as handle:
         maps_text = handle.read()
     plan = plan_dump(pid, maps_text, budget)
     result = DumpResult(pid, partial=bool(plan.capped), cap=", ".join(plan.capped) or None)
-    return plan, result, stream_core(plan, proc / str(pid) / "mem", result, log)
+    return plan, result, stream_core(plan, proc_file(proc, f"{pid}/mem"), result, log)
