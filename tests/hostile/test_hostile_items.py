@@ -151,8 +151,8 @@ def test_a_crafted_passwd_line_costs_only_that_account(tmp_path: Path) -> None:
     keys = [r for r in records(bundle, "persistence") if r["mechanism"] == "authorized_keys"]
     assert [k["source"] for k in keys] == ["/home/alice/.ssh/authorized_keys"]
     assert "files/home/alice/.bash_history" in zipfile.ZipFile(bundle).namelist()
-    skipped = [e for e in log_entries(bundle) if e["detail"].get("skipped")]
-    assert skipped and all("\0" in e["detail"]["path"] for e in skipped), skipped
+    crafted = [e for e in log_entries(bundle) if "\0" in str(e["detail"].get("path", ""))]
+    assert crafted and all(e["outcome"] in ("error", "skipped") for e in crafted), crafted
 
 
 def test_crafted_proc_numbers_cost_only_their_process(tmp_path: Path) -> None:
