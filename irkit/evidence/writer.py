@@ -1,12 +1,11 @@
 """Stream members into a ZIP64 bundle, hashing each one as it is written.
 
-The output is wrapped in a non-seekable, hashing sink: zipfile then writes data
-descriptors instead of seeking back, which makes `-o -` (stdout) work and lets
-the whole bundle's sha256 be computed in the same pass, without re-reading it.
+The output goes through a `HashingSink` (irkit.evidence.sink): non-seekable, so `-o -` works
+and the bundle's sha256 comes in the same pass; it also turns a full disk into a clean stop
+(`OutputFull`, raised here between chunks, never inside a zip write) and a sealed bundle.
 """
 
 import hashlib
-import io
 import os
 import stat
 import time
@@ -26,43 +25,13 @@ from irkit.evidence.manifest import (
 )
 from irkit.evidence.names import safe_member_name
 from irkit.evidence.records import FileRecord, Record, dumps_record
+from irkit.evidence.sink import HashingSink, OutputFull
 from irkit.hosttext import fs_text
 from irkit.interrupts import InterruptGuard
 from irkit.timeutil import utc_iso, utc_now_iso
 
 CHUNK = 1 << 20
 ZIP64_THRESHOLD = 1 << 31
-
-
-class HashingSink:
-    """A write-only, non-seekable file that hashes what passes through it."""
-
-    def __init__(self, raw: BinaryIO) -> None:
-        self._raw = raw
-        self._sha = hashlib.sha256()
-        self._pos = 0
-
-    def write(self, data: bytes) -> int:
-        self._raw.write(data)
-        self._sha.update(data)
-        self._pos += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, *args: Any) -> int:
-        raise io.UnsupportedOperation("the bundle is written as a stream")
-
-    def flush(self) -> None:
-        self._raw.flush()
-
-    def close(self) -> None:
-        """The sink never closes the output it wraps: the caller owns it (stdout, say)."""
-        self.flush()
-
-    def hexdigest(self) -> str:
-        return self._sha.hexdigest()
 
 
 @dataclass
@@ -100,13 +69,14 @@ def _chunks(source: IO[bytes] | Iterable[bytes], limit: int | None) -> Iterable[
 class EvidenceWriter:
     def __init__(
         self,
-        sink: BinaryIO,
+        sink: BinaryIO | HashingSink,
         *,
         command_line: Sequence[str],
         guard: InterruptGuard | None = None,
         on_log: Callable[[LogEntry], None] | None = None,
     ) -> None:
-        self._sink = HashingSink(sink)
+        self._sink = sink if isinstance(sink, HashingSink) else HashingSink(sink)
+        self._sealing = False
         self._zip = zipfile.ZipFile(self._sink, "w", compression=zipfile.ZIP_DEFLATED)
         self._guard = guard or InterruptGuard()
         self.log = CollectionLog(on_log)
@@ -118,6 +88,10 @@ class EvidenceWriter:
         self._file_records: dict[str, FileRecord] = {}
         self.records_by_member: dict[str, Sequence[Record]] = {}
         """Every records member written so far, for the report built before sealing."""
+        self.excluded_inodes: set[tuple[int, int]] = set()
+        """(st_dev, st_ino) of every file irkit writes during the run (the bundle being written
+        first): the host readers refuse them, so a bundle written under a collected directory
+        never copies itself."""
 
     def unique_name(self, name: str) -> str:
         name = safe_member_name(name)
@@ -156,6 +130,7 @@ class EvidenceWriter:
                     out.write(chunk)
                     sha.update(chunk)
                     size += len(chunk)
+                self._stop_if_full()
             partial = False
         finally:
             entry = MemberEntry(
@@ -176,7 +151,18 @@ class EvidenceWriter:
                         size=size,
                         source=origin,
                     )
+        self._stop_if_full()
         return entry
+
+    def _stop_if_full(self) -> None:
+        """The disk filled and the reserve was freed for the seal: stop collecting now."""
+        if self._sink.full is not None and not self._sealing:
+            raise OutputFull(self._sink.full)
+
+    @property
+    def output_full(self) -> OSError | None:
+        """The error that filled the output, if it filled (the bundle is then sealed in reserve)."""
+        return self._sink.full
 
     def write_bytes(
         self, name: str, data: bytes, *, collector: str, origin: str | None = None
@@ -243,6 +229,7 @@ class EvidenceWriter:
 
     def close(self, *, complete: bool, reason: str | None = None) -> Seal:
         """Seal the bundle: file records, then the log, then the manifest, last of all."""
+        self._sealing = True
         with self._guard.shielded():
             if self._file_records:
                 self.write_records(
@@ -275,6 +262,7 @@ class EvidenceWriter:
             self._zip.comment = f"irkit manifest sha256 {manifest_sha}".encode()
             self._zip.close()
             self._sink.flush()
+            self._sink.release_reserve()
         return Seal(manifest_sha, self._sink.hexdigest(), len(self.members) + 1, complete)
 
 
