@@ -74,6 +74,16 @@ class InterruptGuard:
             signum, self.pending = self.pending, None
             self._stop(signum)
 
+    def install(self) -> None:
+        """Handle the signals for the rest of the process (the CLI's collect and triage).
+
+        Never restored: a signal between the seal and the exit must not kill the process
+        before the bundle gets its final name. Harmless once the command is over: an unarmed
+        or held guard only records.
+        """
+        for signum in HANDLED_SIGNALS:
+            signal.signal(signum, self._handle)
+
     def hold(self) -> None:
         """From now on a signal is recorded in `received`, never raised: the seal has begun."""
         self._stopped = True

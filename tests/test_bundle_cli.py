@@ -197,18 +197,20 @@ def test_sigint_seals_an_incomplete_bundle(tmp_path: Path, run_irkit) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+    partial = tmp_path / "int.zip.partial"
     deadline = time.monotonic() + 60
-    while out.stat().st_size < (256 << 10) if out.exists() else True:
+    while partial.stat().st_size < (256 << 10) if partial.exists() else True:
         assert time.monotonic() < deadline, "the collection never reached the big file"
         time.sleep(0.1)
     child.send_signal(signal.SIGINT)
     _, stderr = child.communicate(timeout=60)
     assert child.returncode == 3, stderr.decode()
+    assert not partial.exists(), "sealed, it was renamed to its final name"
     manifest = read_manifest(out)
     assert manifest["complete"] is False
     assert "SIGINT" in manifest["incomplete_reason"]
-    partial = [m for m in manifest["members"] if m["partial"]]
-    assert [m["name"] for m in partial] == ["files/run/utmp"]
+    cut = [m for m in manifest["members"] if m["partial"]]
+    assert [m["name"] for m in cut] == ["files/run/utmp"]
     assert subprocess.run(["unzip", "-tq", out], capture_output=True).returncode == 0
     verify = run_irkit("verify", out)
     assert verify.returncode == 0, verify.stderr.decode()

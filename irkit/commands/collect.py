@@ -168,14 +168,14 @@ def collect(
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(ExitCode.USAGE) from exc
     guard = InterruptGuard()
-    with guard.installed():
-        bundle, writer = start_bundle(
-            output, force=force, root=root, json_out=json_out, quiet=quiet, guard=guard
-        )
-        on_step, _ = progress_callbacks(quiet)
-        result = collect_to(writer, guard, chosen, root=root, proc=proc, on_step=on_step)
-        sidecar = bundle.close(result.seal)
-        print_seal(bundle, result, sidecar)
-        if json_out:
-            print(json.dumps(seal_summary(bundle, result), indent=2))
+    guard.install()
+    bundle, writer = start_bundle(
+        output, force=force, root=root, json_out=json_out, quiet=quiet, guard=guard
+    )
+    on_step, _ = progress_callbacks(quiet)
+    result = collect_to(writer, guard, chosen, root=root, proc=proc, on_step=on_step)
+    sidecar = bundle.close(result.seal)
+    print_seal(bundle, result, sidecar)
+    if json_out:
+        print(json.dumps(seal_summary(bundle, result), indent=2))
     raise typer.Exit(exit_code(result))

@@ -6,6 +6,7 @@ or an I/O error leaves `OUT.partial`, named for what it is. `OUT.sha256` comes l
 file is created by `irkit.outfile` (exclusive, never through a link).
 """
 
+import ctypes
 import errno
 import os
 import stat
@@ -19,6 +20,8 @@ from irkit.evidence.writer import Seal
 from irkit.outfile import NotRegularOutput, create_output, open_output_file, refuse_unsafe_existing
 
 PARTIAL_SUFFIX = ".partial"
+AT_FDCWD = -100
+_renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
 
 
 class OutputError(Exception):
@@ -84,28 +87,34 @@ def partial_name(path: Path) -> Path:
 
 
 def publish(partial: Path, final: Path, *, force: bool) -> None:
-    """Give the sealed bundle its final name; without --force never replace anything.
+    """Give the sealed bundle its final name, atomically; without --force never replace anything.
 
-    A hard link fails if the name appeared meanwhile (rename would silently replace it); on
-    filesystems without links (FAT, some shares) a rename after a last check has to do.
+    rename(2) would silently replace a file that appeared during the collection, so the
+    no-replace case uses renameat2(RENAME_NOREPLACE); where the filesystem lacks it (FAT,
+    some shares), a rename after a last check has to do.
     """
     if force:
         os.rename(partial, final)  # replaces a file or a planted link itself, never its target
         return
     try:
-        os.link(partial, final, follow_symlinks=False)
-    except FileExistsError:
-        raise
+        rename_noreplace(partial, final)
     except OSError as exc:
-        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+        if exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
             raise
         if os.path.lexists(final):
             raise FileExistsError(
                 errno.EEXIST, "appeared during the collection", str(final)
             ) from exc
         os.rename(partial, final)
-        return
-    os.unlink(partial)
+
+
+def rename_noreplace(source: Path, target: Path) -> None:
+    """renameat2(..., RENAME_NOREPLACE): FileExistsError if `target` exists, whatever it is."""
+    if _renameat2 is None:
+        raise OSError(errno.ENOSYS, "renameat2 is not available")
+    if _renameat2(AT_FDCWD, os.fsencode(source), AT_FDCWD, os.fsencode(target), 1) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code), str(target))
 
 
 def fsync_directory(directory: Path) -> None:

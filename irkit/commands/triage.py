@@ -119,36 +119,34 @@ def triage(
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(ExitCode.USAGE) from exc
     guard = InterruptGuard()
-    with guard.installed():
-        bundle, writer = start_bundle(
-            output or default_output_name(),
-            force=force,
-            root=root,
-            json_out=json_out,
-            quiet=quiet,
-            guard=guard,
-        )
-        on_step, _ = progress_callbacks(quiet)
-        if not quiet:
-            err.print(f"playbook {host(book.name)}: " + "; ".join(book.plan()))
-        phase = Triage(
-            book, ruleset, lambda text: None if quiet else err.print(f"[cyan]▸[/] {text}")
-        )
-        result = collect_to(
-            writer,
-            guard,
-            collectors,
-            root=root,
-            proc=proc,
-            options=book.collector_options(),
-            on_step=on_step,
-            then=phase,
-        )
-        sidecar = bundle.close(result.seal)
-        print_outcome(writer, phase.outcome, book.analysis.threshold)
-        print_seal(bundle, result, sidecar)
-        if json_out:
-            print(json.dumps(_json_summary(bundle, result, phase.outcome, book), indent=2))
+    guard.install()
+    bundle, writer = start_bundle(
+        output or default_output_name(),
+        force=force,
+        root=root,
+        json_out=json_out,
+        quiet=quiet,
+        guard=guard,
+    )
+    on_step, _ = progress_callbacks(quiet)
+    if not quiet:
+        err.print(f"playbook {host(book.name)}: " + "; ".join(book.plan()))
+    phase = Triage(book, ruleset, lambda text: None if quiet else err.print(f"[cyan]▸[/] {text}"))
+    result = collect_to(
+        writer,
+        guard,
+        collectors,
+        root=root,
+        proc=proc,
+        options=book.collector_options(),
+        on_step=on_step,
+        then=phase,
+    )
+    sidecar = bundle.close(result.seal)
+    print_outcome(writer, phase.outcome, book.analysis.threshold)
+    print_seal(bundle, result, sidecar)
+    if json_out:
+        print(json.dumps(_json_summary(bundle, result, phase.outcome, book), indent=2))
     raise typer.Exit(triage_exit_code(result, phase.outcome, book.analysis.threshold))
 
 
