@@ -11,7 +11,9 @@ Writing can fail in three ways, each with its own ending:
 - the reader of `-o -` goes away (EPIPE): `OutputPipeClosed`, nothing more can be written;
 - anything else (EIO, EFBIG, the reserve spent): `OutputLost`, the bundle stays unsealed.
 `OutputLost` is a BaseException so that no collector's fail-soft `except OSError` can mistake
-it for a host file it could not read and carry on writing into a dead output.
+it for a host file it could not read and carry on writing into a dead output. It is raised
+once; later writes (zipfile closing its member and archive while the error unwinds) go
+nowhere, and `check()` raises it again for whoever would seal.
 """
 
 import errno
@@ -25,7 +27,8 @@ from irkit.interrupts import CollectionStopped
 
 BUFFER = 1 << 20
 RESERVE_BYTES = 8 << 20
-"""Enough for the file records, the log and the manifest of a large collection."""
+"""Enough for the chunk being written when the disk fills (zipfile writes up to 1 MiB at a
+time), then the file records, the log and the manifest of a large collection."""
 FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
@@ -69,10 +72,10 @@ class Reserve:
 
     @classmethod
     def beside(cls, directory: Path, size: int = RESERVE_BYTES) -> "Reserve":
-        """Hold min(size, an eighth of the free space); none where the filesystem cannot."""
+        """Hold min(size, a quarter of the free space); none where the filesystem cannot."""
         try:
             fs = os.statvfs(directory)
-            size = min(size, fs.f_bavail * fs.f_frsize // 8)
+            size = min(size, fs.f_bavail * fs.f_frsize // 4)
             if size <= 0:
                 return cls()
             fd = os.open(directory, os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o600)
@@ -129,7 +132,7 @@ class HashingSink:
 
     def write(self, data: bytes) -> int:
         if self._lost is not None:
-            raise self._lost
+            return len(data)
         self._buffer += data
         self._sha.update(data)
         self._pos += len(data)
@@ -165,9 +168,14 @@ class HashingSink:
     def seek(self, *args: Any) -> int:
         raise io.UnsupportedOperation("the bundle is written as a stream")
 
-    def flush(self) -> None:
+    def check(self) -> None:
+        """Raise the loss again: nothing lost may be sealed or published."""
         if self._lost is not None:
             raise self._lost
+
+    def flush(self) -> None:
+        if self._lost is not None:
+            return
         self._drain()
         while True:
             try:

@@ -229,6 +229,7 @@ class EvidenceWriter:
 
     def close(self, *, complete: bool, reason: str | None = None) -> Seal:
         """Seal the bundle: file records, then the log, then the manifest, last of all."""
+        self._sink.check()
         self._sealing = True
         with self._guard.shielded():
             if self._file_records:
@@ -262,6 +263,7 @@ class EvidenceWriter:
             self._zip.comment = f"irkit manifest sha256 {manifest_sha}".encode()
             self._zip.close()
             self._sink.flush()
+            self._sink.check()
             self._sink.release_reserve()
         return Seal(manifest_sha, self._sink.hexdigest(), len(self.members) + 1, complete)
 
