@@ -110,6 +110,8 @@ def start_bundle(
         raise typer.Exit(ExitCode.USAGE) from exc
     _, on_log = progress_callbacks(quiet)
     writer = EvidenceWriter(output.sink, command_line=sys.argv, guard=guard, on_log=on_log)
+    # OUT.partial (its inode survives the rename) and the reserve: the host readers refuse
+    # these, so a bundle written under a collected directory never copies itself.
     writer.excluded_inodes |= output.identities()
     if same_filesystem(output, root):
         message = (

@@ -89,9 +89,6 @@ class EvidenceWriter:
         self.records_by_member: dict[str, Sequence[Record]] = {}
         """Every records member written so far, for the report built before sealing."""
         self.excluded_inodes: set[tuple[int, int]] = set()
-        """(st_dev, st_ino) of every file irkit writes during the run (the bundle being written
-        first): the host readers refuse them, so a bundle written under a collected directory
-        never copies itself."""
 
     def unique_name(self, name: str) -> str:
         name = safe_member_name(name)
