@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from irkit.collectors.base import Collector, Context
-from irkit.evidence.sink import OutputFull, describe
+from irkit.evidence.sink import OutputFull
 from irkit.evidence.writer import EvidenceWriter, Seal
 from irkit.interrupts import CollectionInterrupted, CollectionStopped, InterruptGuard
 from irkit.report.html import write_report_member
@@ -19,7 +19,8 @@ class CollectionResult:
     failed: list[str] = field(default_factory=list)
     interrupted_by: str | None = None
     output_full: str | None = None
-    """Why the output filled (the bundle was then sealed in the reserve), if it did."""
+    """Why the output filled and stopped the collection (what fit was sealed in the reserve).
+    A disk that fills only while sealing is absorbed by the reserve and is not a stop."""
 
 
 StepCallback = Callable[[Collector, str], None]
@@ -117,12 +118,11 @@ def collect_to(
         elif failed:
             reason = f"collector(s) failed: {', '.join(failed)}"
         seal = writer.close(complete=reason is None, reason=reason)
-    full = writer.output_full
     return CollectionResult(
         seal,
         failed,
         str(stopped) if isinstance(stopped, CollectionInterrupted) else None,
-        f"output full ({describe(full)})" if full is not None else None,
+        str(stopped) if isinstance(stopped, OutputFull) else None,
     )
 
 

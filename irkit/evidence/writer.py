@@ -156,11 +156,6 @@ class EvidenceWriter:
         if self._sink.full is not None and not self._sealing:
             raise OutputFull(self._sink.full)
 
-    @property
-    def output_full(self) -> OSError | None:
-        """The error that filled the output, if it filled (the bundle is then sealed in reserve)."""
-        return self._sink.full
-
     def write_bytes(
         self, name: str, data: bytes, *, collector: str, origin: str | None = None
     ) -> MemberEntry:
