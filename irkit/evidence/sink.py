@@ -49,7 +49,7 @@ class OutputLost(BaseException):
 class OutputPipeClosed(OutputLost):
     """The reader of the output pipe went away."""
 
-    def __init__(self, where: str, error: OSError, state: str = "") -> None:
+    def __init__(self, where: str, error: OSError) -> None:
         super().__init__(where, error, "the output pipe was closed: the bundle is not sealed")
 
 
@@ -158,8 +158,10 @@ class HashingSink:
         if exc.errno in FULL_ERRNOS and self.full is None and self._reserve.release():
             self.full = exc
             return
-        kind = OutputPipeClosed if exc.errno == errno.EPIPE else OutputLost
-        self._lost = kind(self.where, exc, self.lost)
+        if exc.errno == errno.EPIPE:
+            self._lost = OutputPipeClosed(self.where, exc)
+        else:
+            self._lost = OutputLost(self.where, exc, self.lost)
         raise self._lost from exc
 
     def tell(self) -> int:
