@@ -71,6 +71,8 @@ def print_seal(output: BundleOutput, result: CollectionResult, sidecar: Path | N
     err.print(f"bundle sha256    {seal.bundle_sha256}")
     if sidecar is not None:
         err.print(f"                 (written to {host(sidecar)}; check with sha256sum -c)")
+    if output.sidecar_error:
+        err.print(f"[red]error:[/] {host(output.sidecar_error)}; note the bundle sha256 above")
 
 
 def seal_summary(output: BundleOutput, result: CollectionResult) -> dict[str, object]:
@@ -129,9 +131,10 @@ def start_bundle(
     return output, writer
 
 
-def exit_code(result: CollectionResult) -> ExitCode:
-    """5 when the disk filled (even though what fit is sealed), else 3 when incomplete."""
-    if result.output_full:
+def exit_code(result: CollectionResult, output: BundleOutput) -> ExitCode:
+    """5 when the disk filled (even though what fit is sealed) or the sidecar could not be
+    written, else 3 when incomplete."""
+    if result.output_full or output.sidecar_error:
         return ExitCode.OUTPUT_FAILED
     return ExitCode.CLEAN if result.seal.complete else ExitCode.INCOMPLETE
 
@@ -180,4 +183,4 @@ def collect(
     print_seal(bundle, result, sidecar)
     if json_out:
         print(json.dumps(seal_summary(bundle, result), indent=2))
-    raise typer.Exit(exit_code(result))
+    raise typer.Exit(exit_code(result, bundle))

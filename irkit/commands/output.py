@@ -38,6 +38,8 @@ class BundleOutput:
     """The final name; None for standard output."""
     force: bool = False
     reserve: Reserve | None = None
+    sidecar_error: str | None = None
+    """Why `OUT.sha256` could not be written (the bundle itself is sealed and published)."""
 
     @property
     def is_stdout(self) -> bool:
@@ -57,7 +59,8 @@ class BundleOutput:
     def close(self, seal: Seal) -> Path | None:
         """Publish the sealed bundle under its final name, then write `OUT.sha256`.
 
-        Return the sidecar's path (None for stdout). OutputLost when the disk refuses.
+        Return the sidecar's path (None for stdout, or when it could not be written: then
+        `sidecar_error` says why). OutputLost when the bundle cannot be published.
         """
         if self.path is None or self.partial_path is None:
             return None
@@ -76,9 +79,8 @@ class BundleOutput:
                 handle.flush()
                 os.fsync(handle.fileno())
         except OSError as exc:
-            raise OutputLost(
-                str(sidecar), exc, f"the bundle {self.path} is sealed; its sha256 is printed below"
-            ) from exc
+            self.sidecar_error = f"cannot write {sidecar}: {exc.strerror or exc}"
+            return None
         return sidecar
 
 

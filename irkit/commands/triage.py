@@ -66,9 +66,11 @@ def print_outcome(writer: EvidenceWriter, outcome: TriageOutcome, threshold: str
     print_summary(summarize([view]), err, detail_from=threshold)
 
 
-def triage_exit_code(result: CollectionResult, outcome: TriageOutcome, threshold: str) -> int:
-    if not result.seal.complete:
-        return exit_code(result)
+def triage_exit_code(
+    result: CollectionResult, bundle: BundleOutput, outcome: TriageOutcome, threshold: str
+) -> int:
+    if not result.seal.complete or bundle.sidecar_error:
+        return exit_code(result, bundle)
     if outcome.analysis is not None and outcome.analysis.above(threshold):
         return ExitCode.FINDINGS
     return ExitCode.CLEAN
@@ -147,7 +149,7 @@ def triage(
     print_seal(bundle, result, sidecar)
     if json_out:
         print(json.dumps(_json_summary(bundle, result, phase.outcome, book), indent=2))
-    raise typer.Exit(triage_exit_code(result, phase.outcome, book.analysis.threshold))
+    raise typer.Exit(triage_exit_code(result, bundle, phase.outcome, book.analysis.threshold))
 
 
 def _json_summary(

@@ -177,6 +177,22 @@ def test_the_bundle_inode_is_excluded_from_collection(tmp_path: Path) -> None:
     assert (st.st_dev, st.st_ino) in writer.excluded_inodes
 
 
+def test_sidecar_link_planted_during_the_run_is_not_followed(tmp_path: Path, victim: Path) -> None:
+    """Planted after the up-front checks, while the bundle is written: refused at creation,
+    the sealed bundle is still published and the failure is reported (exit 5 in the CLI)."""
+    root, _ = fixture_host(tmp_path / "host")
+    out = tmp_path / "case.zip"
+    bundle, writer = start_bundle(
+        str(out), force=True, root=root, json_out=False, quiet=True, guard=InterruptGuard()
+    )
+    out.with_name("case.zip.sha256").symlink_to(victim)
+    assert bundle.close(writer.close(complete=True)) is None
+    assert bundle.sidecar_error is not None and "case.zip.sha256" in bundle.sidecar_error
+    assert victim.read_bytes() == VICTIM
+    out.with_name("case.zip.sha256").unlink()  # verify would compare against the link's target
+    assert_sealed(out)
+
+
 @pytest.mark.xfail(
     strict=False,
     reason="the host readers refuse writer.excluded_inodes once h-confine's resolver lands",
