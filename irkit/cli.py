@@ -29,6 +29,7 @@ from irkit.commands.verify import verify
 from irkit.console import err, host
 from irkit.evidence.sink import OutputLost, OutputPipeClosed
 from irkit.exitcodes import EXIT_CODES_HELP, ExitCode
+from irkit.interrupts import CollectionStopped
 
 app = typer.Typer(
     name="irkit",
@@ -104,7 +105,7 @@ def run(args: list[str]) -> int:
             return _internal_error(exc)
         err.print(f"[red]error:[/] the output could not be written: {host(exc)}")
         return ExitCode.OUTPUT_FAILED
-    except Exception as exc:
+    except (Exception, CollectionStopped) as exc:  # a stop outside a collection is a bug
         return _internal_error(exc)
 
 

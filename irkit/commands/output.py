@@ -42,10 +42,6 @@ class BundleOutput:
     """Why `OUT.sha256` could not be written (the bundle itself is sealed and published)."""
 
     @property
-    def is_stdout(self) -> bool:
-        return self.path is None
-
-    @property
     def partial_path(self) -> Path | None:
         return None if self.path is None else partial_name(self.path)
 
