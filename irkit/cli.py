@@ -7,6 +7,7 @@ closed output pipe 6, so that 1 keeps meaning findings and only that.
 
 import errno
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Sequence
@@ -29,7 +30,7 @@ from irkit.commands.verify import verify
 from irkit.console import err, host
 from irkit.evidence.sink import OutputLost, OutputPipeClosed
 from irkit.exitcodes import EXIT_CODES_HELP, ExitCode
-from irkit.interrupts import CollectionStopped
+from irkit.interrupts import HANDLED_SIGNALS, CollectionStopped
 
 app = typer.Typer(
     name="irkit",
@@ -75,7 +76,12 @@ INTERRUPTED = 130
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    sys.exit(run(sys.argv[1:] if argv is None else list(argv)))
+    """The `irkit` program. Once the command is done, SIGINT/SIGTERM are blocked: Python's
+    finalisation restores their default action, and a late signal would turn the exit code
+    of a sealed run into a death by signal."""
+    code = run(sys.argv[1:] if argv is None else list(argv))
+    signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED_SIGNALS)
+    sys.exit(code)
 
 
 def run(args: list[str]) -> int:
