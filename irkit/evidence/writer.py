@@ -119,9 +119,12 @@ class EvidenceWriter:
         sha = hashlib.sha256()
         size = 0
         partial = True
-        with self._guard.critical():
-            out = self._zip.open(info, "w", force_zip64=large)
+        out: IO[bytes] | None = None
         try:
+            # Opened inside the try: a signal held during the open is raised as the critical
+            # section ends, and the member must still be closed, or the seal cannot write.
+            with self._guard.critical():
+                out = self._zip.open(info, "w", force_zip64=large)
             for chunk in _chunks(source, limit):
                 with self._guard.critical():
                     out.write(chunk)
@@ -133,23 +136,28 @@ class EvidenceWriter:
             entry = MemberEntry(
                 name, sha.hexdigest(), size, origin, collector, utc_now_iso(), partial
             )
-            try:
-                with self._guard.critical():
-                    out.close()
-            finally:
-                if name != MANIFEST_NAME:
-                    self.members.append(entry)
-                    self.log.add(
-                        "write-member",
-                        collector,
-                        "partial" if partial else "ok",
-                        member=name,
-                        sha256=entry.sha256,
-                        size=size,
-                        source=origin,
-                    )
+            if out is not None:
+                self._close_member(out, entry)
         self._stop_if_full()
         return entry
+
+    def _close_member(self, out: IO[bytes], entry: MemberEntry) -> None:
+        """Close it (its data descriptor) whatever happens, then list it in the manifest."""
+        try:
+            with self._guard.critical():
+                out.close()
+        finally:
+            if entry.name != MANIFEST_NAME:
+                self.members.append(entry)
+                self.log.add(
+                    "write-member",
+                    entry.collector,
+                    "partial" if entry.partial else "ok",
+                    member=entry.name,
+                    sha256=entry.sha256,
+                    size=entry.size,
+                    source=entry.source,
+                )
 
     def _stop_if_full(self) -> None:
         """The disk filled and the reserve was freed for the seal: stop collecting now."""

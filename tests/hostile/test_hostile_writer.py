@@ -361,6 +361,33 @@ def test_a_signal_before_the_collection_starts_is_held_then_seals(tmp_path: Path
         assert not [n for n in zf.namelist() if n.startswith("records/host")]
 
 
+def test_a_signal_while_a_member_opens_still_lets_it_seal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the signal test: a signal held while zipfile opened a member was raised before
+    the member could be closed, and the seal then failed (exit 4, OUT.partial left). The signal
+    is real; only its moment is chosen, by wrapping the archive's open."""
+    out = tmp_path / "case.zip"
+    guard = InterruptGuard()
+    with guard.installed(), out.open("wb") as sink:
+        writer = EvidenceWriter(sink, command_line=["test"], guard=guard)
+        guard.arm()
+        archive = writer._zip
+        original = archive.open
+
+        def open_under_signal(*args: object, **kwargs: object) -> object:
+            os.kill(os.getpid(), signal.SIGINT)
+            return original(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(archive, "open", open_under_signal)
+        with pytest.raises(CollectionInterrupted):
+            writer.write_bytes("first", b"data", collector="t")
+        monkeypatch.undo()
+        writer.close(complete=False, reason="interrupted")
+    members = {m["name"]: m for m in assert_sealed(out)["members"]}
+    assert members["first"]["partial"] is True
+
+
 def test_guard_raises_once(tmp_path: Path) -> None:
     guard = InterruptGuard()
     with guard.installed():
