@@ -40,21 +40,27 @@ class InterruptGuard:
         self.pending: int | None = None
         self.received: int | None = None
         self._depth = 0
+        self._shield = 0
+        self._window = False
         self._armed = False
         self._stopped = False
 
-    def _stop(self, signum: int) -> None:
-        self._stopped = True
-        raise CollectionInterrupted(signum)
+    def _may_raise(self) -> bool:
+        if not self._armed or self._stopped:
+            return False
+        return self._depth == 0 or (self._window and not self._shield)
+
+    def _raise_pending(self) -> None:
+        if self.pending is not None and self._may_raise():
+            signum, self.pending = self.pending, None
+            self._stopped = True
+            raise CollectionInterrupted(signum)
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         self.received = int(signum)
-        if self._stopped:
-            return
-        if self._depth or not self._armed:
+        if not self._stopped:
             self.pending = int(signum)
-        else:
-            self._stop(signum)
+            self._raise_pending()
 
     @contextmanager
     def installed(self) -> Iterator["InterruptGuard"]:
@@ -67,13 +73,6 @@ class InterruptGuard:
             for number, handler in previous.items():
                 signal.signal(number, handler)
 
-    def arm(self) -> None:
-        """The collection is under way and seals whatever escapes it: signals now stop it."""
-        self._armed = True
-        if self._depth == 0 and self.pending is not None and not self._stopped:
-            signum, self.pending = self.pending, None
-            self._stop(signum)
-
     def install(self) -> None:
         """Handle the signals for the rest of the process (the CLI's collect and triage).
 
@@ -84,6 +83,11 @@ class InterruptGuard:
         for signum in HANDLED_SIGNALS:
             signal.signal(signum, self._handle)
 
+    def arm(self) -> None:
+        """The collection is under way and seals whatever escapes it: signals now stop it."""
+        self._armed = True
+        self._raise_pending()
+
     def hold(self) -> None:
         """From now on a signal is recorded in `received`, never raised: the seal has begun."""
         self._stopped = True
@@ -91,21 +95,34 @@ class InterruptGuard:
 
     @contextmanager
     def critical(self) -> Iterator[None]:
+        """Hold signals; one that came meanwhile is raised when the outermost section ends
+        normally (never while an exception is already unwinding it)."""
         self._depth += 1
         try:
             yield
         finally:
             self._depth -= 1
-        if self._armed and self._depth == 0 and self.pending is not None and not self._stopped:
-            signum, self.pending = self.pending, None
-            self._stop(signum)
+        self._raise_pending()
+
+    @contextmanager
+    def window(self) -> Iterator[None]:
+        """Inside a critical section, let a signal stop a slow read of the host: the archive is
+        consistent here (no zip write is under way). Never inside `shielded`."""
+        self._window = True
+        try:
+            self._raise_pending()
+            yield
+        finally:
+            self._window = False
 
     @contextmanager
     def shielded(self) -> Iterator[None]:
         """Hold every signal for good (used while sealing the bundle)."""
         self._depth += 1
+        self._shield += 1
         try:
             yield
         finally:
             self._depth -= 1
+            self._shield -= 1
             self.pending = None

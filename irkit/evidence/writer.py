@@ -120,32 +120,36 @@ class EvidenceWriter:
         size = 0
         partial = True
         out: IO[bytes] | None = None
-        try:
-            # Opened inside the try: a signal held during the open is raised as the critical
-            # section ends, and the member must still be closed, or the seal cannot write.
-            with self._guard.critical():
+        chunks = iter(_chunks(source, limit))
+        # The whole member is one critical section, so that a signal can never land between
+        # opening, writing, closing and listing it; only reading the source is a window where
+        # it may stop the work (a slow host read), with the archive consistent.
+        with self._guard.critical():
+            try:
                 out = self._zip.open(info, "w", force_zip64=large)
-            for chunk in _chunks(source, limit):
-                with self._guard.critical():
+                while True:
+                    with self._guard.window():
+                        chunk = next(chunks, None)
+                    if chunk is None:
+                        break
                     out.write(chunk)
                     sha.update(chunk)
                     size += len(chunk)
-                self._stop_if_full()
-            partial = False
-        finally:
-            entry = MemberEntry(
-                name, sha.hexdigest(), size, origin, collector, utc_now_iso(), partial
-            )
-            if out is not None:
-                self._close_member(out, entry)
+                    self._stop_if_full()
+                partial = False
+            finally:
+                entry = MemberEntry(
+                    name, sha.hexdigest(), size, origin, collector, utc_now_iso(), partial
+                )
+                if out is not None:
+                    self._close_member(out, entry)
         self._stop_if_full()
         return entry
 
     def _close_member(self, out: IO[bytes], entry: MemberEntry) -> None:
         """Close it (its data descriptor) whatever happens, then list it in the manifest."""
         try:
-            with self._guard.critical():
-                out.close()
+            out.close()
         finally:
             if entry.name != MANIFEST_NAME:
                 self.members.append(entry)
