@@ -8,8 +8,9 @@ from typing import Any
 
 from irkit.collectors.base import NO_PROC, Collector, Context, NoLiveState
 from irkit.evidence.coverage import coverage_reason
+from irkit.evidence.sink import OutputFull
 from irkit.evidence.writer import EvidenceWriter, Seal
-from irkit.interrupts import CollectionInterrupted, InterruptGuard
+from irkit.interrupts import CollectionInterrupted, CollectionStopped, InterruptGuard
 from irkit.limits import Limits
 from irkit.report.html import write_report_member
 
@@ -19,6 +20,9 @@ class CollectionResult:
     seal: Seal
     failed: list[str] = field(default_factory=list)
     interrupted_by: str | None = None
+    output_full: str | None = None
+    """Why the output filled and stopped the collection (what fit was sealed in the reserve).
+    A disk that fills only while sealing is absorbed by the reserve and is not a stop."""
 
 
 StepCallback = Callable[[Collector, str], None]
@@ -82,9 +86,11 @@ def collect_to(
     on_step: StepCallback | None = None,
     then: AfterCollection | None = None,
 ) -> CollectionResult:
-    """Collect, then run `then` (hunts, analysis) on the same context, then seal.
+    """Collect, then run `then` (hunts, analysis) on the same context, write the report, seal.
 
-    An interrupt anywhere stops the work and still seals the bundle as incomplete.
+    A stop anywhere (SIGINT/SIGTERM, a full disk) ends the work and still seals the bundle,
+    as incomplete. The guard raises at most once and is held before the seal, so a second
+    signal can land anywhere without escaping it.
     """
     ctx = Context(
         writer=writer, root=root, proc=proc, options=options or {}, limits=limits or Limits()
@@ -101,35 +107,61 @@ def collect_to(
         writer.host["live_state"] = "not collected: --root without --proc"
         writer.log.add("live-state", "irkit", "skipped", NO_PROC, root=str(root))
     failed: list[str] = []
-    interrupted: str | None = None
+    stopped: CollectionStopped | None = None
     with guard.installed():
         try:
-            failed = run_collectors(ctx, collectors, on_step=on_step)
-            if then is not None:
-                ctx.collector = "irkit"
-                try:
-                    then(ctx)
-                except Exception as exc:
-                    failed.append("analysis")
-                    writer.log.add(
-                        "analysis",
-                        "irkit",
-                        "error",
-                        f"{type(exc).__name__}: {exc}",
-                        traceback=traceback.format_exc(limit=8),
-                    )
-        except CollectionInterrupted as exc:
-            interrupted = str(exc)
-            writer.log.add(
-                "collection-interrupted", ctx.collector, "interrupted", f"received {exc}"
-            )
-        if not interrupted:
-            write_report_member(writer, writer.records_by_member)
+            try:
+                guard.arm()
+                failed = run_collectors(ctx, collectors, on_step=on_step)
+                if then is not None:
+                    ctx.collector = "irkit"
+                    _run_after(ctx, then, failed)
+                write_report_member(writer, writer.records_by_member)
+            finally:
+                guard.hold()
+        except CollectionStopped as exc:
+            stopped = exc
+        if stopped is None and guard.received is not None:
+            stopped = CollectionInterrupted(guard.received)
         reason = None
-        if interrupted:
-            reason = f"interrupted by {interrupted} during {ctx.collector}"
+        if stopped is not None:
+            _log_stop(writer, ctx.collector, stopped)
+            reason = f"{_stopped_by(stopped)} during {ctx.collector}"
         elif failed:
             reason = f"collector(s) failed: {', '.join(failed)}"
         reason = "; ".join(r for r in (reason, coverage_reason(writer.log.entries)) if r) or None
         seal = writer.close(complete=reason is None, reason=reason)
-    return CollectionResult(seal, failed, interrupted)
+    return CollectionResult(
+        seal,
+        failed,
+        str(stopped) if isinstance(stopped, CollectionInterrupted) else None,
+        str(stopped) if isinstance(stopped, OutputFull) else None,
+    )
+
+
+def _log_stop(writer: EvidenceWriter, collector: str, stop: CollectionStopped) -> None:
+    if isinstance(stop, OutputFull):
+        writer.log.add(
+            "output-full", collector, "error", f"{stop}: stopped, sealing in the reserve"
+        )
+    else:
+        writer.log.add("collection-interrupted", collector, "interrupted", f"received {stop}")
+
+
+def _stopped_by(stop: CollectionStopped) -> str:
+    return f"interrupted by {stop}" if isinstance(stop, CollectionInterrupted) else f"{stop}"
+
+
+def _run_after(ctx: Context, then: AfterCollection, failed: list[str]) -> None:
+    """The after-collection phase is fail-soft like a collector: a crash is a failed step."""
+    try:
+        then(ctx)
+    except Exception as exc:
+        failed.append("analysis")
+        ctx.writer.log.add(
+            "analysis",
+            "irkit",
+            "error",
+            f"{type(exc).__name__}: {exc}",
+            traceback=traceback.format_exc(limit=8),
+        )

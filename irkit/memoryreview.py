@@ -16,6 +16,7 @@ from irkit.collectors.memory import IMAGE_MEMBER
 from irkit.evidence.reader import BundleReader, MemberError
 from irkit.evidence.records import Record, dumps_record
 from irkit.memory.analyze import MemoryAnalysis, analyze_image, flag_hidden, symbols_from_bundle
+from irkit.outfile import open_output_file
 from irkit.timeutil import utc_now_iso
 
 MEMORY_REVIEW_MEMBER = "review/memory.jsonl"
@@ -77,6 +78,6 @@ def write_memory_review(
     records: list[Record] = [head]
     if analysis is not None:
         records += [*analysis.records(), *analysis.findings]
-    with path.open("x", encoding="ascii") as handle:
+    with open_output_file(path, "w", force=False, encoding="ascii") as handle:
         for record in records:
             handle.write(dumps_record(record) + "\n")

@@ -16,6 +16,7 @@ from irkit.evidence.records import Finding, Record, dumps_record
 from irkit.hunt import RuleSet, TargetResult, YaraHit, hit_to_finding
 from irkit.hunt.files import file_externals
 from irkit.hunt.windows import Extent, scan_extents
+from irkit.outfile import open_output_file
 from irkit.timeutil import utc_now_iso
 
 REVIEW_MEMBER = "review/rescan.jsonl"
@@ -129,7 +130,7 @@ def review_file_name(bundle: Path, kind: str) -> Path:
 
 def write_review_file(path: Path, head: RescanRecord, findings: list[Finding]) -> None:
     """A new file beside the bundle (never inside it): the bundle stays as sealed."""
-    with path.open("x", encoding="ascii") as handle:
+    with open_output_file(path, "w", force=False, encoding="ascii") as handle:
         handle.write(dumps_record(head) + "\n")
         for finding in findings:
             handle.write(dumps_record(finding) + "\n")

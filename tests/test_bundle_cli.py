@@ -222,11 +222,12 @@ def test_sigint_seals_an_incomplete_bundle(tmp_path: Path, run_irkit) -> None:
     child.send_signal(signal.SIGINT)
     _, stderr = child.communicate(timeout=60)
     assert child.returncode == 3, stderr.decode()
+    assert not (tmp_path / "int.zip.partial").exists(), "sealed, it was renamed to its final name"
     manifest = read_manifest(out)
     assert manifest["complete"] is False
     assert "SIGINT" in manifest["incomplete_reason"]
-    partial = [m for m in manifest["members"] if m["partial"]]
-    assert [m["name"] for m in partial] == ["files/run/utmp"]
+    cut = [m for m in manifest["members"] if m["partial"]]
+    assert [m["name"] for m in cut] == ["files/run/utmp"]
     files = zipfile.ZipFile(out).read("records/files.jsonl").splitlines()
     utmp = next(r for r in map(json.loads, files) if r["path"] == "/run/utmp")
     assert utmp["partial"] is True and utmp["sha256"] is None, utmp

@@ -76,10 +76,17 @@ def print_seal(output: BundleOutput, result: CollectionResult, sidecar: Path | N
         err.print(f"[red]interrupted by {result.interrupted_by}[/]")
     if result.failed:
         err.print(f"[red]failed collectors:[/] {', '.join(result.failed)}")
+    if result.output_full:
+        err.print(
+            f"[red]error:[/] {host(result.output_full)}: collection stopped; the bundle was"
+            " sealed as incomplete with what fit"
+        )
     err.print(f"manifest sha256  {seal.manifest_sha256}")
     err.print(f"bundle sha256    {seal.bundle_sha256}")
     if sidecar is not None:
         err.print(f"                 (written to {host(sidecar)}; check with sha256sum -c)")
+    if output.sidecar_error:
+        err.print(f"[red]error:[/] {host(output.sidecar_error)}; note the bundle sha256 above")
 
 
 def seal_summary(output: BundleOutput, result: CollectionResult) -> dict[str, object]:
@@ -91,13 +98,24 @@ def seal_summary(output: BundleOutput, result: CollectionResult) -> dict[str, ob
         "bundle_sha256": result.seal.bundle_sha256,
         "failed_collectors": result.failed,
         "interrupted_by": result.interrupted_by,
+        "output_full": result.output_full,
     }
 
 
 def start_bundle(
-    output_target: str, *, force: bool, root: Path, json_out: bool, quiet: bool
-) -> tuple[BundleOutput, EvidenceWriter, InterruptGuard]:
-    """Open the output and a writer on it; shared by collect and triage."""
+    output_target: str,
+    *,
+    force: bool,
+    root: Path,
+    json_out: bool,
+    quiet: bool,
+    guard: InterruptGuard,
+) -> tuple[BundleOutput, EvidenceWriter]:
+    """Open the output and a writer on it; shared by collect and triage.
+
+    Call it with `guard` installed: from the moment `OUT.partial` exists, a signal is held
+    until the collection starts, which then stops at once and seals the bundle.
+    """
     if json_out and output_target == "-":
         err.print("[red]error:[/] --json prints to stdout, which -o - already uses for the bundle")
         raise typer.Exit(ExitCode.USAGE)
@@ -106,16 +124,33 @@ def start_bundle(
     except OutputError as exc:
         err.print(f"[red]error:[/] {host(exc)}")
         raise typer.Exit(ExitCode.USAGE) from exc
-    guard = InterruptGuard()
     _, on_log = progress_callbacks(quiet)
-    writer = EvidenceWriter(output.stream, command_line=sys.argv, guard=guard, on_log=on_log)
+    writer = EvidenceWriter(output.sink, command_line=sys.argv, guard=guard, on_log=on_log)
+    # OUT.partial (its inode survives the rename) and the reserve: the host readers refuse
+    # these, so a bundle written under a collected directory never copies itself.
+    writer.excluded_inodes |= output.identities()
     if same_filesystem(output, root):
         message = (
             f"the bundle {output.path} is on the same filesystem as the collected root {root}:"
             " writing it may overwrite deleted evidence; prefer a USB disk, a network share or -o -"
         )
         writer.log.add("output", "irkit", "warning", message)
-    return output, writer, guard
+    if output.reserve is not None and not output.reserve.held:
+        writer.log.add(
+            "output",
+            "irkit",
+            "warning",
+            "no space could be reserved beside the bundle: a full disk will leave it unsealed",
+        )
+    return output, writer
+
+
+def exit_code(result: CollectionResult, output: BundleOutput) -> ExitCode:
+    """5 when the disk filled (even though what fit is sealed) or the sidecar could not be
+    written, else 3 when incomplete."""
+    if result.output_full or output.sidecar_error:
+        return ExitCode.OUTPUT_FAILED
+    return ExitCode.CLEAN if result.seal.complete else ExitCode.INCOMPLETE
 
 
 def collect(
@@ -137,9 +172,12 @@ def collect(
 ) -> None:
     """Collect the host's state into one sealed evidence bundle (most volatile first).
 
-    Reads /proc and files directly; never runs a program of the host. Exit code 3 when the
+    Reads /proc and files directly; never runs a program of the host. The bundle is written
+    as OUTPUT.partial and renamed to OUTPUT once sealed. Exit 0 complete; 3 when the
     collection was interrupted (SIGINT/SIGTERM) or a collector failed: the bundle is still
-    sealed and readable, with complete: false in its manifest.
+    sealed and readable, with complete: false in its manifest; 4 internal error of irkit;
+    5 the output could not be written (a full disk seals what fit; otherwise OUTPUT.partial
+    stays, unsealed); 6 the output pipe of -o - was closed.
     """
     try:
         chosen = select_collectors(
@@ -148,8 +186,10 @@ def collect(
     except ValueError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(ExitCode.USAGE) from exc
-    bundle, writer, guard = start_bundle(
-        output, force=force, root=root, json_out=json_out, quiet=quiet
+    guard = InterruptGuard()
+    guard.install()
+    bundle, writer = start_bundle(
+        output, force=force, root=root, json_out=json_out, quiet=quiet, guard=guard
     )
     on_step, _ = progress_callbacks(quiet)
     result = collect_to(
@@ -159,4 +199,4 @@ def collect(
     print_seal(bundle, result, sidecar)
     if json_out:
         print(json.dumps(seal_summary(bundle, result), indent=2))
-    raise typer.Exit(ExitCode.CLEAN if result.seal.complete else ExitCode.INCOMPLETE)
+    raise typer.Exit(exit_code(result, bundle))

@@ -26,6 +26,7 @@ from irkit.memory.dump import DumpBudget, MapsError, dump_process
 from irkit.memory.inputs import InputError, read_input
 from irkit.memory.isf import IsfError, build_isf, isf_warnings, write_isf
 from irkit.memory.isfschema import validate_isf
+from irkit.outfile import create_output
 
 app = typer.Typer(
     help="Process memory dumps, volatility3 symbol tables from BTF, memory image analysis.",
@@ -62,9 +63,8 @@ def dump(
         )
     except (OSError, MapsError) as exc:
         raise _fail(f"pid {pid}: cannot read its maps: {exc}") from exc
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
     try:
-        fd = os.open(output, flags, 0o600)
+        fd = create_output(output, force=force)
     except OSError as exc:
         raise _fail(
             f"{output}: {exc.strerror or exc}" + ("" if force else " (use --force)")

@@ -16,6 +16,7 @@ from irkit.exitcodes import ExitCode
 from irkit.hunt import RuleError, compile_rules
 from irkit.memory.analyze import AnalysisError
 from irkit.memoryreview import MEMORY_REVIEW_MEMBER, review_memory, write_memory_review
+from irkit.outfile import open_output_file
 from irkit.report.jsondoc import review_document
 from irkit.report.summary import Summary, summarize
 from irkit.report.terminal import print_summary
@@ -25,7 +26,7 @@ from irkit.review import ReviewedBundle, ReviewStep, run_steps
 
 def _write_html(target: Path, html: bytes, overwrite: bool) -> None:
     try:
-        with target.open("wb" if overwrite else "xb") as handle:
+        with open_output_file(target, "wb", force=overwrite) as handle:
             handle.write(html)
     except FileExistsError as exc:
         err.print(f"[red]error:[/] {host(target)} exists; pass --overwrite to replace it")

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated, TextIO, cast
 
 import typer
 
@@ -13,6 +13,7 @@ from irkit.commands.verify import verified_bundles
 from irkit.console import err, host
 from irkit.evidence.view import not_intact_banners
 from irkit.exitcodes import ExitCode
+from irkit.outfile import open_output_file
 from irkit.timeline import build_timeline, write_bodyfile, write_csv, write_jsonl
 
 
@@ -31,7 +32,8 @@ def open_text_output(
         return
     path = Path(target)
     try:
-        handle = path.open("w" if force else "x", encoding="utf-8", newline=newline)
+        opened = open_output_file(path, "w", force=force, encoding="utf-8", newline=newline)
+        handle = cast(TextIO, opened)
     except FileExistsError as exc:
         err.print(f"[red]error:[/] {host(path)} exists; pass --overwrite to replace it")
         raise typer.Exit(ExitCode.USAGE) from exc

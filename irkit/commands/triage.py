@@ -17,6 +17,7 @@ from irkit.commands.collect import (
     LiveProcOption,
     QuietOption,
     RootOption,
+    exit_code,
     live_proc,
     print_seal,
     progress_callbacks,
@@ -30,6 +31,7 @@ from irkit.evidence.view import view_from_writer
 from irkit.evidence.writer import EvidenceWriter
 from irkit.exitcodes import ExitCode
 from irkit.hunt import RuleError, RuleSet, compile_rules
+from irkit.interrupts import InterruptGuard
 from irkit.playbook import DEFAULT_PLAYBOOK, Playbook, PlaybookError, load_playbook
 from irkit.report.summary import summarize
 from irkit.report.terminal import print_summary
@@ -68,9 +70,11 @@ def print_outcome(writer: EvidenceWriter, outcome: TriageOutcome, threshold: str
     print_summary(summarize([view]), err, detail_from=threshold)
 
 
-def triage_exit_code(result: CollectionResult, outcome: TriageOutcome, threshold: str) -> int:
-    if not result.seal.complete:
-        return ExitCode.INCOMPLETE
+def triage_exit_code(
+    result: CollectionResult, bundle: BundleOutput, outcome: TriageOutcome, threshold: str
+) -> int:
+    if not result.seal.complete or bundle.sidecar_error:
+        return exit_code(result, bundle)
     if outcome.analysis is not None and outcome.analysis.above(threshold):
         return ExitCode.FINDINGS
     return ExitCode.CLEAN
@@ -111,8 +115,11 @@ def triage(
     The playbook decides what runs (default: cryptominer). Volatile state is collected first;
     YARA then runs over running executables, persistence targets and the memory of the
     processes the cheap signals raised. The summary lists the verdict, findings with their
-    reasons, and IOCs (pool URLs, wallets, workers). Exit 0 clean, 1 findings at or above the
-    playbook's threshold, 2 bad input, 3 collection incomplete.
+    reasons, and IOCs (pool URLs, wallets, workers). The bundle is written as OUTPUT.partial
+    and renamed once sealed. Exit 0 clean, 1 findings at or above the playbook's threshold,
+    2 bad input, 3 collection incomplete (interrupted: still sealed), 4 internal error of
+    irkit, 5 the output could not be written (a full disk seals what fit), 6 the output pipe
+    of -o - was closed.
     """
     book, ruleset, hunt_rules = _load(playbook, rules)
     try:
@@ -120,8 +127,15 @@ def triage(
     except ValueError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(ExitCode.USAGE) from exc
-    bundle, writer, guard = start_bundle(
-        output or default_output_name(), force=force, root=root, json_out=json_out, quiet=quiet
+    guard = InterruptGuard()
+    guard.install()
+    bundle, writer = start_bundle(
+        output or default_output_name(),
+        force=force,
+        root=root,
+        json_out=json_out,
+        quiet=quiet,
+        guard=guard,
     )
     on_step, _ = progress_callbacks(quiet)
     if not quiet:
@@ -149,7 +163,7 @@ def triage(
     if json_out:
         blind = unseen(writer.log.entries)
         print(json.dumps(_json_summary(bundle, result, phase.outcome, book, blind), indent=2))
-    raise typer.Exit(triage_exit_code(result, phase.outcome, book.analysis.threshold))
+    raise typer.Exit(triage_exit_code(result, bundle, phase.outcome, book.analysis.threshold))
 
 
 def _json_summary(

@@ -1,12 +1,11 @@
 """Stream members into a ZIP64 bundle, hashing each one as it is written.
 
-The output is wrapped in a non-seekable, hashing sink: zipfile then writes data
-descriptors instead of seeking back, which makes `-o -` (stdout) work and lets
-the whole bundle's sha256 be computed in the same pass, without re-reading it.
+The output goes through a `HashingSink` (irkit.evidence.sink): non-seekable, so `-o -` works
+and the bundle's sha256 comes in the same pass; it also turns a full disk into a clean stop
+(`OutputFull`, raised here between chunks, never inside a zip write) and a sealed bundle.
 """
 
 import hashlib
-import io
 import os
 import stat
 import time
@@ -26,43 +25,13 @@ from irkit.evidence.manifest import (
 )
 from irkit.evidence.names import safe_member_name
 from irkit.evidence.records import FileRecord, Record, dumps_record
+from irkit.evidence.sink import HashingSink, OutputFull
 from irkit.hosttext import fs_text
 from irkit.interrupts import InterruptGuard
 from irkit.timeutil import utc_iso, utc_now_iso
 
 CHUNK = 1 << 20
 ZIP64_THRESHOLD = 1 << 31
-
-
-class HashingSink:
-    """A write-only, non-seekable file that hashes what passes through it."""
-
-    def __init__(self, raw: BinaryIO) -> None:
-        self._raw = raw
-        self._sha = hashlib.sha256()
-        self._pos = 0
-
-    def write(self, data: bytes) -> int:
-        self._raw.write(data)
-        self._sha.update(data)
-        self._pos += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, *args: Any) -> int:
-        raise io.UnsupportedOperation("the bundle is written as a stream")
-
-    def flush(self) -> None:
-        self._raw.flush()
-
-    def close(self) -> None:
-        """The sink never closes the output it wraps: the caller owns it (stdout, say)."""
-        self.flush()
-
-    def hexdigest(self) -> str:
-        return self._sha.hexdigest()
 
 
 @dataclass
@@ -174,13 +143,14 @@ class _TeeCopy:
 class EvidenceWriter:
     def __init__(
         self,
-        sink: BinaryIO,
+        sink: BinaryIO | HashingSink,
         *,
         command_line: Sequence[str],
         guard: InterruptGuard | None = None,
         on_log: Callable[[LogEntry], None] | None = None,
     ) -> None:
-        self._sink = HashingSink(sink)
+        self._sink = sink if isinstance(sink, HashingSink) else HashingSink(sink)
+        self._sealing = False
         self._zip = zipfile.ZipFile(self._sink, "w", compression=zipfile.ZIP_DEFLATED)
         self._guard = guard or InterruptGuard()
         self.log = CollectionLog(on_log)
@@ -223,35 +193,54 @@ class EvidenceWriter:
         sha = hashlib.sha256()
         size = 0
         partial = True
+        out: IO[bytes] | None = None
+        chunks = iter(_chunks(source, limit))
+        # The whole member is one critical section, so that a signal can never land between
+        # opening, writing, closing and listing it; only reading the source is a window where
+        # it may stop the work (a slow host read), with the archive consistent.
         with self._guard.critical():
-            out = self._zip.open(info, "w", force_zip64=large)
-        try:
-            for chunk in _chunks(source, limit):
-                with self._guard.critical():
+            try:
+                out = self._zip.open(info, "w", force_zip64=large)
+                while True:
+                    with self._guard.window():
+                        chunk = next(chunks, None)
+                    if chunk is None:
+                        break
                     out.write(chunk)
                     sha.update(chunk)
                     size += len(chunk)
-            partial = False
-        finally:
-            entry = MemberEntry(
-                name, sha.hexdigest(), size, origin, collector, utc_now_iso(), partial
-            )
-            try:
-                with self._guard.critical():
-                    out.close()
+                    self._stop_if_full()
+                partial = False
             finally:
-                if name != MANIFEST_NAME:
-                    self.members.append(entry)
-                    self.log.add(
-                        "write-member",
-                        collector,
-                        "partial" if partial else "ok",
-                        member=name,
-                        sha256=entry.sha256,
-                        size=size,
-                        source=origin,
-                    )
+                entry = MemberEntry(
+                    name, sha.hexdigest(), size, origin, collector, utc_now_iso(), partial
+                )
+                if out is not None:
+                    self._close_member(out, entry)
+        self._stop_if_full()
         return entry
+
+    def _close_member(self, out: IO[bytes], entry: MemberEntry) -> None:
+        """Close it (its data descriptor) whatever happens, then list it in the manifest."""
+        try:
+            out.close()
+        finally:
+            if entry.name != MANIFEST_NAME:
+                self.members.append(entry)
+                self.log.add(
+                    "write-member",
+                    entry.collector,
+                    "partial" if entry.partial else "ok",
+                    member=entry.name,
+                    sha256=entry.sha256,
+                    size=entry.size,
+                    source=entry.source,
+                )
+
+    def _stop_if_full(self) -> None:
+        """The disk filled and the reserve was freed for the seal: stop collecting now."""
+        if self._sink.full is not None and not self._sealing:
+            raise OutputFull(self._sink.full)
 
     def write_bytes(
         self, name: str, data: bytes, *, collector: str, origin: str | None = None
@@ -333,6 +322,8 @@ class EvidenceWriter:
 
     def close(self, *, complete: bool, reason: str | None = None) -> Seal:
         """Seal the bundle: file records, then the log, then the manifest, last of all."""
+        self._sink.check()
+        self._sealing = True
         with self._guard.shielded():
             if self._file_records:
                 self.write_records(
@@ -365,6 +356,8 @@ class EvidenceWriter:
             self._zip.comment = f"irkit manifest sha256 {manifest_sha}".encode()
             self._zip.close()
             self._sink.flush()
+            self._sink.check()
+            self._sink.release_reserve()
         return Seal(manifest_sha, self._sink.hexdigest(), len(self.members) + 1, complete)
 
 
