@@ -14,9 +14,8 @@ from typing import ClassVar
 
 from irkit.collectors.memory import IMAGE_MEMBER
 from irkit.evidence.reader import BundleReader, MemberError
-from irkit.evidence.records import Record, dumps_record
+from irkit.evidence.records import Record
 from irkit.memory.analyze import MemoryAnalysis, analyze_image, flag_hidden, symbols_from_bundle
-from irkit.outfile import open_output_file
 from irkit.timeutil import utc_now_iso
 
 MEMORY_REVIEW_MEMBER = "review/memory.jsonl"
@@ -72,12 +71,11 @@ def review_memory(
     return head, analysis
 
 
-def write_memory_review(
-    path: Path, head: MemoryReviewRecord, analysis: MemoryAnalysis | None
-) -> None:
+def memory_review_records(
+    head: MemoryReviewRecord, analysis: MemoryAnalysis | None
+) -> list[Record]:
+    """What `review --memory` writes beside the bundle: the head line, then its results."""
     records: list[Record] = [head]
     if analysis is not None:
         records += [*analysis.records(), *analysis.findings]
-    with open_output_file(path, "w", force=False, encoding="ascii") as handle:
-        for record in records:
-            handle.write(dumps_record(record) + "\n")
+    return records

@@ -5,7 +5,8 @@ scanner that reads live process memory, so a large memory image is never
 extracted or held whole. Findings go to a separate review file.
 """
 
-from collections.abc import Iterator
+import errno
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, ClassVar
@@ -20,6 +21,7 @@ from irkit.outfile import open_output_file
 from irkit.timeutil import utc_now_iso
 
 REVIEW_MEMBER = "review/rescan.jsonl"
+MAX_SAME_SECOND = 100
 """The name rescan findings carry in a review (they are not in the bundle)."""
 NOT_EVIDENCE = ("records/", "iocs.", "report.html", MANIFEST_NAME, LOG_NAME)
 
@@ -122,15 +124,19 @@ def _finding(hit: YaraHit, member: str) -> Finding:
     return finding
 
 
-def review_file_name(bundle: Path, kind: str) -> Path:
-    """Review results live beside the bundle, named after it, what made them and when."""
+def write_review_lines(bundle: Path, kind: str, records: Sequence[Record]) -> Path:
+    """Review results live beside the bundle (never inside it: the bundle stays as sealed),
+    named after it, what made them and when. A second review in the same second gets `-2`,
+    `-3`...: never an overwrite, never a link followed (outfile.create_output)."""
     stamp = utc_now_iso().replace(":", "").replace("-", "").split(".")[0]
-    return bundle.with_name(f"{bundle.name}.{kind}-{stamp}Z.jsonl")
-
-
-def write_review_file(path: Path, head: RescanRecord, findings: list[Finding]) -> None:
-    """A new file beside the bundle (never inside it): the bundle stays as sealed."""
-    with open_output_file(path, "w", force=False, encoding="ascii") as handle:
-        handle.write(dumps_record(head) + "\n")
-        for finding in findings:
-            handle.write(dumps_record(finding) + "\n")
+    for n in range(1, MAX_SAME_SECOND + 1):
+        path = bundle.with_name(f"{bundle.name}.{kind}-{stamp}Z{'' if n == 1 else f'-{n}'}.jsonl")
+        try:
+            handle = open_output_file(path, "w", force=False, encoding="ascii")
+        except FileExistsError:
+            continue
+        with handle:
+            for record in records:
+                handle.write(dumps_record(record) + "\n")
+        return path
+    raise FileExistsError(errno.EEXIST, f"{MAX_SAME_SECOND} review files this second", str(path))

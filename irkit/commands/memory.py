@@ -13,6 +13,7 @@ from irkit.console import err, host, out
 from irkit.evidence.records import severity_rank
 from irkit.exitcodes import ExitCode
 from irkit.hunt import RuleError, compile_rules
+from irkit.limits import Limits
 from irkit.memory.analyze import (
     PLUGINS,
     AnalysisError,
@@ -48,8 +49,12 @@ def dump(
         int | None, typer.Option(help="Take at most this many bytes of each region.")
     ] = None,
     max_total: Annotated[
-        int | None, typer.Option(help="Stop adding regions past this many bytes in total.")
-    ] = None,
+        int,
+        typer.Option(
+            help="Stop adding regions past this many bytes in total (a sparse mapping can be"
+            " terabytes); the default is the playbooks' dump_bytes cap."
+        ),
+    ] = Limits().dump_bytes,
     force: Annotated[bool, typer.Option(help="Overwrite OUTPUT if it exists.")] = False,
 ) -> None:
     """Dump a process's memory as an ELF core (readelf, gdb and YARA open it).
@@ -98,6 +103,7 @@ def isf(
     validate: Annotated[
         bool, typer.Option(help="Check the result against volatility3's ISF schema.")
     ] = True,
+    force: Annotated[bool, typer.Option(help="Overwrite OUTPUT if it exists.")] = False,
 ) -> None:
     """Build a volatility3 symbol table (ISF) from BTF + kallsyms + banner, no debug kernel."""
     started = time.monotonic()
@@ -126,7 +132,12 @@ def isf(
             )
     for warning in isf_warnings(table):
         err.print(f"[yellow]warning:[/] {host(warning)}")
-    write_isf(table, output)
+    try:
+        write_isf(table, output, force=force)
+    except OSError as exc:
+        raise _fail(
+            f"{output}: {exc.strerror or exc}" + ("" if force else " (use --force)")
+        ) from exc
     err.print(
         f"ISF {host(output)}: {len(table['user_types'])} types, {len(table['symbols'])} symbols"
         f"{', schema valid' if validate else ''} ({time.monotonic() - started:.1f} s)"

@@ -15,12 +15,12 @@ from irkit.evidence.view import SourcedRecord, not_intact_banners
 from irkit.exitcodes import ExitCode
 from irkit.hunt import RuleError, compile_rules
 from irkit.memory.analyze import AnalysisError
-from irkit.memoryreview import MEMORY_REVIEW_MEMBER, review_memory, write_memory_review
+from irkit.memoryreview import MEMORY_REVIEW_MEMBER, memory_review_records, review_memory
 from irkit.outfile import open_output_file
 from irkit.report.jsondoc import review_document
 from irkit.report.summary import Summary, summarize
 from irkit.report.terminal import print_summary
-from irkit.rescan import REVIEW_MEMBER, rescan_bundle, review_file_name, write_review_file
+from irkit.rescan import REVIEW_MEMBER, rescan_bundle, write_review_lines
 from irkit.review import ReviewedBundle, ReviewStep, run_steps
 
 
@@ -50,8 +50,7 @@ def rescan_step(rules: Path | None) -> ReviewStep:
                 head, findings = rescan_bundle(
                     reader, ruleset, manifest_sha256=bundle.verification.manifest_sha256
                 )
-            target = review_file_name(bundle.path, "rescan")
-            write_review_file(target, head, findings)
+            target = write_review_lines(bundle.path, "rescan", [head, *findings])
             bundle.view.records += [SourcedRecord(REVIEW_MEMBER, f.to_dict()) for f in findings]
             err.print(
                 f"rescan of {host(bundle.path)}: {head.members_scanned} members,"
@@ -73,8 +72,9 @@ def memory_step(rules: Path | None) -> ReviewStep:
             except AnalysisError as exc:
                 err.print(f"  [red]error[/] {host(exc)}")
                 continue
-            target = review_file_name(bundle.path, "memory")
-            write_memory_review(target, head, analysis)
+            target = write_review_lines(
+                bundle.path, "memory", memory_review_records(head, analysis)
+            )
             for line in head.banners[:3]:
                 err.print(f"  banner: {host(line)}")
             for line in head.messages + [f"[error] {e}" for e in head.errors]:

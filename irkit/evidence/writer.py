@@ -335,7 +335,7 @@ class EvidenceWriter:
             self.log.add(
                 "seal",
                 "irkit",
-                "ok" if complete else "interrupted",
+                "ok" if complete else "partial",
                 reason,
                 members=len(self.members) + 1,
             )

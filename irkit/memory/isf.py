@@ -38,6 +38,7 @@ from irkit.memory.btf import (
     BtfType,
     parse_btf,
 )
+from irkit.outfile import open_output_file
 from irkit.timeutil import utc_now_iso
 
 ISF_FORMAT = "6.2.0"
@@ -445,11 +446,13 @@ def build_isf(
     return isf
 
 
-def write_isf(isf: dict[str, Any], path: Path) -> None:
-    """Write .json.xz (what volatility3 reads from its symbol directories) or plain .json."""
+def write_isf(isf: dict[str, Any], path: Path, *, force: bool = False) -> None:
+    """Write .json.xz (what volatility3 reads from its symbol directories) or plain .json,
+    created like every output (no link followed, replaced only with `force`)."""
     raw = json.dumps(isf, separators=(",", ":")).encode()
-    if path.name.endswith(".xz"):
-        with lzma.open(path, "wb", preset=1) as handle:
+    with open_output_file(path, "wb", force=force) as handle:
+        if path.name.endswith(".xz"):
+            with lzma.open(handle, "wb", preset=1) as packed:
+                packed.write(raw)
+        else:
             handle.write(raw)
-    else:
-        path.write_bytes(raw)
