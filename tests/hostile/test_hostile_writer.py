@@ -22,9 +22,13 @@ from irkit.collection import collect_to
 from irkit.collectors.base import Context
 from irkit.collectors.registry import select_collectors
 from irkit.commands.collect import start_bundle
+from irkit.evidence.records import Finding
 from irkit.evidence.writer import EvidenceWriter
 from irkit.interrupts import CollectionInterrupted, InterruptGuard
+from irkit.memory.isf import write_isf
 from irkit.outfile import NotRegularOutput, create_output
+from irkit.rescan import write_review_lines
+from irkit.timeutil import utc_now_iso
 from tests.conftest import irkit_command, irkit_env
 from tests.hostile.writer_helpers import (
     assert_sealed,
@@ -136,6 +140,29 @@ def test_other_outputs_never_follow_a_link(
     report.symlink_to(victim)
     proc = run_irkit("review", bundle, "--html", report, "--overwrite")
     assert proc.returncode == 2, proc.stderr
+    assert victim.read_bytes() == VICTIM
+
+
+def test_review_files_of_the_same_second_never_collide_nor_follow_a_link(
+    tmp_path: Path, victim: Path
+) -> None:
+    """Two rescans in one second crashed on the second file's name; a link planted at the
+    first name is stepped over, never written through."""
+    bundle = tmp_path / "case.zip"
+    stamp = utc_now_iso().replace(":", "").replace("-", "").split(".")[0]
+    (tmp_path / f"case.zip.rescan-{stamp}Z.jsonl").symlink_to(victim)
+    head = Finding("marker", "low", "yara")
+    paths = [write_review_lines(bundle, "rescan", [head]) for _ in range(3)]
+    assert len(set(paths)) == 3 and all(not p.is_symlink() for p in paths), paths
+    assert victim.read_bytes() == VICTIM
+
+
+def test_an_isf_is_never_written_through_a_link(tmp_path: Path, victim: Path) -> None:
+    link = tmp_path / "kernel.json.xz"
+    link.symlink_to(victim)
+    for force in (False, True):
+        with pytest.raises(OSError):
+            write_isf({"metadata": {}}, link, force=force)
     assert victim.read_bytes() == VICTIM
 
 
