@@ -72,6 +72,8 @@ def print_seal(output: BundleOutput, result: CollectionResult, sidecar: Path | N
     state = "[green]complete[/]" if seal.complete else "[red]INCOMPLETE[/]"
     where = host(output.path) if output.path else "stdout"
     err.print(f"bundle           {where} ({state}, {seal.members} members)")
+    if seal.reason:
+        err.print(f"incomplete       {host(seal.reason)}")
     if result.interrupted_by:
         err.print(f"[red]interrupted by {result.interrupted_by}[/]")
     if result.failed:
@@ -94,6 +96,7 @@ def seal_summary(output: BundleOutput, result: CollectionResult) -> dict[str, ob
         "bundle": str(output.path) if output.path else "-",
         "complete": result.seal.complete,
         "members": result.seal.members,
+        "incomplete_reason": result.seal.reason,
         "manifest_sha256": result.seal.manifest_sha256,
         "bundle_sha256": result.seal.bundle_sha256,
         "failed_collectors": result.failed,

@@ -40,6 +40,8 @@ class Seal:
     bundle_sha256: str
     members: int
     complete: bool
+    reason: str | None = None
+    """Why the bundle is incomplete, as its manifest says."""
 
 
 def _chunks(source: IO[bytes] | Iterable[bytes], limit: int | None) -> Iterable[bytes]:
@@ -358,7 +360,7 @@ class EvidenceWriter:
             self._sink.flush()
             self._sink.check()
             self._sink.release_reserve()
-        return Seal(manifest_sha, self._sink.hexdigest(), len(self.members) + 1, complete)
+        return Seal(manifest_sha, self._sink.hexdigest(), len(self.members) + 1, complete, reason)
 
 
 def host_file_member(path: str) -> str:
