@@ -10,7 +10,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from irkit.console import neutralize
@@ -39,6 +39,8 @@ def unescape(member: str) -> bytes:
 
 @fuzz_settings()
 @given(HOST_TEXT.filter(lambda t: "/" not in t and t not in ("", ".", "..")))
+@example("_")
+@example("C:")
 def test_member_names_escape_invisible_characters_reversibly(component: str) -> None:
     member = safe_member_name(component)
     assert not DANGEROUS.search(member)
