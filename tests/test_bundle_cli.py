@@ -157,7 +157,7 @@ def test_collect_streams_to_stdout(tmp_path: Path, run_irkit) -> None:
 def test_collect_refuses_to_overwrite(case: Path, run_irkit) -> None:
     proc = run_irkit("collect", "-o", case)
     assert proc.returncode == 2
-    assert "--force" in proc.stderr.decode()
+    assert "--overwrite" in proc.stderr.decode()
 
 
 def test_unknown_collector_is_a_usage_error(tmp_path: Path, run_irkit) -> None:

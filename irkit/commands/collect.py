@@ -30,7 +30,15 @@ LiveProcOption = Annotated[
         " --root is /, none otherwise: another host's files never mix with this one's /proc."
     ),
 ]
-ForceOption = Annotated[bool, typer.Option(help="Overwrite OUTPUT if it exists.")]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite",
+        "--force",
+        help="Replace OUTPUT if it is a regular file (--overwrite, as in review and timeline;"
+        " --force is the older name).",
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")]
 OutputOption = Annotated[

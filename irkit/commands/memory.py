@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from irkit.commands.collect import ForceOption
 from irkit.console import err, host, out
 from irkit.evidence.records import severity_rank
 from irkit.exitcodes import ExitCode
@@ -55,7 +56,7 @@ def dump(
             " terabytes); the default is the playbooks' dump_bytes cap."
         ),
     ] = Limits().dump_bytes,
-    force: Annotated[bool, typer.Option(help="Overwrite OUTPUT if it exists.")] = False,
+    force: ForceOption = False,
 ) -> None:
     """Dump a process's memory as an ELF core (readelf, gdb and YARA open it).
 
@@ -72,7 +73,7 @@ def dump(
         fd = create_output(output, force=force)
     except OSError as exc:
         raise _fail(
-            f"{output}: {exc.strerror or exc}" + ("" if force else " (use --force)")
+            f"{output}: {exc.strerror or exc}" + ("" if force else " (use --overwrite)")
         ) from exc
     with os.fdopen(fd, "wb") as handle:
         for chunk in chunks:
@@ -103,7 +104,7 @@ def isf(
     validate: Annotated[
         bool, typer.Option(help="Check the result against volatility3's ISF schema.")
     ] = True,
-    force: Annotated[bool, typer.Option(help="Overwrite OUTPUT if it exists.")] = False,
+    force: ForceOption = False,
 ) -> None:
     """Build a volatility3 symbol table (ISF) from BTF + kallsyms + banner, no debug kernel."""
     started = time.monotonic()
@@ -136,7 +137,7 @@ def isf(
         write_isf(table, output, force=force)
     except OSError as exc:
         raise _fail(
-            f"{output}: {exc.strerror or exc}" + ("" if force else " (use --force)")
+            f"{output}: {exc.strerror or exc}" + ("" if force else " (use --overwrite)")
         ) from exc
     err.print(
         f"ISF {host(output)}: {len(table['user_types'])} types, {len(table['symbols'])} symbols"

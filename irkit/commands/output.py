@@ -148,7 +148,7 @@ def open_output(target: str, *, force: bool) -> BundleOutput:
         raise OutputError(f"{exc.filename} {exc.strerror}") from exc
     except FileExistsError as exc:
         hint = " (left by an interrupted run?)" if exc.filename == str(partial) else ""
-        raise OutputError(f"{exc.filename} exists{hint}; pass --force to overwrite it") from exc
+        raise OutputError(f"{exc.filename} exists{hint}; pass --overwrite to replace it") from exc
     except OSError as exc:
         raise OutputError(f"cannot write {exc.filename or path}: {exc.strerror}") from exc
     raw = open(fd, "wb", buffering=0)  # noqa: SIM115
