@@ -30,14 +30,14 @@ def nesting_depth_exceeds(value: Any, limit: int) -> bool:
     return False
 
 
-def parse_json(raw: bytes | str) -> Any:
+def parse_json(raw: bytes | str, max_depth: int = JSON_MAX_DEPTH) -> Any:
     """Parse `raw`; JsonError for text that is not JSON, too deep or with absurd numbers."""
     try:
         value = json.loads(raw)
     except RecursionError as exc:
-        raise JsonError(f"nested deeper than {JSON_MAX_DEPTH} levels") from exc
+        raise JsonError(f"nested deeper than {max_depth} levels") from exc
     except ValueError as exc:
         raise JsonError(f"not JSON ({exc})") from exc
-    if nesting_depth_exceeds(value, JSON_MAX_DEPTH):
-        raise JsonError(f"nested deeper than {JSON_MAX_DEPTH} levels")
+    if nesting_depth_exceeds(value, max_depth):
+        raise JsonError(f"nested deeper than {max_depth} levels")
     return value

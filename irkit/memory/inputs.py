@@ -8,12 +8,12 @@ names the file; the commands turn it into exit 2.
 
 import bz2
 import gzip
-import json
 import lzma
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from irkit.evidence.safejson import JsonError, parse_json
 from irkit.hostfs import open_regular
 
 INPUT_MAX_BYTES = 256 << 20
@@ -68,30 +68,14 @@ def _read_upto(stream: IO[bytes], count: int) -> bytes:
     return b"".join(parts)
 
 
-def check_depth(value: Any, limit: int) -> int | None:
-    """The first nesting depth beyond `limit` in parsed JSON, or None; iterative."""
-    pending: list[tuple[Any, int]] = [(value, 1)]
-    while pending:
-        node, depth = pending.pop()
-        if depth > limit:
-            return depth
-        children = node.values() if isinstance(node, dict) else node
-        pending.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
-    return None
-
-
 def load_isf(path: Path) -> tuple[dict[str, Any], bytes]:
     """The ISF parsed, with the exact (decompressed) bytes it was parsed from, so that
     volatility3 is handed the checked text and never reopens the analyst's file."""
     data = read_input(path, decompress=True)
     try:
-        isf = json.loads(data)
-    except RecursionError as exc:
-        raise InputError(f"{path}: JSON nesting too deep") from exc
-    except ValueError as exc:
+        isf = parse_json(data, ISF_MAX_DEPTH)
+    except JsonError as exc:
         raise InputError(f"{path}: not a readable ISF: {exc}") from exc
     if not isinstance(isf, dict):
         raise InputError(f"{path}: not an ISF (a JSON object is expected)")
-    if check_depth(isf, ISF_MAX_DEPTH) is not None:
-        raise InputError(f"{path}: JSON nesting too deep (more than {ISF_MAX_DEPTH} levels)")
     return isf, data
