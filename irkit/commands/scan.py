@@ -71,28 +71,26 @@ def _scan_pids(
         yield from pool.map(one, pids)
 
 
+def _not_usable(path: Path, directory_too: bool) -> str | None:
+    """Why `path` cannot be scanned (missing, a FIFO, a device...), or None."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        return f"{path}: {exc.strerror or exc}"
+    if stat.S_ISREG(mode) or (directory_too and stat.S_ISDIR(mode)):
+        return None
+    return f"{path}: not a regular file" + (" or directory" if directory_too else "")
+
+
 def _check_targets(paths: list[Path], pids: list[int], images: list[Path], proc: Path) -> None:
     """Refuse, before scanning, what names nothing: a typo must not read as a clean scan."""
-    problems: list[str] = []
-    for path in paths:
-        try:
-            mode = os.stat(path).st_mode
-        except OSError as exc:
-            problems.append(f"{path}: {exc.strerror or exc}")
-            continue
-        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-            problems.append(f"{path}: not a regular file or directory")
-    for pid in pids:
-        if pid <= 0 or not (proc / str(pid)).is_dir():
-            problems.append(f"pid {pid}: no such process in {proc}")
-    for image in images:
-        try:
-            mode = os.stat(image).st_mode
-        except OSError as exc:
-            problems.append(f"{image}: {exc.strerror or exc}")
-            continue
-        if not stat.S_ISREG(mode):
-            problems.append(f"{image}: not a regular file")
+    problems = [p for path in paths if (p := _not_usable(path, True))]
+    problems += [
+        f"pid {pid}: no such process in {proc}"
+        for pid in pids
+        if pid <= 0 or not (proc / str(pid)).is_dir()
+    ]
+    problems += [p for image in images if (p := _not_usable(image, False))]
     for problem in problems:
         err.print(f"[red]error:[/] {host(problem)}")
     if problems:
