@@ -179,8 +179,8 @@ def test_iocs_and_verdict(result) -> None:
     assert ("sha256", "ab" * 32) in iocs
     assert ("path", "/etc/crontab") in iocs
     verdict = result.verdict("medium")
-    assert verdict.verdict == "COMPROMISED: likely cryptominer"
-    assert "pid 4242" in verdict.reason
+    assert verdict.verdict == "COMPROMISED"
+    assert "likely miner: pid 4242" in verdict.reason
 
 
 def test_a_quiet_host_has_no_findings() -> None:

@@ -18,6 +18,7 @@ from irkit.analysis.signals import (
     command_starts_miner,
     is_private_address,
 )
+from irkit.analysis.verdict import judge
 from irkit.evidence.records import Finding, Record, severity_rank
 from irkit.playbook import AnalysisSettings
 
@@ -82,17 +83,10 @@ class Analysis:
     iocs: list[Ioc]
 
     def verdict(self, threshold: str) -> Verdict:
-        above = self.above(threshold)
-        miners = [v for v in self.verdicts if v.verdict == "likely miner"]
-        if miners:
-            shown = ", ".join(f"pid {v.pid} ({v.name})" for v in miners)
-            return Verdict("COMPROMISED: likely cryptominer", f"likely miner: {shown}",
-                           threshold, len(above))  # fmt: skip
-        if above:
-            worst = max(above, key=lambda f: severity_rank(f.severity))
-            return Verdict("SUSPICIOUS", f"{len(above)} finding(s) at or above {threshold}; "
-                           f"the most severe: {worst.title}", threshold, len(above))  # fmt: skip
-        return Verdict("CLEAN", f"no finding at or above {threshold}", threshold, 0)
+        """The host verdict by the one rule (`analysis.verdict.judge`); the threshold only
+        counts the findings that set the exit code."""
+        judgement = judge(f.to_dict() for f in self.findings)
+        return Verdict(judgement.verdict, judgement.reason, threshold, len(self.above(threshold)))
 
     def above(self, threshold: str) -> list[Finding]:
         return [f for f in self.findings if severity_rank(f.severity) >= severity_rank(threshold)]
