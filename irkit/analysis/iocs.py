@@ -8,21 +8,16 @@ not evidence (irkit.knowledge.notindicators): placeholders always, a miner's own
 documentation addresses unless seen in live use.
 """
 
-import csv
-import io
 import json
 import re
 import shlex
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from irkit.analysis.wallets import classify_wallet, find_wallets
 from irkit.evidence.records import Record
-from irkit.hosttext import utf8_text
 from irkit.knowledge.notindicators import LIVE_SOURCES, is_placeholder, is_static_noise
-from irkit.timeutil import utc_now_iso
 
 POOL_URL = re.compile(
     r"\b((?:stratum2?|stratum1)?(?:\+(?:tcp|ssl|tls|ws|wss))?|daemon\+https?|ethproxy|nicehash)"
@@ -36,7 +31,6 @@ _ALGO_OPTIONS = ("-a", "--algo", "--algorithm", "--coin")
 DOWNLOAD_URL = re.compile(
     r"\b(?:https?|ftp|tftp)://([A-Za-z0-9.\-_]+|\[[0-9a-fA-F:]+\])(?::\d{1,5})?[^\s'\"|;&<>()`]*"
 )
-IOC_NAMESPACE = uuid.UUID("6f1c1f44-5b1e-4d57-9a36-0b6b4d0f3c2a")
 
 
 @dataclass
@@ -233,86 +227,3 @@ def dedupe(iocs: Iterable[Ioc]) -> list[Ioc]:
             known.source = known.source or ioc.source
             known.finding = known.finding or ioc.finding
     return list(merged.values())
-
-
-def iocs_json(iocs: list[Ioc]) -> bytes:
-    return json.dumps([i.to_dict() for i in iocs], indent=1, ensure_ascii=True).encode() + b"\n"
-
-
-def iocs_csv(iocs: list[Ioc]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["type", "value", "validated", "context"])
-    for ioc in iocs:
-        writer.writerow([ioc.ioc_type, ioc.value, ioc.validated, ioc.context])
-    return buffer.getvalue().encode("utf-8", "surrogateescape")
-
-
-def _stix_pattern(ioc: Ioc) -> str | None:
-    value = ioc.value.replace("\\", "\\\\").replace("'", "\\'")
-    if ioc.ioc_type == "pool-url":
-        return f"[url:value = '{value}']"
-    if ioc.ioc_type == "pool-host":
-        host = value.rsplit(":", 1)[0]
-        if re.fullmatch(r"[\d.]+", host):
-            return f"[ipv4-addr:value = '{host}']"
-        if ":" in host:
-            return f"[ipv6-addr:value = '{host}']"
-        return f"[domain-name:value = '{host}']"
-    if ioc.ioc_type == "sha256":
-        return f"[file:hashes.'SHA-256' = '{value}']"
-    if ioc.ioc_type == "path":
-        return f"[file:name = '{value.rsplit('/', 1)[-1]}']"
-    if ioc.ioc_type == "wallet":
-        return f"[x-cryptocurrency-wallet:address = '{value}']"
-    return None
-
-
-def _stix_id(ioc: Ioc) -> uuid.UUID:
-    """Stable per IOC; uuid5 encodes strictly, and a path IOC may hold any host byte."""
-    return uuid.uuid5(IOC_NAMESPACE, utf8_text(f"{ioc.ioc_type}:{ioc.value}"))
-
-
-def iocs_stix(iocs: list[Ioc], *, host: str | None = None) -> bytes:
-    """A STIX 2.1 bundle: an indicator per observable IOC, and one note for the rest
-    (workers, algorithms, logins), which STIX has no observable type for."""
-    now = utc_now_iso()
-    seen_on = f" on {host}" if host else ""
-    objects: list[dict[str, Any]] = []
-    others: list[str] = []
-    for ioc in iocs:
-        pattern = _stix_pattern(ioc)
-        if pattern is None:
-            others.append(f"{ioc.ioc_type}: {ioc.value} (seen in {ioc.context})")
-            continue
-        objects.append(
-            {
-                "type": "indicator",
-                "spec_version": "2.1",
-                "id": f"indicator--{_stix_id(ioc)}",
-                "created": now,
-                "modified": now,
-                "name": f"{ioc.ioc_type} {ioc.value}",
-                "description": f"Seen in {ioc.context}{seen_on}",
-                "indicator_types": ["malicious-activity"],
-                "pattern": pattern,
-                "pattern_type": "stix",
-                "valid_from": now,
-                "labels": ["cryptomining", ioc.ioc_type],
-            }
-        )
-    if others and objects:
-        objects.append(
-            {
-                "type": "note",
-                "spec_version": "2.1",
-                "id": f"note--{uuid.uuid4()}",
-                "created": now,
-                "modified": now,
-                "abstract": f"Mining details{seen_on}",
-                "content": "\n".join(others),
-                "object_refs": [o["id"] for o in objects],
-            }
-        )
-    bundle = {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects}
-    return json.dumps(bundle, indent=1, ensure_ascii=True).encode() + b"\n"
