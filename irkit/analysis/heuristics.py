@@ -26,6 +26,7 @@ from irkit.playbook import AnalysisSettings
 
 MINER_SIGNALS = {"pool-connection", "stratum-cmdline", "wallet-cmdline", "yara-miner", "high-cpu",
                  "gpu-unexpected", "miner-cmdline"}  # fmt: skip
+EXE_SIGNALS = {"deleted-exe", "exe-location", "kthread-imitation", "memfd-exe"}
 PERSISTENCE_MITRE = {
     "cron": "T1053.003",
     "anacron": "T1053.003",
@@ -526,7 +527,7 @@ class _Analyser:
             out += own
             p = self.processes.get(v.pid, {})
             path = _exe_path(p)
-            if path.startswith("/") and p.get("exe_sha256"):
+            if path.startswith("/") and p.get("exe_sha256") and self.exe_is_evidence(v):
                 out.append(Ioc("file", path, f"executable of pid {v.pid}",
                                detail={"sha256": p["exe_sha256"]}, source="process",
                                finding=title))  # fmt: skip
@@ -538,6 +539,18 @@ class _Analyser:
                                detail={"host": remote, "port": port}, source="socket",
                                finding=title))  # fmt: skip
         return out
+
+    def exe_is_evidence(self, verdict: ProcessVerdict) -> bool:
+        """A flagged process's executable is an IOC when it is the suspect thing: a likely
+        miner's, or one whose own signals concern it (deleted, hidden, imitating a kernel
+        thread, a YARA hit on it). /usr/bin/ssh running a tunnel is no IOC."""
+        if verdict.verdict == "likely miner":
+            return True
+        return any(
+            (s.kind in EXE_SIGNALS and severity_rank(s.severity) >= severity_rank("medium"))
+            or (s.kind.startswith("yara") and "its executable" in s.reason)
+            for s in self.signals.get(verdict.pid, [])
+        )
 
 
 def is_local(address: str) -> bool:
