@@ -16,6 +16,8 @@ from typing import Any
 from irkit.analysis.heuristics import Analysis, analyse
 from irkit.analysis.iocexport import iocs_csv, iocs_json, iocs_stix
 from irkit.analysis.iocs import Ioc, dedupe, iocs_from_config
+from irkit.analysis.minerfiles import iocs_from_log, log_file_of, started_with
+from irkit.analysis.signals import command_starts_miner
 from irkit.collectors.base import NO_PROC, Context, CopiedFile
 from irkit.collectors.failsoft import item_guard
 from irkit.collectors.memory import dump_into_bundle
@@ -53,6 +55,9 @@ class Target:
     real: Path
     host_path: str
     pid: int | None = None
+    dropped: bool = True
+    """False for a persistence entry's own file (a crontab, a unit): the file that holds an
+    entry is evidence, not an IOC; what it starts or downloads is."""
 
 
 @dataclass
@@ -212,8 +217,8 @@ class Triage:
         for entry in records:
             if entry.get("type") != "persistence":
                 continue
-            paths = [str(entry.get("source") or "")]
-            paths += _ABSOLUTE_PATH.findall(str(entry.get("command") or ""))
+            source = str(entry.get("source") or "")
+            paths = [source, *_ABSOLUTE_PATH.findall(str(entry.get("command") or ""))]
             for path in paths:
                 if not path or path in seen:
                     continue
@@ -226,7 +231,7 @@ class Triage:
                     continue
                 except (OSError, ValueError):  # ValueError: a NUL byte in a crafted command
                     continue
-                yield Target(real, path)
+                yield Target(real, path, dropped=path != source)
 
     def keep_hit(self, ctx: Context, hit: YaraHit, target: Target) -> None:
         """Record the hit and keep the flagged file itself as evidence (cut at the
@@ -254,7 +259,7 @@ class Triage:
                     finding_iocs += iocs_from_config(
                         copied.text, f"file {target.host_path}", "file"
                     )
-                if copied.record.sha256 and target.host_path.startswith("/"):
+                if copied.record.sha256 and target.dropped and target.host_path.startswith("/"):
                     finding_iocs.append(Ioc("file", target.host_path, context, source="file",
                                             detail={"sha256": copied.record.sha256}))  # fmt: skip
         finding_iocs += iocs_from_config(
@@ -281,6 +286,51 @@ class Triage:
             text = ""
         return text or "\n".join(s.excerpt for s in hit.strings)
 
+    def miner_file_iocs(
+        self, ctx: Context, records: list[dict[str, Any]], analysis: Analysis
+    ) -> list[Ioc]:
+        """The config and log each flagged miner was started with (`analysis.minerfiles`),
+        copied into the bundle, and their pools, wallets, workers and algorithms."""
+        floor = severity_rank(self.playbook.analysis.threshold)
+        processes = {r.get("pid"): r for r in records if r.get("type") == "process"}
+        found: list[Ioc] = []
+        for verdict in analysis.verdicts:
+            p = processes.get(verdict.pid)
+            argv = [str(a) for a in (p or {}).get("cmdline") or []]
+            miner = verdict.verdict == "likely miner" or command_starts_miner(" ".join(argv))
+            if p is None or severity_rank(verdict.severity) < floor or not miner:
+                continue
+            exe = str(p.get("exe") or "").removesuffix(" (deleted)")
+            cwd = p.get("cwd") if isinstance(p.get("cwd"), str) else None
+            files = started_with(argv, exe, cwd)
+            while files:
+                kind, path = files.pop(0)
+                copied = self.read_started_file(ctx, verdict.pid, path)
+                if copied is None:
+                    continue
+                context = f"{kind} {path} of pid {verdict.pid}"
+                if kind == "config":
+                    iocs = iocs_from_config(copied.text, context, "config")
+                    log = log_file_of(copied.text, cwd)
+                    if log:
+                        files.append(("log", log))
+                else:
+                    iocs = iocs_from_log(copied.text, context)
+                for ioc in iocs:
+                    ioc.finding = verdict.title
+                found += iocs
+        return found
+
+    @staticmethod
+    def read_started_file(ctx: Context, pid: int, path: str) -> CopiedFile | None:
+        """Through the process's own root on a live host (a container's files included),
+        else through `--root`; a file that is not there is a logged skip."""
+        with item_guard(ctx, "miner-file", pid=pid, path=path):
+            if ctx.proc_is_live:
+                return ctx.copy_proc_file(pid, "root", path.lstrip("/"))
+            return ctx.copy_host_file(path)
+        return None
+
     def finish(self, ctx: Context, records: list[dict[str, Any]]) -> None:
         writer = ctx.writer
         if self.outcome.hits:
@@ -288,7 +338,10 @@ class Triage:
         yara_findings = [f.to_dict() for f in self.outcome.findings]
         analysis = analyse(records + yara_findings, self.playbook.analysis)
         analysis.findings = self.outcome.findings + analysis.findings
-        analysis.iocs = dedupe(self.outcome.iocs + analysis.iocs)
+        ctx.collector = "miner-files"
+        started = self.miner_file_iocs(ctx, records, analysis)
+        ctx.collector = "irkit"
+        analysis.iocs = dedupe(self.outcome.iocs + analysis.iocs + started)
         self.outcome.analysis = analysis
         self.outcome.iocs = analysis.iocs
         verdict = analysis.verdict(self.playbook.analysis.threshold)

@@ -12,10 +12,12 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 from conftest import irkit_env
+from stixcheck import assert_strictly_valid, misp_values
 
 pytestmark = [
     pytest.mark.slow,
@@ -55,3 +57,8 @@ def test_the_tunnel_names_its_destination_forward_and_agent(tmp_path: Path, port
     assert not [i for i in pools if i["value"].endswith(f":{port}")], pools
     assert f"127.0.0.1:{pids['pool_port']}" in {i["value"] for i in pools}
     assert report["verdict"]["verdict"] == "COMPROMISED"
+    stix = tmp_path / "iocs.stix.json"
+    with zipfile.ZipFile(tmp_path / "case.zip") as bundle:
+        stix.write_bytes(bundle.read("iocs.stix.json"))
+    assert_strictly_valid(stix)
+    assert {"127.0.0.1", port} <= misp_values(stix.read_bytes()), "the tunnel endpoint"

@@ -67,6 +67,11 @@ class ProcessVerdict(Record):
     lineage: list[str]
     agent_ancestor: int | None = None
 
+    @property
+    def title(self) -> str:
+        """The title of the finding this verdict is written as."""
+        return f"{self.verdict}: pid {self.pid} ({self.name})"
+
 
 @dataclass
 class Verdict(Record):
@@ -398,7 +403,7 @@ class _Analyser:
             pid, str(p.get("name")), p.get("exe"), verdict, severity, reasons, mitre, lineage,
             agent_pid,
         )  # fmt: skip
-        title = f"{verdict}: pid {pid} ({p.get('name')})"
+        title = verdict_record.title
         for ioc in self.pid_iocs.get(pid, []):
             ioc.finding = title
         self.findings.append(
@@ -522,7 +527,7 @@ class _Analyser:
         for v in verdicts:
             if severity_rank(v.severity) < floor:
                 continue
-            title = f"{v.verdict}: pid {v.pid} ({v.name})"
+            title = v.title
             own = self.pid_iocs.get(v.pid, [])
             out += own
             p = self.processes.get(v.pid, {})
