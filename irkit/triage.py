@@ -133,7 +133,7 @@ class Triage:
     ) -> None:
         deadline = time.monotonic() + step.budget_seconds
         scanned = 0
-        for result, target in self.scan(ctx, step, records, flagged):
+        for result, target in self.scan(ctx, step, records, flagged, deadline):
             scanned += 1
             log_scan_problems(ctx.log, result)
             for hit in result.hits:
@@ -146,7 +146,12 @@ class Triage:
         ctx.log("hunt", hunt=step.name, targets_scanned=scanned)
 
     def scan(
-        self, ctx: Context, step: HuntStep, records: list[dict[str, Any]], flagged: set[int]
+        self,
+        ctx: Context,
+        step: HuntStep,
+        records: list[dict[str, Any]],
+        flagged: set[int],
+        deadline: float | None = None,
     ) -> Iterator[tuple[TargetResult, Target]]:
         ruleset = self.rules_for(step)
         rules = ruleset.rules
@@ -177,6 +182,8 @@ class Triage:
                 if result is not None:
                     yield result, target
         elif step.targets == "paths":
+            options.skip_not_evidence = options.newest_first = True
+            options.deadline = deadline
             roots = [p for pattern in step.paths for p in glob_in_root(ctx.root, pattern)]
             root_text = str(ctx.root).rstrip("/")
             for result in scan_tree(rules, roots, options, log=ctx.log):
