@@ -3,6 +3,8 @@
 import shlex
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from irkit.analysis.tunnels import find_tunnel, parse_tunnel
 
@@ -58,3 +60,20 @@ def test_a_tunnel_inside_a_cron_command() -> None:
     words = shlex.split("sleep 30; /usr/bin/ssh -NR 9000:localhost:22 -p 2222 x@198.51.100.4")
     tunnel = find_tunnel(words)
     assert tunnel is not None and tunnel.endpoint == "x@198.51.100.4:2222"
+
+
+words = st.lists(
+    st.sampled_from(["ssh", "-R", "-p", "-o", "ProxyCommand=x", "-fNR", "u@h", "ssh://a@b:99999",
+                     "chisel", "R:1:h:2", "--to", "h:70000", "1.2.3.4:22", "-r", "sshuttle", "--"])
+    | st.text(max_size=12),
+    max_size=8,
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(words)
+def test_any_command_line_parses_or_is_no_tunnel(argv: list[str]) -> None:
+    for tunnel in (parse_tunnel(argv), find_tunnel(argv)):
+        if tunnel is not None:
+            assert tunnel.port is None or 0 < tunnel.port < 65536
+            tunnel.describe()

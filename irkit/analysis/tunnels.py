@@ -54,6 +54,13 @@ class Tunnel:
         return f"{self.tool} tunnel ({self.direction}) {where}{forwards}{proxy}"
 
 
+def _port(text: str) -> int | None:
+    """A TCP port, or None: a hostile command line may hold any digits."""
+    if text.isascii() and text.isdigit() and len(text) <= 5 and 0 < int(text) < 65536:
+        return int(text)
+    return None
+
+
 def _ssh_destination(tunnel: Tunnel, target: str) -> None:
     if target.startswith("ssh://"):
         target = target[len("ssh://") :]
@@ -61,7 +68,7 @@ def _ssh_destination(tunnel: Tunnel, target: str) -> None:
             target.rpartition(":") if re.search(r":\d+$", target) else (target, "", "")
         )
         if port:
-            tunnel.port = tunnel.port or int(port)
+            tunnel.port = tunnel.port or _port(port)
     user, _, host = target.rpartition("@")
     tunnel.user = tunnel.user or user or None
     tunnel.host = host
@@ -103,8 +110,8 @@ def _ssh_option(tunnel: Tunnel, flag: str, value: str, directions: list[str]) ->
     if flag in _FORWARD_FLAGS:
         tunnel.forwards.append(f"-{flag} {value}")
         directions.append(_FORWARD_FLAGS[flag])
-    elif flag == "p" and value.isdigit():
-        tunnel.port = int(value)
+    elif flag == "p" and _port(value):
+        tunnel.port = _port(value)
     elif flag == "l":
         tunnel.user = value
     elif flag == "o":
@@ -121,8 +128,8 @@ def _ssh_option(tunnel: Tunnel, flag: str, value: str, directions: list[str]) ->
         elif key == "dynamicforward":
             tunnel.forwards.append(f"DynamicForward {option.strip()}")
             directions.append("dynamic")
-        elif key == "port" and option.strip().isdigit():
-            tunnel.port = int(option.strip())
+        elif key == "port" and _port(option.strip()):
+            tunnel.port = _port(option.strip())
         elif key == "user":
             tunnel.user = option.strip()
 
@@ -149,14 +156,14 @@ def parse_tool(argv: list[str]) -> Tunnel:
         user, _, rest = remote.rpartition("@")
         host, _, port = rest.partition(":")
         tunnel.user, tunnel.host = user or None, host or None
-        tunnel.port = int(port) if port.isdigit() else 22
+        tunnel.port = _port(port) or 22
     for candidate in candidates:
         if tunnel.host:
             break
         for match in _HOST_PORT.finditer(candidate):
             host = match.group("host").strip("[]")
-            if not _is_loopback(host):
-                tunnel.host, tunnel.port = host, int(match.group("port"))
+            if not _is_loopback(host) and _port(match.group("port")):
+                tunnel.host, tunnel.port = host, _port(match.group("port"))
                 break
     if program == "bore" and "--to" in argv and not tunnel.host:
         index = argv.index("--to") + 1
