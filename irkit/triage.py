@@ -13,11 +13,18 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from irkit.analysis.heuristics import Analysis, analyse
+from irkit.analysis.heuristics import Analysis, analyse, tunnel_ioc
 from irkit.analysis.iocexport import iocs_csv, iocs_json, iocs_stix
 from irkit.analysis.iocs import Ioc, dedupe, iocs_from_config
-from irkit.analysis.minerfiles import iocs_from_log, log_file_of, started_with
 from irkit.analysis.signals import command_starts_miner
+from irkit.analysis.startfiles import (
+    apply_tunnel_config,
+    iocs_from_log,
+    log_file_of,
+    started_with,
+    tunnel_configs,
+)
+from irkit.analysis.tunnels import parse_tunnel
 from irkit.collectors.base import NO_PROC, Context, CopiedFile
 from irkit.collectors.failsoft import item_guard
 from irkit.collectors.memory import dump_into_bundle
@@ -293,39 +300,73 @@ class Triage:
             text = ""
         return text or "\n".join(s.excerpt for s in hit.strings)
 
-    def miner_file_iocs(
+    def started_file_iocs(
         self, ctx: Context, records: list[dict[str, Any]], analysis: Analysis
     ) -> list[Ioc]:
-        """The config and log each flagged miner was started with (`analysis.minerfiles`),
-        copied into the bundle, and their pools, wallets, workers and algorithms."""
+        """The files each flagged miner or tunnel was started with (`analysis.startfiles`),
+        copied into the bundle: a miner's config and log, a tunnel's config."""
         floor = severity_rank(self.playbook.analysis.threshold)
         processes = {r.get("pid"): r for r in records if r.get("type") == "process"}
+        findings = {f.title: f for f in analysis.findings}
         found: list[Ioc] = []
         for verdict in analysis.verdicts:
             p = processes.get(verdict.pid)
-            argv = [str(a) for a in (p or {}).get("cmdline") or []]
-            miner = verdict.verdict == "likely miner" or command_starts_miner(" ".join(argv))
-            if p is None or severity_rank(verdict.severity) < floor or not miner:
+            if p is None or severity_rank(verdict.severity) < floor:
                 continue
-            exe = str(p.get("exe") or "").removesuffix(" (deleted)")
+            argv = [str(a) for a in p.get("cmdline") or []]
             cwd = p.get("cwd") if isinstance(p.get("cwd"), str) else None
-            files = started_with(argv, exe, cwd)
-            while files:
-                kind, path = files.pop(0)
-                copied = self.read_started_file(ctx, verdict.pid, path)
-                if copied is None:
-                    continue
-                context = f"{kind} {path} of pid {verdict.pid}"
-                if kind == "config":
-                    iocs = iocs_from_config(copied.text, context, "config")
-                    log = log_file_of(copied.text, cwd)
-                    if log:
-                        files.append(("log", log))
-                else:
-                    iocs = iocs_from_log(copied.text, context)
-                for ioc in iocs:
-                    ioc.finding = verdict.title
-                found += iocs
+            if verdict.verdict == "likely miner" or command_starts_miner(" ".join(argv)):
+                exe = str(p.get("exe") or "").removesuffix(" (deleted)")
+                iocs = self.miner_files(ctx, verdict.pid, started_with(argv, exe, cwd), cwd)
+            elif verdict.verdict == "tunnel":
+                iocs = self.tunnel_files(ctx, verdict.pid, argv, cwd, findings.get(verdict.title))
+            else:
+                continue
+            for ioc in iocs:
+                ioc.finding = verdict.title
+            found += iocs
+        return found
+
+    def miner_files(
+        self, ctx: Context, pid: int, files: list[tuple[str, str]], cwd: str | None
+    ) -> list[Ioc]:
+        """Pools, wallets, workers and algorithms of a miner's config, and the pools its log
+        (named on the command line or in the config) says it used."""
+        found: list[Ioc] = []
+        while files:
+            kind, path = files.pop(0)
+            copied = self.read_started_file(ctx, pid, path)
+            if copied is None:
+                continue
+            context = f"{kind} {path} of pid {pid}"
+            if kind == "log":
+                found += iocs_from_log(copied.text, context)
+                continue
+            found += iocs_from_config(copied.text, context, "config")
+            log = log_file_of(copied.text, cwd)
+            if log:
+                files.append(("log", log))
+        return found
+
+    def tunnel_files(
+        self, ctx: Context, pid: int, argv: list[str], cwd: str | None, finding: Finding | None
+    ) -> list[Ioc]:
+        """The destination a tunnel's config file names (frpc -c, ssh -F, gost -C...); the
+        finding says so too."""
+        tunnel = parse_tunnel(argv)
+        found: list[Ioc] = []
+        for path in tunnel_configs(argv, cwd) if tunnel is not None else []:
+            copied = self.read_started_file(ctx, pid, path)
+            if tunnel is None or copied is None:
+                continue
+            before = tunnel.endpoint
+            apply_tunnel_config(tunnel, copied.text)
+            ioc = tunnel_ioc(tunnel, f"config {path} of pid {pid}", "config")
+            if ioc is None or tunnel.endpoint == before:
+                continue
+            found.append(ioc)
+            if finding is not None:
+                finding.reasons.append(f"its config {path} names the far end: {tunnel.describe()}")
         return found
 
     @staticmethod
@@ -345,8 +386,8 @@ class Triage:
         yara_findings = [f.to_dict() for f in self.outcome.findings]
         analysis = analyse(records + yara_findings, self.playbook.analysis)
         analysis.findings = self.outcome.findings + analysis.findings
-        ctx.collector = "miner-files"
-        started = self.miner_file_iocs(ctx, records, analysis)
+        ctx.collector = "started-files"
+        started = self.started_file_iocs(ctx, records, analysis)
         ctx.collector = "irkit"
         analysis.iocs = dedupe(self.outcome.iocs + analysis.iocs + started)
         self.outcome.analysis = analysis

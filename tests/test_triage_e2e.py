@@ -188,3 +188,38 @@ def test_triage_with_memory_dumps_what_it_flags(tmp_path: Path, running_miner, r
             if line
         ]
     assert miner.pid in {dump["pid"] for dump in dumps}
+
+
+FRPC_CONFIG = 'serverAddr = "frp.evil.test"\nserverPort = 7000\n[[proxies]]\nremotePort = 6000\n'
+
+
+@pytest.mark.slow
+def test_a_tunnel_started_with_a_config_names_its_far_end(tmp_path: Path, run_irkit) -> None:
+    """A live `frpc -c frpc.toml` (a harmless program under that name): the far end is only in
+    its config, which the triage reads through /proc/PID/root and copies."""
+    source = tmp_path / "pause.c"
+    source.write_text("#include <unistd.h>\nint main(void) { pause(); return 0; }\n")
+    frpc = tmp_path / "frpc"
+    subprocess.run([shutil.which("gcc") or "gcc", "-o", str(frpc), str(source)], check=True)
+    config = tmp_path / "frpc.toml"
+    config.write_text(FRPC_CONFIG)
+    playbook = tmp_path / "t.yaml"
+    playbook.write_text("name: t\ncollectors:\n  processes: {cpu_interval: 0.1}\n  sockets: {}\n")
+    tunnel = subprocess.Popen([str(frpc), "-c", "frpc.toml"], cwd=tmp_path)
+    try:
+        root = write_tree(tmp_path / "root", {"etc/passwd": "root:x:0:0::/root:/bin/sh\n"})
+        report, stderr = triage_json(run_irkit, root, Path("/proc"), tmp_path / "t.zip", 1)
+    finally:
+        tunnel.kill()
+        tunnel.wait()
+    mine = next(f for f in report["findings"] if f["pid"] == tunnel.pid)
+    assert mine["title"].startswith("tunnel"), stderr
+    assert any("frp.evil.test:7000" in r and str(config) in r for r in mine["reasons"])
+    ends = [i for i in report["iocs"] if i["finding"] == mine["title"]]
+    # The far end from the config, and the tunnel binary dropped in a world-writable dir.
+    assert {(i["ioc_type"], i["value"], i["source"]) for i in ends} == {
+        ("tunnel-endpoint", "frp.evil.test:7000", "config"),
+        ("file", str(frpc), "process"),
+    }
+    with zipfile.ZipFile(tmp_path / "t.zip") as bundle:
+        assert any(n.endswith("frpc.toml") for n in bundle.namelist())

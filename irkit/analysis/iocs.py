@@ -47,7 +47,8 @@ class Ioc(Record):
     """The title of the finding it belongs to."""
 
 
-def _option_values(argv: list[str], names: tuple[str, ...]) -> list[str]:
+def option_values(argv: list[str], names: tuple[str, ...]) -> list[str]:
+    """Each value of the options `names` (`-o X`, `--url X`, `--url=X`)."""
     values = []
     for i, arg in enumerate(argv):
         for name in names:
@@ -97,16 +98,16 @@ def _user(value: str, context: str, source: str) -> list[Ioc]:
 
 def iocs_from_argv(argv: list[str], context: str, source: str = "cmdline") -> list[Ioc]:
     found: list[Ioc] = []
-    for url in _option_values(argv, _URL_OPTIONS):
+    for url in option_values(argv, _URL_OPTIONS):
         found += _pool(url, context, source)
     joined = " ".join(argv)
     for match in POOL_URL.finditer(joined):
         found += _pool(match.group(0), context, source)
-    for user in _option_values(argv, _USER_OPTIONS):
+    for user in option_values(argv, _USER_OPTIONS):
         found += _user(user, context, source)
-    for worker in _option_values(argv, _WORKER_OPTIONS):
+    for worker in option_values(argv, _WORKER_OPTIONS):
         found.append(Ioc("worker", worker, context, source=source))
-    for algo in _option_values(argv, _ALGO_OPTIONS):
+    for algo in option_values(argv, _ALGO_OPTIONS):
         found.append(Ioc("algorithm", algo, context, source=source))
     found += _text_wallets(joined, context, source)
     return keep(found)

@@ -1,9 +1,18 @@
-"""The files a flagged miner was started with, and what its log says (docs/iocs.md)."""
+"""The files a flagged miner or tunnel was started with, and what its log says (docs/iocs.md)."""
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from irkit.analysis.minerfiles import iocs_from_log, log_file_of, started_with
+from irkit.analysis.startfiles import (
+    absolute,
+    apply_tunnel_config,
+    iocs_from_log,
+    log_file_of,
+    started_with,
+    tunnel_configs,
+)
+from irkit.analysis.tunnels import parse_tunnel
 
 
 def test_named_config_and_log_relative_to_the_cwd() -> None:
@@ -44,3 +53,31 @@ def test_hostile_inputs_never_crash(argv: list[str], cwd: str, text: str) -> Non
         assert path.startswith("/") and "\0" not in path
     log_file_of(text, cwd)
     iocs_from_log(text, "log")
+
+
+FRPC_TOML = 'serverAddr = "frp.evil.test"\nserverPort = 7000\n\n[[proxies]]\nremotePort = 6000\n'
+FRPC_INI = "[common]\nserver_addr = 198.51.100.61\nserver_port = 7001\n[ssh]\nremote_port = 6001\n"
+SSH_CONFIG = (
+    "Host jump\n  HostName 198.51.100.62\n  Port 2222\n  User ops\n"
+    "  RemoteForward 9000 localhost:22\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("argv", "config", "endpoint", "forward"),
+    [
+        (["frpc", "-c", "frpc.toml"], FRPC_TOML, "frp.evil.test:7000", "remote port 6000"),
+        (["frpc", "-c", "/etc/frpc.ini"], FRPC_INI, "198.51.100.61:7001", "remote port 6001"),
+        (["ssh", "-F", "cfg", "-N", "-R", "1:h:2", "jump"], SSH_CONFIG, "ops@198.51.100.62:2222",
+         "RemoteForward 9000 localhost:22"),
+    ],
+)  # fmt: skip
+def test_a_tunnel_config_names_the_far_end(
+    argv: list[str], config: str, endpoint: str, forward: str
+) -> None:
+    assert tunnel_configs(argv, "/srv") == [absolute(argv[2], "/srv")]
+    tunnel = parse_tunnel(argv)
+    assert tunnel is not None
+    apply_tunnel_config(tunnel, config)
+    assert tunnel.endpoint == endpoint
+    assert forward in tunnel.forwards and tunnel.direction == "reverse"
