@@ -385,6 +385,8 @@ class Triage:
             writer.write_records(HUNTS_MEMBER, self.outcome.hits, collector="hunt")
         yara_findings = [f.to_dict() for f in self.outcome.findings]
         analysis = analyse(records + yara_findings, self.playbook.analysis)
+        for finding in self.outcome.findings:
+            finding.reasons += analysis.workspace.get(finding.path or "", [])
         analysis.findings = self.outcome.findings + analysis.findings
         ctx.collector = "started-files"
         started = self.started_file_iocs(ctx, records, analysis)

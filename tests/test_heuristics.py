@@ -236,3 +236,21 @@ fields = (
 )
 def test_corrupt_records_never_crash_the_analysis(records: list[dict[str, Any]]) -> None:
     analyse(records, AnalysisSettings())
+
+
+def test_a_hit_in_the_agents_workspace_names_the_agent() -> None:
+    records = [
+        process(1, "systemd", ppid=0),
+        process(70, "python3", cmdline=["python3", "agent_runner.py"], cwd="/workspace/run"),
+        {"type": "finding", "title": "YARA x on file", "severity": "high", "source": "yara",
+         "path": "/workspace/run/out/xmrig"},
+        {"type": "finding", "title": "YARA y on file", "severity": "high", "source": "yara",
+         "path": "/workspace/other/xmrig"},
+    ]  # fmt: skip
+    analysis = analyse(records, SETTINGS)
+    assert analysis.workspace == {
+        "/workspace/run/out/xmrig": [
+            "it lies in the working directory of the agent's runtime "
+            "(pid 70: agent_runner.py in /workspace/run)"
+        ]
+    }

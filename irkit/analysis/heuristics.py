@@ -89,6 +89,8 @@ class Analysis:
     findings: list[Finding]
     verdicts: list[ProcessVerdict]
     iocs: list[Ioc]
+    workspace: dict[str, list[str]] = field(default_factory=dict)
+    """Reasons to add to the YARA findings of files in an agent's working directory, by path."""
 
     def verdict(self, threshold: str) -> Verdict:
         """The host verdict by the one rule (`analysis.verdict.judge`); the threshold only
@@ -206,7 +208,7 @@ class _Analyser:
         verdicts = [self.verdict(pid, sigs) for pid, sigs in sorted(self.signals.items())]
         self.persistence_findings(verdicts)
         self.iocs += self.process_iocs(verdicts)
-        return Analysis(self.findings, verdicts, dedupe(self.iocs))
+        return Analysis(self.findings, verdicts, dedupe(self.iocs), self.workspace_reasons())
 
     def process_signals(self, p: dict[str, Any]) -> None:
         pid, flags = p["pid"], set(p.get("flags") or [])
@@ -425,24 +427,49 @@ class _Analyser:
         """The chain of ancestors, and the nearest one that is the agent's runtime."""
         chain, agent_pid, seen = [], None, set()
         current: int | None = pid
-        agent = self.settings.agent
         while current is not None and current in self.processes and current not in seen:
             seen.add(current)
             p = self.processes[current]
             script = script_of([str(a) for a in p.get("cmdline") or []])
             shown = f"{p.get('name')} {script}" if script else p.get("name")
             chain.append(f"{current} {shown} ({p.get('user')})")
-            if agent is not None and agent_pid is None and current != pid:
-                cmd0 = ((p.get("cmdline") or [""])[0] or "").rsplit("/", 1)[-1]
-                if (
-                    p.get("name") in agent.process_names
-                    or cmd0 in agent.process_names
-                    or p.get("user") in agent.users
-                    or any(c in (p.get("cgroup") or "") for c in agent.cgroups)
-                ):
-                    agent_pid = current
+            if agent_pid is None and current != pid and self.is_agent(p):
+                agent_pid = current
             current = p.get("ppid")
         return chain, agent_pid
+
+    def is_agent(self, p: dict[str, Any]) -> bool:
+        """Whether a process is the agent's runtime, by the playbook's `analysis.agent`."""
+        agent = self.settings.agent
+        if agent is None:
+            return False
+        cmd0 = ((p.get("cmdline") or [""])[0] or "").rsplit("/", 1)[-1]
+        return (
+            p.get("name") in agent.process_names
+            or cmd0 in agent.process_names
+            or p.get("user") in agent.users
+            or any(c in (p.get("cgroup") or "") for c in agent.cgroups)
+        )
+
+    def workspace_reasons(self) -> dict[str, list[str]]:
+        """For each file a YARA rule flagged inside an agent's working directory, which agent:
+        a hit in /workspace says little until it names the runtime that works there."""
+        places = [
+            (str(p["cwd"]).rstrip("/") + "/", self.agent_reason(pid))
+            for pid, p in self.processes.items()
+            if isinstance(p.get("cwd"), str) and p["cwd"] not in ("", "/") and self.is_agent(p)
+        ]
+        out: dict[str, list[str]] = {}
+        for hit in self.hits:
+            path = hit.get("path")
+            if hit.get("source") != "yara" or not isinstance(path, str):
+                continue
+            for prefix, reason in places:
+                if path.startswith(prefix):
+                    out.setdefault(path, []).append(
+                        reason.replace("it descends from", "it lies in the working directory of")
+                    )
+        return out
 
     def agent_reason(self, agent_pid: int) -> str:
         """The agent by its script and working directory, when it runs one."""
