@@ -254,3 +254,9 @@ def test_a_hit_in_the_agents_workspace_names_the_agent() -> None:
             "(pid 70: agent_runner.py in /workspace/run)"
         ]
     }
+
+
+def test_nothing_below_the_threshold_gives_an_ioc() -> None:
+    strict = AnalysisSettings(threshold="critical", agent=SETTINGS.agent)
+    iocs = analyse(HOST, strict).iocs
+    assert iocs and {i.finding for i in iocs} == {"likely miner: pid 4242 (kworker/0:2)"}

@@ -529,13 +529,15 @@ class _Analyser:
         if not reasons:
             return
         title = f"{mechanism} persistence: {where}"
-        for ioc in found + download_iocs(command, context):
-            ioc.finding = title
-            self.iocs.append(ioc)
+        severity = "high"
+        if severity_rank(severity) >= severity_rank(self.settings.threshold):
+            for ioc in found + download_iocs(command, context):
+                ioc.finding = title
+                self.iocs.append(ioc)
         self.findings.append(
             Finding(
                 title=title,
-                severity="high",
+                severity=severity,
                 source="heuristic",
                 reasons=reasons,
                 path=entry.get("source"),
