@@ -260,3 +260,14 @@ def test_nothing_below_the_threshold_gives_an_ioc() -> None:
     strict = AnalysisSettings(threshold="critical", agent=SETTINGS.agent)
     iocs = analyse(HOST, strict).iocs
     assert iocs and {i.finding for i in iocs} == {"likely miner: pid 4242 (kworker/0:2)"}
+
+
+def test_an_ssh_login_to_port_2222_is_no_pool_connection() -> None:
+    records = [
+        process(1, "systemd", ppid=0),
+        process(80, "ssh", cmdline=["ssh", "-p", "2222", "admin@198.51.100.30"]),
+        {"type": "socket", "proto": "tcp", "pid": 80, "state": "ESTABLISHED",
+         "remote_address": "198.51.100.30", "remote_port": 2222, "flags": ["pool-port"]},
+    ]  # fmt: skip
+    result = analyse(records, SETTINGS)
+    assert result.findings == [] and result.iocs == []

@@ -19,7 +19,7 @@ from irkit.analysis.signals import (
     command_starts_miner,
     is_private_address,
 )
-from irkit.analysis.tunnels import Tunnel, find_tunnel, parse_tunnel
+from irkit.analysis.tunnels import SSH_PROGRAMS, Tunnel, find_tunnel, parse_tunnel
 from irkit.analysis.verdict import judge
 from irkit.evidence.records import Finding, Record, severity_rank
 from irkit.playbook import AnalysisSettings
@@ -312,7 +312,7 @@ class _Analyser:
                 self.connections[pid].add((remote, port))
             if pid in self.tunnels:
                 self.tunnel_socket(pid, s)
-            elif "pool-port" in (s.get("flags") or []):
+            elif "pool-port" in (s.get("flags") or []) and not self.is_ssh_client(pid):
                 self.add(pid, Signal(
                     "pool-connection",
                     f"a {s.get('proto')} connection to {remote}:{port}, a common mining-pool "
@@ -331,6 +331,11 @@ class _Analyser:
                     f"(e.g. {', '.join(sorted(targets)[:5])})", "medium", "T1046",
                     [SOCKETS_MEMBER],
                 ))  # fmt: skip
+
+    def is_ssh_client(self, pid: int) -> bool:
+        """An ssh session to port 2222 is a login, not a pool connection."""
+        argv = self.processes.get(pid, {}).get("cmdline") or [""]
+        return str(argv[0]).rsplit("/", 1)[-1] in SSH_PROGRAMS
 
     def tunnel_socket(self, pid: int, s: dict[str, Any]) -> None:
         """A tunnel's connection is its far end, whatever the port; it names the destination
