@@ -208,3 +208,15 @@ def test_a_wallet_cut_in_the_excerpt_is_read_whole_around_the_match() -> None:
     assert WALLET not in hit.strings[0].excerpt, "the excerpt is cut at 64 bytes"
     wallets = [i.value for i in iocs_from_config(around_in_data(hit, data), "f", "file")]
     assert wallets == [WALLET]
+
+
+def test_hostile_values_stay_strictly_valid_stix(tmp_path: Path) -> None:
+    """Host bytes that are not UTF-8, quotes, backslashes, newlines, bidi and escapes."""
+    iocs = [
+        Ioc("file", "/tmp/a\nb\\c'd\udcff\u202e.sh", "x", detail={"sha256": "ab" * 32}),
+        Ioc("worker", "w\x00\x1b[31m", "x"),
+        Ioc("pool-url", "stratum+tcp://h\u00e9.test:3333", "x", detail={"host": "h\u00e9.test"}),
+    ]
+    path = tmp_path / "h.json"
+    path.write_bytes(iocs_stix(iocs, host="h\udcfe"))
+    assert_strictly_valid(path)
