@@ -271,3 +271,18 @@ def test_an_ssh_login_to_port_2222_is_no_pool_connection() -> None:
     ]  # fmt: skip
     result = analyse(records, SETTINGS)
     assert result.findings == [] and result.iocs == []
+
+
+def test_a_tunnel_without_a_destination_on_its_command_line_takes_its_connection() -> None:
+    records = [
+        process(1, "systemd", ppid=0),
+        process(90, "ngrok", exe="/tmp/ngrok", cmdline=["/tmp/ngrok", "tcp", "22"]),
+        {"type": "socket", "proto": "tcp", "pid": 90, "state": "ESTABLISHED",
+         "remote_address": "198.51.100.40", "remote_port": 443, "flags": []},
+    ]  # fmt: skip
+    result = analyse(records, SETTINGS)
+    tunnel = by_pid(result, 90)
+    assert "connected to 198.51.100.40:443" in " ".join(tunnel.reasons)
+    kinds = {(i.ioc_type, i.value, i.source) for i in result.iocs}
+    assert ("tunnel-endpoint", "198.51.100.40:443", "socket") in kinds
+    assert not any(kind in ("c2", "pool-host") for kind, _, _ in kinds)
