@@ -25,7 +25,12 @@ def test_named_config_and_log_relative_to_the_cwd() -> None:
 
 def test_default_config_beside_the_exe_and_in_the_cwd() -> None:
     found = started_with(["./kworkerds"], "/tmp/.x/kworkerds", "/root")
-    assert found == [("config", "/tmp/.x/config.json"), ("config", "/root/config.json")]
+    assert found == [
+        ("config", "/tmp/.x/config.json"),
+        ("config", "/tmp/.x/config.ini"),
+        ("config", "/root/config.json"),
+        ("config", "/root/config.ini"),
+    ]
     assert started_with(["m", "--config", "rel.json"], None, None) == [], "no cwd: no guess"
 
 

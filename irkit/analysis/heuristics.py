@@ -142,7 +142,8 @@ SOCKETS_MEMBER = "records/sockets.jsonl"
 INTERPRETERS = re.compile(
     r"^(python[\d.]*|node|nodejs|deno|bun|perl|ruby|php[\d.]*|(ba|da|z|k)?sh)$"
 )
-_TUNNEL_SEVERITY = {"reverse": "high", "dynamic": "high", "tun": "high"}
+_SSH_TUNNELS = ("reverse", "dynamic", "tun")
+"""ssh forwards that make it a tunnel out of the host (high); -L or a ProxyCommand is medium."""
 
 
 def script_of(argv: list[str]) -> str | None:
@@ -294,7 +295,9 @@ class _Analyser:
         tunnel = parse_tunnel(argv)
         if tunnel is not None:
             self.tunnels[pid] = tunnel
-            severity = _TUNNEL_SEVERITY.get(tunnel.direction, "medium")
+            # A tunnelling tool is one whatever it forwards; ssh is one by its -R/-D/-w.
+            plain_ssh = tunnel.tool in SSH_PROGRAMS and tunnel.direction not in _SSH_TUNNELS
+            severity = "medium" if plain_ssh else "high"
             self.add(pid, Signal("tunnel", f"it opens a {tunnel.describe()}", severity, "T1572",
                                  where))  # fmt: skip
             endpoint = tunnel_ioc(tunnel, f"command line of pid {pid}", "cmdline")

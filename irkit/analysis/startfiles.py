@@ -19,7 +19,7 @@ from irkit.analysis.tunnels import Tunnel
 
 _CONFIG_OPTIONS = ("-c", "--config")
 _LOG_OPTIONS = ("-l", "--log-file")
-DEFAULT_CONFIGS = ("config.json",)
+DEFAULT_CONFIGS = ("config.json", "config.ini")
 LOG_POOL = re.compile(
     r"(?:use pool|POOL #\d+|new job from|connected to)\s+"
     r"((?:[a-z0-9+]+://)?[A-Za-z0-9.\-_]+:\d{2,5})\b"
