@@ -286,3 +286,12 @@ def test_a_tunnel_without_a_destination_on_its_command_line_takes_its_connection
     kinds = {(i.ioc_type, i.value, i.source) for i in result.iocs}
     assert ("tunnel-endpoint", "198.51.100.40:443", "socket") in kinds
     assert not any(kind in ("c2", "pool-host") for kind, _, _ in kinds)
+
+
+def test_every_other_peer_of_a_flagged_process_is_a_c2_ioc() -> None:
+    peer = {"type": "socket", "proto": "tcp", "pid": 4242, "state": "ESTABLISHED",
+            "remote_address": "198.51.100.50", "remote_port": 443, "flags": []}  # fmt: skip
+    quiet = {**peer, "pid": 300, "remote_address": "198.51.100.51"}  # sshd: not flagged
+    result = analyse([*HOST, peer, quiet], SETTINGS)
+    c2 = {(i.value, i.finding) for i in result.iocs if i.ioc_type == "c2"}
+    assert c2 == {("198.51.100.50:443", "likely miner: pid 4242 (kworker/0:2)")}
