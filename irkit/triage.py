@@ -13,18 +13,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from irkit.analysis.heuristics import Analysis, analyse, tunnel_ioc
+from irkit.analysis.heuristics import Analysis, analyse
 from irkit.analysis.iocexport import iocs_csv, iocs_json, iocs_stix
 from irkit.analysis.iocs import Ioc, dedupe, iocs_from_config
-from irkit.analysis.signals import command_starts_miner
-from irkit.analysis.startfiles import (
-    apply_tunnel_config,
-    iocs_from_log,
-    log_file_of,
-    started_with,
-    tunnel_configs,
-)
-from irkit.analysis.tunnels import parse_tunnel
 from irkit.collectors.base import NO_PROC, Context, CopiedFile
 from irkit.collectors.failsoft import item_guard
 from irkit.collectors.memory import dump_into_bundle
@@ -44,6 +35,7 @@ from irkit.hunt import (
 from irkit.hunt.around import around_in_data, around_in_process
 from irkit.hunt.bundle import log_scan_problems
 from irkit.playbook import HuntStep, Playbook
+from irkit.startedfiles import started_file_iocs
 
 HUNTS_MEMBER = "records/hunts.jsonl"
 FINDINGS_MEMBER = "records/findings.jsonl"
@@ -300,85 +292,6 @@ class Triage:
             text = ""
         return text or "\n".join(s.excerpt for s in hit.strings)
 
-    def started_file_iocs(
-        self, ctx: Context, records: list[dict[str, Any]], analysis: Analysis
-    ) -> list[Ioc]:
-        """The files each flagged miner or tunnel was started with (`analysis.startfiles`),
-        copied into the bundle: a miner's config and log, a tunnel's config."""
-        floor = severity_rank(self.playbook.analysis.threshold)
-        processes = {r.get("pid"): r for r in records if r.get("type") == "process"}
-        findings = {f.title: f for f in analysis.findings}
-        found: list[Ioc] = []
-        for verdict in analysis.verdicts:
-            p = processes.get(verdict.pid)
-            if p is None or severity_rank(verdict.severity) < floor:
-                continue
-            argv = [str(a) for a in p.get("cmdline") or []]
-            cwd = p.get("cwd") if isinstance(p.get("cwd"), str) else None
-            if verdict.verdict == "likely miner" or command_starts_miner(" ".join(argv)):
-                exe = str(p.get("exe") or "").removesuffix(" (deleted)")
-                iocs = self.miner_files(ctx, verdict.pid, started_with(argv, exe, cwd), cwd)
-            elif verdict.verdict == "tunnel":
-                iocs = self.tunnel_files(ctx, verdict.pid, argv, cwd, findings.get(verdict.title))
-            else:
-                continue
-            for ioc in iocs:
-                ioc.finding = verdict.title
-            found += iocs
-        return found
-
-    def miner_files(
-        self, ctx: Context, pid: int, files: list[tuple[str, str]], cwd: str | None
-    ) -> list[Ioc]:
-        """Pools, wallets, workers and algorithms of a miner's config, and the pools its log
-        (named on the command line or in the config) says it used."""
-        found: list[Ioc] = []
-        while files:
-            kind, path = files.pop(0)
-            copied = self.read_started_file(ctx, pid, path)
-            if copied is None:
-                continue
-            context = f"{kind} {path} of pid {pid}"
-            if kind == "log":
-                found += iocs_from_log(copied.text, context)
-                continue
-            found += iocs_from_config(copied.text, context, "config")
-            log = log_file_of(copied.text, cwd)
-            if log:
-                files.append(("log", log))
-        return found
-
-    def tunnel_files(
-        self, ctx: Context, pid: int, argv: list[str], cwd: str | None, finding: Finding | None
-    ) -> list[Ioc]:
-        """The destination a tunnel's config file names (frpc -c, ssh -F, gost -C...); the
-        finding says so too."""
-        tunnel = parse_tunnel(argv)
-        found: list[Ioc] = []
-        for path in tunnel_configs(argv, cwd) if tunnel is not None else []:
-            copied = self.read_started_file(ctx, pid, path)
-            if tunnel is None or copied is None:
-                continue
-            before = tunnel.endpoint
-            apply_tunnel_config(tunnel, copied.text)
-            ioc = tunnel_ioc(tunnel, f"config {path} of pid {pid}", "config")
-            if ioc is None or tunnel.endpoint == before:
-                continue
-            found.append(ioc)
-            if finding is not None:
-                finding.reasons.append(f"its config {path} names the far end: {tunnel.describe()}")
-        return found
-
-    @staticmethod
-    def read_started_file(ctx: Context, pid: int, path: str) -> CopiedFile | None:
-        """Through the process's own root on a live host (a container's files included),
-        else through `--root`; a file that is not there is a logged skip."""
-        with item_guard(ctx, "miner-file", pid=pid, path=path):
-            if ctx.proc_is_live:
-                return ctx.copy_proc_file(pid, "root", path.lstrip("/"))
-            return ctx.copy_host_file(path)
-        return None
-
     def finish(self, ctx: Context, records: list[dict[str, Any]]) -> None:
         writer = ctx.writer
         if self.outcome.hits:
@@ -389,7 +302,7 @@ class Triage:
             finding.reasons += analysis.workspace.get(finding.path or "", [])
         analysis.findings = self.outcome.findings + analysis.findings
         ctx.collector = "started-files"
-        started = self.started_file_iocs(ctx, records, analysis)
+        started = started_file_iocs(ctx, records, analysis, self.playbook.analysis.threshold)
         ctx.collector = "irkit"
         analysis.iocs = dedupe(self.outcome.iocs + analysis.iocs + started)
         self.outcome.analysis = analysis
