@@ -73,7 +73,7 @@ SSH_CONFIG = (
     [
         (["frpc", "-c", "frpc.toml"], FRPC_TOML, "frp.evil.test:7000", "remote port 6000"),
         (["frpc", "-c", "/etc/frpc.ini"], FRPC_INI, "198.51.100.61:7001", "remote port 6001"),
-        (["ssh", "-F", "cfg", "-N", "-R", "1:h:2", "jump"], SSH_CONFIG, "ops@198.51.100.62:2222",
+        (["ssh", "-F", "cfg", "-N", "jump"], SSH_CONFIG, "ops@198.51.100.62:2222",
          "RemoteForward 9000 localhost:22"),
     ],
 )  # fmt: skip

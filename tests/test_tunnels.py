@@ -49,6 +49,12 @@ def test_proxycommand_is_a_tunnel() -> None:
     assert tunnel is not None and tunnel.proxy == "nc -X 5 -x 10.0.0.1:1080 %h %p"
 
 
+def test_ssh_n_is_a_forwarding_session_even_without_forwards_on_its_command_line() -> None:
+    tunnel = parse_tunnel(["ssh", "-fN", "-F", "/tmp/.c", "jump"])
+    assert tunnel is not None and tunnel.forward_only and tunnel.endpoint == "jump:22"
+    assert "no remote command (-N)" in tunnel.describe()
+
+
 @pytest.mark.parametrize(
     "argv", [["ssh", "admin@10.0.0.9"], ["ssh", "-p", "22", "host", "uptime"], [], ["python3"]]
 )

@@ -35,6 +35,9 @@ class Tunnel:
     direction: str = "out"
     """reverse (a port of the far end leads here), local, dynamic (SOCKS), tun, or out."""
     proxy: str | None = None
+    forward_only: bool = False
+    """ssh -N: no remote command, the session exists to forward (its forwards may be in a
+    config file)."""
 
     @property
     def endpoint(self) -> str | None:
@@ -51,7 +54,8 @@ class Tunnel:
         )
         forwards = f", forwarding {', '.join(self.forwards)}" if self.forwards else ""
         proxy = f", through ProxyCommand {self.proxy}" if self.proxy else ""
-        return f"{self.tool} tunnel ({self.direction}) {where}{forwards}{proxy}"
+        bare = " with no remote command (-N)" if self.forward_only and not self.forwards else ""
+        return f"{self.tool} tunnel ({self.direction}) {where}{forwards}{proxy}{bare}"
 
 
 def _port(text: str) -> int | None:
@@ -90,6 +94,7 @@ def parse_ssh(argv: list[str]) -> Tunnel:
                 _ssh_destination(tunnel, argv[i])
             break
         for j, flag in enumerate(arg[1:], start=1):
+            tunnel.forward_only = tunnel.forward_only or flag == "N"
             if flag not in with_arg:
                 continue
             value = arg[j + 1 :]
@@ -180,7 +185,7 @@ def parse_tunnel(argv: list[str]) -> Tunnel | None:
     program = argv[0].rsplit("/", 1)[-1]
     if program in SSH_PROGRAMS:
         tunnel = parse_ssh(argv)
-        return tunnel if tunnel.forwards or tunnel.proxy else None
+        return tunnel if tunnel.forwards or tunnel.proxy or tunnel.forward_only else None
     if TUNNEL_TOOLS.match(program):
         return parse_tool(argv)
     return None
