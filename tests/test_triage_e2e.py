@@ -21,7 +21,10 @@ from conftest import irkit_env
 from hostfixtures import write_tree
 from livehost import assert_live_exit
 from minersample import build_miner, stratum_server, synthetic_monero_wallet
+from reportbundles import write_bundle
 from stixcheck import assert_strictly_valid, misp_values
+
+from irkit.hunt.rules import default_rules_path
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc builds the sample")
 
@@ -223,3 +226,33 @@ def test_a_tunnel_started_with_a_config_names_its_far_end(tmp_path: Path, run_ir
     }
     with zipfile.ZipFile(tmp_path / "t.zip") as bundle:
         assert any(n.endswith("frpc.toml") for n in bundle.namelist())
+
+
+@pytest.mark.slow
+def test_an_agent_sandbox_holding_only_irkit_material_is_clean(tmp_path: Path, run_irkit) -> None:
+    """Earlier bundles, one unpacked for review, irkit's installed pack: none is the host's."""
+    root = write_tree(tmp_path / "root", {"etc/passwd": "root:x:0:0::/root:/bin/sh\n"})
+    home = root / "root"
+    home.mkdir()
+    earlier = tmp_path / "earlier.zip"
+    write_bundle(earlier, {"records/x.jsonl": [{"type": "x", "cfg": json.dumps(CONFIG)}]})
+    shutil.copy2(earlier, home / "case-1.zip")
+    unpacked = home / "review" / "case-1"
+    (unpacked / "files").mkdir(parents=True)
+    (unpacked / "manifest.json").write_text('{"format": "irkit-bundle", "format_version": 1}')
+    (unpacked / "files" / "config.json").write_text(json.dumps(CONFIG))
+    shutil.copytree(default_rules_path(), home / ".local" / "irkit" / "data" / "yara")
+    empty_procfs = tmp_path / "proc"
+    empty_procfs.mkdir()
+    proc = run_irkit(
+        "triage", "-p", "ai-agent-sandbox", "--root", root, "--proc", empty_procfs,
+        "-o", tmp_path / "a.zip", "--json", timeout=600,
+    )  # fmt: skip
+    assert_live_exit(proc, tmp_path / "a.zip", 0)
+    report = json.loads(proc.stdout)
+    assert report["verdict"]["verdict"] == "CLEAN", report["findings"]
+    assert report["iocs"] == []
+    with zipfile.ZipFile(tmp_path / "a.zip") as bundle:
+        log = [json.loads(line) for line in bundle.read("collection.log").splitlines()]
+    skipped = {e["detail"].get("reason") for e in log if e["outcome"] == "skipped"}
+    assert {"an irkit bundle", "an unpacked irkit bundle", "a YARA rule file"} <= skipped
