@@ -4,6 +4,7 @@ and stop at their deadline (issue 13, point 8: a clean agent sandbox is clean an
 import os
 import shutil
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,10 @@ def tree(tmp_path: Path) -> Path:
     # What is the host's: a miner named like a rule file, and a plain dropped file.
     (top / "rules.yar").write_bytes(b"\x7fELF rule " + MARKER)
     (top / "dropped.sh").write_bytes(b"echo " + MARKER)
+    with zipfile.ZipFile(top / "fake.zip", "w") as fake:  # named like a bundle, to hide
+        fake.writestr("payload.sh", b"echo " + MARKER)
+        fake.writestr("collection.log", b"")
+        fake.writestr("manifest.json", b'{"format": "not-irkit"}')
     return top
 
 
@@ -49,7 +54,7 @@ def scanned(tree: Path, rules_dir: Path, **options: object) -> tuple[set[str], l
 
 def test_irkit_evidence_and_rule_files_are_skipped(tree: Path, tmp_path: Path) -> None:
     hits, log = scanned(tree, tmp_path, skip_not_evidence=True)
-    assert hits == {"rules.yar", "dropped.sh"}
+    assert hits == {"rules.yar", "dropped.sh", "fake.zip"}
     reasons = {k.get("reason") for _, k in log}
     assert {"an irkit bundle", "an unpacked irkit bundle", "a YARA rule file",
             "a Sigma rule file"} <= reasons  # fmt: skip

@@ -9,6 +9,7 @@ still scanned.
 """
 
 import os
+import zipfile
 from pathlib import Path
 
 from irkit.evidence.manifest import FORMAT_NAME
@@ -32,6 +33,20 @@ def _read(path: str, offset: int, count: int) -> bytes:
         return b""
 
 
+def _bundle_manifest(path: str) -> bool:
+    """The zip's manifest.json is irkit's (its first bytes name the format): a zip that only
+    names its members like a bundle's, to hide from the hunt, is scanned."""
+    try:
+        with (
+            open_regular(Path(path)) as handle,
+            zipfile.ZipFile(handle) as archive,
+            archive.open("manifest.json") as manifest,
+        ):
+            return _MARK in manifest.read(HEAD_BYTES)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, RuntimeError, EOFError):
+        return False
+
+
 def is_evidence_dir(directory: str) -> bool:
     """A directory holding an irkit manifest.json: an unpacked bundle."""
     return _MARK in _read(os.path.join(directory, "manifest.json"), 0, HEAD_BYTES)
@@ -42,7 +57,7 @@ def skip_reason(path: str, size: int) -> str | None:
     name = path.lower()
     if name.endswith(BUNDLE_SUFFIXES):
         tail = _read(path, max(0, size - TAIL_BYTES), TAIL_BYTES)
-        if b"manifest.json" in tail and b"collection.log" in tail:
+        if b"manifest.json" in tail and b"collection.log" in tail and _bundle_manifest(path):
             return "an irkit bundle"
         return None
     if name.endswith(RULE_SUFFIXES + SIGMA_SUFFIXES):
