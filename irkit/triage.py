@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from irkit.analysis.heuristics import Analysis, analyse
-from irkit.analysis.iocs import Ioc, dedupe, iocs_csv, iocs_from_config, iocs_json, iocs_stix
-from irkit.collectors.base import NO_PROC, Context
+from irkit.analysis.iocexport import iocs_csv, iocs_json, iocs_stix
+from irkit.analysis.iocs import Ioc, dedupe, iocs_from_config
+from irkit.collectors.base import NO_PROC, Context, CopiedFile
 from irkit.collectors.failsoft import item_guard
 from irkit.collectors.memory import dump_into_bundle
 from irkit.evidence.records import Finding, Record, severity_rank
@@ -31,8 +32,10 @@ from irkit.hunt import (
     scan_process_memory,
     scan_tree,
 )
+from irkit.hunt.around import around_in_data, around_in_process
 from irkit.hunt.bundle import log_scan_problems
 from irkit.playbook import HuntStep, Playbook
+from irkit.startedfiles import started_file_iocs
 
 HUNTS_MEMBER = "records/hunts.jsonl"
 FINDINGS_MEMBER = "records/findings.jsonl"
@@ -51,6 +54,9 @@ class Target:
     real: Path
     host_path: str
     pid: int | None = None
+    dropped: bool = True
+    """False for a persistence entry's own file (a crontab, a unit): the file that holds an
+    entry is evidence, not an IOC; what it starts or downloads is."""
 
 
 @dataclass
@@ -126,7 +132,7 @@ class Triage:
     ) -> None:
         deadline = time.monotonic() + step.budget_seconds
         scanned = 0
-        for result, target in self.scan(ctx, step, records, flagged):
+        for result, target in self.scan(ctx, step, records, flagged, deadline):
             scanned += 1
             log_scan_problems(ctx.log, result)
             for hit in result.hits:
@@ -139,7 +145,12 @@ class Triage:
         ctx.log("hunt", hunt=step.name, targets_scanned=scanned)
 
     def scan(
-        self, ctx: Context, step: HuntStep, records: list[dict[str, Any]], flagged: set[int]
+        self,
+        ctx: Context,
+        step: HuntStep,
+        records: list[dict[str, Any]],
+        flagged: set[int],
+        deadline: float | None = None,
     ) -> Iterator[tuple[TargetResult, Target]]:
         ruleset = self.rules_for(step)
         rules = ruleset.rules
@@ -170,6 +181,8 @@ class Triage:
                 if result is not None:
                     yield result, target
         elif step.targets == "paths":
+            options.skip_not_evidence = options.newest_first = True
+            options.deadline = deadline
             roots = [p for pattern in step.paths for p in glob_in_root(ctx.root, pattern)]
             root_text = str(ctx.root).rstrip("/")
             for result in scan_tree(rules, roots, options, log=ctx.log):
@@ -210,8 +223,8 @@ class Triage:
         for entry in records:
             if entry.get("type") != "persistence":
                 continue
-            paths = [str(entry.get("source") or "")]
-            paths += _ABSOLUTE_PATH.findall(str(entry.get("command") or ""))
+            source = str(entry.get("source") or "")
+            paths = [source, *_ABSOLUTE_PATH.findall(str(entry.get("command") or ""))]
             for path in paths:
                 if not path or path in seen:
                     continue
@@ -224,13 +237,20 @@ class Triage:
                     continue
                 except (OSError, ValueError):  # ValueError: a NUL byte in a crafted command
                     continue
-                yield Target(real, path)
+                yield Target(real, path, dropped=path != source)
 
     def keep_hit(self, ctx: Context, hit: YaraHit, target: Target) -> None:
         """Record the hit and keep the flagged file itself as evidence (cut at the
-        executable_bytes cap; its record keeps the whole original's hash)."""
+        executable_bytes cap; its record keeps the whole original's hash). A hit at or above
+        the threshold gives IOCs: the file (full path and sha256) and what its matched strings
+        hold; below it, none."""
         hit.pid = hit.pid if hit.pid is not None else target.pid
         evidence: list[str] = []
+        finding_iocs: list[Ioc] = []
+        source = "memory" if hit.target_kind == "process" else "file"
+        offsets = ", ".join(f"{s.offset:#x}" for s in hit.strings[:4])
+        context = f"YARA {hit.rule} on {hit.target} at {offsets}"
+        copied = None
         if hit.target_kind != "process":
             hit.path = target.host_path
             cap, keep = "executable_bytes", 1 << 20
@@ -242,12 +262,35 @@ class Triage:
             if copied is not None:
                 evidence.append(copied.record.member)
                 if "config" in hit.namespace or "config" in hit.tags:
-                    self.outcome.iocs += iocs_from_config(copied.text, f"file {target.host_path}")
-        excerpts = " ".join(s.excerpt for s in hit.strings)
-        self.outcome.iocs += iocs_from_config(excerpts, f"YARA {hit.rule} on {hit.target}")
+                    finding_iocs += iocs_from_config(
+                        copied.text, f"file {target.host_path}", "file"
+                    )
+                if copied.record.sha256 and target.dropped and target.host_path.startswith("/"):
+                    finding_iocs.append(Ioc("file", target.host_path, context, source="file",
+                                            detail={"sha256": copied.record.sha256}))  # fmt: skip
+        finding_iocs += iocs_from_config(
+            self.matched_text(ctx, hit, target, copied), context, source
+        )
+        finding = hit_to_finding(hit, evidence=[HUNTS_MEMBER, *evidence])
+        if severity_rank(hit.severity) >= severity_rank(self.playbook.analysis.threshold):
+            for ioc in finding_iocs:
+                ioc.finding = finding.title
+            self.outcome.iocs += finding_iocs
         self.outcome.hits.append(hit)
-        self.outcome.findings.append(hit_to_finding(hit, evidence=[HUNTS_MEMBER, *evidence]))
+        self.outcome.findings.append(finding)
         ctx.log("yara-hit", "warning", None, rule=hit.rule, target=hit.target)
+
+    @staticmethod
+    def matched_text(ctx: Context, hit: YaraHit, target: Target, copied: CopiedFile | None) -> str:
+        """The bytes around each matched string (`hunt.around`), so a value the excerpt cut is
+        whole; the excerpts alone when neither the process nor a copy can be read."""
+        if hit.target_kind == "process" and target.pid is not None and ctx.proc is not None:
+            text = around_in_process(hit, ctx.live_proc, target.pid)
+        elif copied is not None:
+            text = around_in_data(hit, copied.data)
+        else:
+            text = ""
+        return text or "\n".join(s.excerpt for s in hit.strings)
 
     def finish(self, ctx: Context, records: list[dict[str, Any]]) -> None:
         writer = ctx.writer
@@ -255,8 +298,13 @@ class Triage:
             writer.write_records(HUNTS_MEMBER, self.outcome.hits, collector="hunt")
         yara_findings = [f.to_dict() for f in self.outcome.findings]
         analysis = analyse(records + yara_findings, self.playbook.analysis)
+        for finding in self.outcome.findings:
+            finding.reasons += analysis.workspace.get(finding.path or "", [])
         analysis.findings = self.outcome.findings + analysis.findings
-        analysis.iocs = dedupe(self.outcome.iocs + analysis.iocs)
+        ctx.collector = "started-files"
+        started = started_file_iocs(ctx, records, analysis, self.playbook.analysis.threshold)
+        ctx.collector = "irkit"
+        analysis.iocs = dedupe(self.outcome.iocs + analysis.iocs + started)
         self.outcome.analysis = analysis
         self.outcome.iocs = analysis.iocs
         verdict = analysis.verdict(self.playbook.analysis.threshold)

@@ -145,6 +145,11 @@ def test_reverse_ssh_tunnel(result) -> None:
     tunnel = by_pid(result, 301)
     assert tunnel.title.startswith("tunnel")
     assert "T1572" in tunnel.mitre
+    assert "to u@203.0.113.5:22, forwarding -R 2222:localhost:22" in " ".join(tunnel.reasons)
+    endpoint = next(i for i in result.iocs if i.ioc_type == "tunnel-endpoint")
+    assert endpoint.value == "u@203.0.113.5:22"
+    assert endpoint.detail["direction"] == "reverse"
+    assert endpoint.finding == tunnel.title
 
 
 def test_probing_traced_to_the_agent(result) -> None:
@@ -176,11 +181,16 @@ def test_iocs_and_verdict(result) -> None:
     iocs = {(i.ioc_type, i.value) for i in result.iocs}
     assert ("pool-host", "127.0.0.1:3333") in iocs
     assert ("wallet", WALLET) in iocs
-    assert ("sha256", "ab" * 32) in iocs
-    assert ("path", "/etc/crontab") in iocs
+    file = next(i for i in result.iocs if i.ioc_type == "file")
+    assert (file.value, file.detail["sha256"]) == ("/tmp/.x/kworkerds", "ab" * 32)
+    assert file.finding == "likely miner: pid 4242 (kworker/0:2)"
+    assert ("download-url", "http://198.51.100.9/x.sh") in iocs
+    assert ("download-host", "198.51.100.9") in iocs
+    assert not any(kind in ("path", "sha256") for kind, _ in iocs), "no path-only IOC"
+    assert not any(kind == "c2" for kind, _ in iocs), "probes and loopback are no peers"
     verdict = result.verdict("medium")
-    assert verdict.verdict == "COMPROMISED: likely cryptominer"
-    assert "pid 4242" in verdict.reason
+    assert verdict.verdict == "COMPROMISED"
+    assert "likely miner: pid 4242" in verdict.reason
 
 
 def test_a_quiet_host_has_no_findings() -> None:
@@ -226,3 +236,62 @@ fields = (
 )
 def test_corrupt_records_never_crash_the_analysis(records: list[dict[str, Any]]) -> None:
     analyse(records, AnalysisSettings())
+
+
+def test_a_hit_in_the_agents_workspace_names_the_agent() -> None:
+    records = [
+        process(1, "systemd", ppid=0),
+        process(70, "python3", cmdline=["python3", "agent_runner.py"], cwd="/workspace/run"),
+        {"type": "finding", "title": "YARA x on file", "severity": "high", "source": "yara",
+         "path": "/workspace/run/out/xmrig"},
+        {"type": "finding", "title": "YARA y on file", "severity": "high", "source": "yara",
+         "path": "/workspace/other/xmrig"},
+    ]  # fmt: skip
+    analysis = analyse(records, SETTINGS)
+    assert analysis.workspace == {
+        "/workspace/run/out/xmrig": [
+            "it lies in the working directory of the agent's runtime "
+            "(pid 70: agent_runner.py in /workspace/run)"
+        ]
+    }
+
+
+def test_nothing_below_the_threshold_gives_an_ioc() -> None:
+    strict = AnalysisSettings(threshold="critical", agent=SETTINGS.agent)
+    iocs = analyse(HOST, strict).iocs
+    assert iocs and {i.finding for i in iocs} == {"likely miner: pid 4242 (kworker/0:2)"}
+
+
+def test_an_ssh_login_to_port_2222_is_no_pool_connection() -> None:
+    records = [
+        process(1, "systemd", ppid=0),
+        process(80, "ssh", cmdline=["ssh", "-p", "2222", "admin@198.51.100.30"]),
+        {"type": "socket", "proto": "tcp", "pid": 80, "state": "ESTABLISHED",
+         "remote_address": "198.51.100.30", "remote_port": 2222, "flags": ["pool-port"]},
+    ]  # fmt: skip
+    result = analyse(records, SETTINGS)
+    assert result.findings == [] and result.iocs == []
+
+
+def test_a_tunnel_without_a_destination_on_its_command_line_takes_its_connection() -> None:
+    records = [
+        process(1, "systemd", ppid=0),
+        process(90, "ngrok", exe="/tmp/ngrok", cmdline=["/tmp/ngrok", "tcp", "22"]),
+        {"type": "socket", "proto": "tcp", "pid": 90, "state": "ESTABLISHED",
+         "remote_address": "198.51.100.40", "remote_port": 443, "flags": []},
+    ]  # fmt: skip
+    result = analyse(records, SETTINGS)
+    tunnel = by_pid(result, 90)
+    assert "connected to 198.51.100.40:443" in " ".join(tunnel.reasons)
+    kinds = {(i.ioc_type, i.value, i.source) for i in result.iocs}
+    assert ("tunnel-endpoint", "198.51.100.40:443", "socket") in kinds
+    assert not any(kind in ("c2", "pool-host") for kind, _, _ in kinds)
+
+
+def test_every_other_peer_of_a_flagged_process_is_a_c2_ioc() -> None:
+    peer = {"type": "socket", "proto": "tcp", "pid": 4242, "state": "ESTABLISHED",
+            "remote_address": "198.51.100.50", "remote_port": 443, "flags": []}  # fmt: skip
+    quiet = {**peer, "pid": 300, "remote_address": "198.51.100.51"}  # sshd: not flagged
+    result = analyse([*HOST, peer, quiet], SETTINGS)
+    c2 = {(i.value, i.finding) for i in result.iocs if i.ioc_type == "c2"}
+    assert c2 == {("198.51.100.50:443", "likely miner: pid 4242 (kworker/0:2)")}

@@ -6,23 +6,27 @@ A process is called a likely miner when independent signals agree, not on any
 one of them: pool ports, cmdline words and CPU use each have innocent causes.
 """
 
+import re
+import shlex
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from irkit.analysis.iocs import Ioc, dedupe, iocs_from_argv, iocs_from_command
+from irkit.analysis.iocs import Ioc, dedupe, download_iocs, iocs_from_argv, iocs_from_command
 from irkit.analysis.signals import (
-    argv_is_tunnel,
     command_fetches_and_runs,
     command_starts_miner,
     is_private_address,
 )
+from irkit.analysis.tunnels import SSH_PROGRAMS, Tunnel, find_tunnel, parse_tunnel
+from irkit.analysis.verdict import judge
 from irkit.evidence.records import Finding, Record, severity_rank
 from irkit.playbook import AnalysisSettings
 
 MINER_SIGNALS = {"pool-connection", "stratum-cmdline", "wallet-cmdline", "yara-miner", "high-cpu",
                  "gpu-unexpected", "miner-cmdline"}  # fmt: skip
+EXE_SIGNALS = {"deleted-exe", "exe-location", "kthread-imitation", "memfd-exe"}
 PERSISTENCE_MITRE = {
     "cron": "T1053.003",
     "anacron": "T1053.003",
@@ -63,6 +67,11 @@ class ProcessVerdict(Record):
     lineage: list[str]
     agent_ancestor: int | None = None
 
+    @property
+    def title(self) -> str:
+        """The title of the finding this verdict is written as."""
+        return f"{self.verdict}: pid {self.pid} ({self.name})"
+
 
 @dataclass
 class Verdict(Record):
@@ -80,19 +89,14 @@ class Analysis:
     findings: list[Finding]
     verdicts: list[ProcessVerdict]
     iocs: list[Ioc]
+    workspace: dict[str, list[str]] = field(default_factory=dict)
+    """Reasons to add to the YARA findings of files in an agent's working directory, by path."""
 
     def verdict(self, threshold: str) -> Verdict:
-        above = self.above(threshold)
-        miners = [v for v in self.verdicts if v.verdict == "likely miner"]
-        if miners:
-            shown = ", ".join(f"pid {v.pid} ({v.name})" for v in miners)
-            return Verdict("COMPROMISED: likely cryptominer", f"likely miner: {shown}",
-                           threshold, len(above))  # fmt: skip
-        if above:
-            worst = max(above, key=lambda f: severity_rank(f.severity))
-            return Verdict("SUSPICIOUS", f"{len(above)} finding(s) at or above {threshold}; "
-                           f"the most severe: {worst.title}", threshold, len(above))  # fmt: skip
-        return Verdict("CLEAN", f"no finding at or above {threshold}", threshold, 0)
+        """The host verdict by the one rule (`analysis.verdict.judge`); the threshold only
+        counts the findings that set the exit code."""
+        judgement = judge(f.to_dict() for f in self.findings)
+        return Verdict(judgement.verdict, judgement.reason, threshold, len(self.above(threshold)))
 
     def above(self, threshold: str) -> list[Finding]:
         return [f for f in self.findings if severity_rank(f.severity) >= severity_rank(threshold)]
@@ -134,6 +138,36 @@ def _by_type(records: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]
 
 
 PROCESSES_MEMBER = "records/processes.jsonl"
+SOCKETS_MEMBER = "records/sockets.jsonl"
+INTERPRETERS = re.compile(
+    r"^(python[\d.]*|node|nodejs|deno|bun|perl|ruby|php[\d.]*|(ba|da|z|k)?sh)$"
+)
+_SSH_TUNNELS = ("reverse", "dynamic", "tun")
+"""ssh forwards that make it a tunnel out of the host (high); -L or a ProxyCommand is medium."""
+
+
+def script_of(argv: list[str]) -> str | None:
+    """The script an interpreter runs (`python3 agent_runner.py` → `agent_runner.py`,
+    `python3 -m pkg` → `-m pkg`): the agent is its script, not "python3"."""
+    if not argv or not INTERPRETERS.match(argv[0].rsplit("/", 1)[-1]):
+        return None
+    for i, arg in enumerate(argv[1:], start=1):
+        if arg == "-m" and i + 1 < len(argv):
+            return f"-m {argv[i + 1]}"
+        if arg == "-c":
+            return None
+        if not arg.startswith("-"):
+            return arg
+    return None
+
+
+def tunnel_ioc(tunnel: Tunnel, context: str, source: str) -> Ioc | None:
+    endpoint = tunnel.endpoint
+    if endpoint is None:
+        return None
+    detail = {"tool": tunnel.tool, "host": tunnel.host, "port": tunnel.port, "user": tunnel.user,
+              "direction": tunnel.direction, "forwards": tunnel.forwards}  # fmt: skip
+    return Ioc("tunnel-endpoint", endpoint, context, detail=detail, source=source)
 
 
 def _odd_dir(path: str) -> bool:
@@ -158,6 +192,10 @@ class _Analyser:
         self.signals: dict[int, list[Signal]] = defaultdict(list)
         self.findings: list[Finding] = []
         self.iocs: list[Ioc] = []
+        self.pid_iocs: dict[int, list[Ioc]] = defaultdict(list)
+        """IOCs of one process: kept only when its finding is at or above the threshold."""
+        self.tunnels: dict[int, Tunnel] = {}
+        self.connections: dict[int, set[tuple[str, int]]] = defaultdict(set)
 
     def add(self, pid: int, signal: Signal) -> None:
         self.signals[pid].append(signal)
@@ -170,8 +208,8 @@ class _Analyser:
         self.hit_signals()
         verdicts = [self.verdict(pid, sigs) for pid, sigs in sorted(self.signals.items())]
         self.persistence_findings(verdicts)
-        self.iocs += self.hash_iocs(verdicts)
-        return Analysis(self.findings, verdicts, dedupe(self.iocs))
+        self.iocs += self.process_iocs(verdicts)
+        return Analysis(self.findings, verdicts, dedupe(self.iocs), self.workspace_reasons())
 
     def process_signals(self, p: dict[str, Any]) -> None:
         pid, flags = p["pid"], set(p.get("flags") or [])
@@ -253,25 +291,40 @@ class _Analyser:
                 "T1496", where,
             ))  # fmt: skip
         if urls or wallets or command_starts_miner(joined):
-            self.iocs += found
-        tunnel = argv_is_tunnel(argv)
-        if tunnel:
-            self.add(pid, Signal("tunnel", tunnel, "high", "T1572", where))
+            self.pid_iocs[pid] += found
+        tunnel = parse_tunnel(argv)
+        if tunnel is not None:
+            self.tunnels[pid] = tunnel
+            # A tunnelling tool is one whatever it forwards; ssh is one by its -R/-D/-w.
+            plain_ssh = tunnel.tool in SSH_PROGRAMS and tunnel.direction not in _SSH_TUNNELS
+            severity = "medium" if plain_ssh else "high"
+            self.add(pid, Signal("tunnel", f"it opens a {tunnel.describe()}", severity, "T1572",
+                                 where))  # fmt: skip
+            endpoint = tunnel_ioc(tunnel, f"command line of pid {pid}", "cmdline")
+            if endpoint is not None:
+                self.pid_iocs[pid].append(endpoint)
 
     def socket_signals(self) -> None:
         probes: dict[int, set[str]] = defaultdict(set)
         for s in self.sockets:
             pid = s.get("pid")
             remote, port = s.get("remote_address"), s.get("remote_port")
-            if pid is None or not remote or not port:
+            if pid is None or not remote or not port or s.get("state") == "LISTEN":
                 continue
-            if "pool-port" in (s.get("flags") or []) and s.get("state") != "LISTEN":
+            if s.get("state") not in ("SYN_SENT", "SYN_RECV"):  # an attempt is no peer
+                self.connections[pid].add((remote, port))
+            if pid in self.tunnels:
+                self.tunnel_socket(pid, s)
+            elif "pool-port" in (s.get("flags") or []) and not self.is_ssh_client(pid):
                 self.add(pid, Signal(
                     "pool-connection",
                     f"a {s.get('proto')} connection to {remote}:{port}, a common mining-pool "
-                    f"port ({s.get('state')})", "high", "T1496", ["records/sockets.jsonl"],
+                    f"port ({s.get('state')})", "high", "T1496", [SOCKETS_MEMBER],
                 ))  # fmt: skip
-                self.iocs.append(Ioc("pool-host", f"{remote}:{port}", f"socket of pid {pid}"))
+                self.pid_iocs[pid].append(Ioc(
+                    "pool-host", f"{remote}:{port}", f"socket of pid {pid}",
+                    detail={"host": remote, "port": port}, source="socket",
+                ))  # fmt: skip
             if s.get("state") in ("SYN_SENT", "SYN_RECV") and is_private_address(remote):
                 probes[pid].add(f"{remote}:{port}")
         for pid, targets in probes.items():
@@ -279,8 +332,28 @@ class _Analyser:
                 self.add(pid, Signal(
                     "probing", f"{len(targets)} connection attempts at once to internal addresses "
                     f"(e.g. {', '.join(sorted(targets)[:5])})", "medium", "T1046",
-                    ["records/sockets.jsonl"],
+                    [SOCKETS_MEMBER],
                 ))  # fmt: skip
+
+    def is_ssh_client(self, pid: int) -> bool:
+        """An ssh session to port 2222 is a login, not a pool connection."""
+        argv = self.processes.get(pid, {}).get("cmdline") or [""]
+        return str(argv[0]).rsplit("/", 1)[-1] in SSH_PROGRAMS
+
+    def tunnel_socket(self, pid: int, s: dict[str, Any]) -> None:
+        """A tunnel's connection is its far end, whatever the port; it names the destination
+        when the command line does not (ngrok, cloudflared, a config file)."""
+        tunnel = self.tunnels[pid]
+        remote, port = s.get("remote_address"), s.get("remote_port")
+        self.add(pid, Signal(
+            "tunnel-connection", f"the tunnel is connected to {remote}:{port} ({s.get('state')})",
+            "info", "T1572", [SOCKETS_MEMBER],
+        ))  # fmt: skip
+        if tunnel.host is None and isinstance(remote, str) and isinstance(port, int):
+            tunnel.host, tunnel.port = remote, port
+            endpoint = tunnel_ioc(tunnel, f"socket of pid {pid}", "socket")
+            if endpoint is not None:
+                self.pid_iocs[pid].append(endpoint)
 
     def gpu_signals(self) -> None:
         allowed = set(self.settings.gpu_allow)
@@ -334,15 +407,18 @@ class _Analyser:
             verdict, severity = "noted", worst
         reasons = [s.reason for s in signals]
         if agent_pid is not None:
-            reasons.append(f"it descends from the agent's runtime (pid {agent_pid})")
+            reasons.append(self.agent_reason(agent_pid))
         mitre = sorted({s.mitre for s in signals if s.mitre})
         verdict_record = ProcessVerdict(
             pid, str(p.get("name")), p.get("exe"), verdict, severity, reasons, mitre, lineage,
             agent_pid,
         )  # fmt: skip
+        title = verdict_record.title
+        for ioc in self.pid_iocs.get(pid, []):
+            ioc.finding = title
         self.findings.append(
             Finding(
-                title=f"{verdict}: pid {pid} ({p.get('name')})",
+                title=title,
                 severity=severity,
                 source="heuristic",
                 reasons=reasons,
@@ -359,22 +435,59 @@ class _Analyser:
         """The chain of ancestors, and the nearest one that is the agent's runtime."""
         chain, agent_pid, seen = [], None, set()
         current: int | None = pid
-        agent = self.settings.agent
         while current is not None and current in self.processes and current not in seen:
             seen.add(current)
             p = self.processes[current]
-            chain.append(f"{current} {p.get('name')} ({p.get('user')})")
-            if agent is not None and agent_pid is None and current != pid:
-                cmd0 = ((p.get("cmdline") or [""])[0] or "").rsplit("/", 1)[-1]
-                if (
-                    p.get("name") in agent.process_names
-                    or cmd0 in agent.process_names
-                    or p.get("user") in agent.users
-                    or any(c in (p.get("cgroup") or "") for c in agent.cgroups)
-                ):
-                    agent_pid = current
+            script = script_of([str(a) for a in p.get("cmdline") or []])
+            shown = f"{p.get('name')} {script}" if script else p.get("name")
+            chain.append(f"{current} {shown} ({p.get('user')})")
+            if agent_pid is None and current != pid and self.is_agent(p):
+                agent_pid = current
             current = p.get("ppid")
         return chain, agent_pid
+
+    def is_agent(self, p: dict[str, Any]) -> bool:
+        """Whether a process is the agent's runtime, by the playbook's `analysis.agent`."""
+        agent = self.settings.agent
+        if agent is None:
+            return False
+        cmd0 = ((p.get("cmdline") or [""])[0] or "").rsplit("/", 1)[-1]
+        return (
+            p.get("name") in agent.process_names
+            or cmd0 in agent.process_names
+            or p.get("user") in agent.users
+            or any(c in (p.get("cgroup") or "") for c in agent.cgroups)
+        )
+
+    def workspace_reasons(self) -> dict[str, list[str]]:
+        """For each file a YARA rule flagged inside an agent's working directory, which agent:
+        a hit in /workspace says little until it names the runtime that works there."""
+        places = [
+            (str(p["cwd"]).rstrip("/") + "/", self.agent_reason(pid))
+            for pid, p in self.processes.items()
+            if isinstance(p.get("cwd"), str) and p["cwd"] not in ("", "/") and self.is_agent(p)
+        ]
+        out: dict[str, list[str]] = {}
+        for hit in self.hits:
+            path = hit.get("path")
+            if hit.get("source") != "yara" or not isinstance(path, str):
+                continue
+            for prefix, reason in places:
+                if path.startswith(prefix):
+                    out.setdefault(path, []).append(
+                        reason.replace("it descends from", "it lies in the working directory of")
+                    )
+        return out
+
+    def agent_reason(self, agent_pid: int) -> str:
+        """The agent by its script and working directory, when it runs one."""
+        agent = self.processes.get(agent_pid, {})
+        script = script_of([str(a) for a in agent.get("cmdline") or []])
+        if script is None:
+            return f"it descends from the agent's runtime (pid {agent_pid})"
+        cwd = agent.get("cwd")
+        where = f" in {cwd}" if isinstance(cwd, str) and cwd else ""
+        return f"it descends from the agent's runtime (pid {agent_pid}: {script}{where})"
 
     def persistence_findings(self, verdicts: list[ProcessVerdict]) -> None:
         flagged: dict[str, ProcessVerdict | None] = {
@@ -408,22 +521,31 @@ class _Analyser:
             reasons.append("it downloads code and runs it (curl/wget piped into a shell)")
         if command_starts_miner(command):
             reasons.append("it starts a miner (miner name or options in the command)")
-        found = iocs_from_command(command, f"persistence {where}")
+        context = f"persistence {where}"
+        found = iocs_from_command(command, context, "persistence")
         if any(i.ioc_type in ("pool-url", "wallet") for i in found):
             reasons.append("its command holds a pool URL or wallet")
-            self.iocs += found
-        tunnel = argv_is_tunnel(command.split())
-        if tunnel:
-            reasons.append(tunnel)
+        else:
+            found = []
+        words = _words(command)
+        tunnel = find_tunnel(words)
+        if tunnel is not None:
+            reasons.append(f"it opens a {tunnel.describe()}")
+            found += [i for i in [tunnel_ioc(tunnel, context, "persistence")] if i]
         if mechanism == "ld.so.preload":
             reasons.append(f"/etc/ld.so.preload loads {command} into every process")
         if not reasons:
             return
-        self.iocs.append(Ioc("path", str(entry.get("source")), f"persistence ({mechanism})"))
+        title = f"{mechanism} persistence: {where}"
+        severity = "high"
+        if severity_rank(severity) >= severity_rank(self.settings.threshold):
+            for ioc in found + download_iocs(command, context):
+                ioc.finding = title
+                self.iocs.append(ioc)
         self.findings.append(
             Finding(
-                title=f"{mechanism} persistence: {where}",
-                severity="high",
+                title=title,
+                severity=severity,
                 source="heuristic",
                 reasons=reasons,
                 path=entry.get("source"),
@@ -433,14 +555,56 @@ class _Analyser:
             )
         )
 
-    def hash_iocs(self, verdicts: list[ProcessVerdict]) -> list[Ioc]:
-        out = []
+    def process_iocs(self, verdicts: list[ProcessVerdict]) -> list[Ioc]:
+        """The IOCs of each process whose finding is at or above the threshold: what its
+        command line and sockets gave, its executable (full path and sha256), and every other
+        host it talks to (c2/peer, any port). Below the threshold a process gives none."""
+        floor = severity_rank(self.settings.threshold)
+        out: list[Ioc] = []
         for v in verdicts:
+            if severity_rank(v.severity) < floor:
+                continue
+            title = v.title
+            own = self.pid_iocs.get(v.pid, [])
+            out += own
             p = self.processes.get(v.pid, {})
-            if v.verdict in ("likely miner", "suspicious") and p.get("exe_sha256"):
-                out.append(Ioc("sha256", p["exe_sha256"], f"executable of pid {v.pid}"))
-                out.append(Ioc("path", _exe_path(p), f"executable of pid {v.pid}"))
+            path = _exe_path(p)
+            if path.startswith("/") and p.get("exe_sha256") and self.exe_is_evidence(v):
+                out.append(Ioc("file", path, f"executable of pid {v.pid}",
+                               detail={"sha256": p["exe_sha256"]}, source="process",
+                               finding=title))  # fmt: skip
+            known = {(i.detail.get("host"), i.detail.get("port")) for i in own}
+            for remote, port in sorted(self.connections.get(v.pid, set())):
+                if (remote, port) in known or is_local(remote):
+                    continue
+                out.append(Ioc("c2", f"{remote}:{port}", f"socket of pid {v.pid}",
+                               detail={"host": remote, "port": port}, source="socket",
+                               finding=title))  # fmt: skip
         return out
+
+    def exe_is_evidence(self, verdict: ProcessVerdict) -> bool:
+        """A flagged process's executable is an IOC when it is the suspect thing: a likely
+        miner's, or one whose own signals concern it (deleted, hidden, imitating a kernel
+        thread, a YARA hit on it). /usr/bin/ssh running a tunnel is no IOC."""
+        if verdict.verdict == "likely miner":
+            return True
+        return any(
+            (s.kind in EXE_SIGNALS and severity_rank(s.severity) >= severity_rank("medium"))
+            or (s.kind.startswith("yara") and "its executable" in s.reason)
+            for s in self.signals.get(verdict.pid, [])
+        )
+
+
+def is_local(address: str) -> bool:
+    """Loopback or unspecified: this host itself, nothing to block."""
+    return address.startswith(("127.", "::1", "0.0.0.0", "::ffff:127.")) or address in ("::", "")
+
+
+def _words(command: str) -> list[str]:
+    try:
+        return shlex.split(command)
+    except ValueError:
+        return command.split()
 
 
 def analyse(records: list[dict[str, Any]], settings: AnalysisSettings) -> Analysis:

@@ -25,7 +25,6 @@ TUNNEL_TOOLS = re.compile(
     r"(?i)^(autossh|frpc|frps|chisel|ngrok|gost|bore|rathole|inlets|cloudflared|socat|iodine"
     r"|dns2tcp|ligolo(?:-ng)?|pivotnacci|revsocks|sshuttle)$"
 )
-SSH_REMOTE_FORWARD = re.compile(r"(^|\s)-[a-zA-Z]*R\s*\S|RemoteForward|(^|\s)-[a-zA-Z]*D\s*\d")
 
 
 def is_private_address(address: str) -> bool:
@@ -45,16 +44,3 @@ def command_starts_miner(command: str) -> bool:
 
 def command_fetches_and_runs(command: str) -> bool:
     return bool(FETCH_AND_RUN.search(command))
-
-
-def argv_is_tunnel(argv: list[str]) -> str | None:
-    """Why this command line is a tunnel, or None."""
-    if not argv:
-        return None
-    program = argv[0].rsplit("/", 1)[-1]
-    if TUNNEL_TOOLS.match(program):
-        return f"{program} is a tunnelling tool"
-    joined = " ".join(argv)
-    if program in ("ssh", "autossh", "dropbear", "dbclient") and SSH_REMOTE_FORWARD.search(joined):
-        return "ssh with a remote (-R) or dynamic (-D) forward: a reverse tunnel out of this host"
-    return None

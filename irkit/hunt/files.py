@@ -25,6 +25,7 @@ from irkit.hosttext import fs_text, utf8_text
 from irkit.hunt.hits import YaraHit
 from irkit.hunt.libyara import Rules, yara
 from irkit.hunt.matching import match_buffer, merge_matches
+from irkit.hunt.notevidence import is_evidence_dir, skip_reason
 from irkit.hunt.windows import TargetResult
 
 DEFAULT_MAX_SIZE = 128 << 20
@@ -58,6 +59,14 @@ class FileScanOptions:
     """(st_dev, st_ino) never scanned: irkit's own output, in a tree being hunted."""
     threads: int = max(1, min(4, os.cpu_count() or 1))
     timeout: float | None = 60
+    skip_not_evidence: bool = False
+    """Skip irkit's bundles, unpacked bundles and rule files (`notevidence`): a triage's tree
+    hunts set it; `irkit scan` of a path the responder names does not."""
+    newest_first: bool = False
+    """List the whole tree first, then scan executables, then the rest, newest first: what a
+    budget cuts off is the oldest data."""
+    deadline: float | None = None
+    """time.monotonic() after which no new file is started (the hunt's budget)."""
 
 
 @dataclass
@@ -66,6 +75,8 @@ class TreeStats:
     scanned_bytes: int = 0
     skipped: int = 0
     errors: int = 0
+    cut: bool = False
+    """The deadline stopped the walk before every file was scanned."""
 
 
 Log = Callable[..., object]
@@ -109,6 +120,8 @@ def walk_files(
             found: Iterable[tuple[str, os.stat_result]] = [(top, top_stat)]
         elif stat.S_ISDIR(top_stat.st_mode):
             found = _walk_dir(top, top_stat.st_dev, skip, options, log)
+            if options.newest_first:
+                found = sorted(found, key=_priority)
         else:
             _log(log, "scan-path", "skipped", None, path=str(root), reason="not a file or dir")
             continue
@@ -120,7 +133,17 @@ def walk_files(
             if key in seen or path in options.skip_files or not _selected(path, options):
                 continue
             seen.add(key)
+            reason = skip_reason(path, info.st_size) if options.skip_not_evidence else None
+            if reason is not None:
+                _log(log, "scan-file", "skipped", None, path=path, reason=reason)
+                continue
             yield path, info
+
+
+def _priority(found: tuple[str, os.stat_result]) -> tuple[bool, float]:
+    """Executables first, then newest first."""
+    info = found[1]
+    return (not info.st_mode & 0o111, -info.st_mtime)
 
 
 def _walk_dir(
@@ -130,6 +153,11 @@ def _walk_dir(
     while pending:
         directory = pending.pop()
         if directory in skip and directory != top:
+            continue
+        if options.skip_not_evidence and is_evidence_dir(directory):
+            _log(
+                log, "scan-walk", "skipped", None, path=directory, reason="an unpacked irkit bundle"
+            )
             continue
         try:
             with os.scandir(directory) as entries:
@@ -293,6 +321,9 @@ def scan_tree(
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=options.threads, thread_name_prefix="yara") as pool:
         for batch in _batches(walk_files(roots, options, log), options, stats, log):
+            if options.deadline is not None and time.monotonic() > options.deadline:
+                stats.cut = True
+                break
             queued.add(pool.submit(scan_batch, batch))
             if len(queued) >= limit:
                 done, pending = wait(queued, return_when=FIRST_COMPLETED)
@@ -303,13 +334,14 @@ def scan_tree(
     if log is not None:
         log(
             "scan-tree",
-            "ok",
+            "partial" if stats.cut else "ok",
             None,
             files=stats.files,
             bytes=stats.scanned_bytes,
             skipped=stats.skipped,
             errors=stats.errors,
             seconds=round(time.monotonic() - started, 3),
+            **({"cut": "budget spent before every file was scanned"} if stats.cut else {}),
         )
 
 

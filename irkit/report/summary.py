@@ -8,18 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from irkit.analysis.verdict import judge
 from irkit.evidence.coverage import caveat, unseen
 from irkit.evidence.records import SEVERITIES, severity_rank
 from irkit.evidence.view import BundleView
-
-VERDICTS = {
-    "critical": "COMPROMISED",
-    "high": "COMPROMISED",
-    "medium": "SUSPICIOUS",
-    "low": "NOTHING CONCLUSIVE",
-    "info": "NOTHING CONCLUSIVE",
-}
-NO_FINDINGS = "NO FINDINGS"
 
 
 @dataclass
@@ -69,15 +61,6 @@ def collect_iocs(view: BundleView) -> list[dict[str, Any]]:
     return unique
 
 
-def _declared_verdict(views: Sequence[BundleView]) -> dict[str, Any] | None:
-    """A verdict record written by the analysis wins over the one derived here."""
-    for view in views:
-        for record in view.of_type("verdict"):
-            if record.get("verdict"):
-                return record
-    return None
-
-
 FINDING_DEFAULTS: dict[str, Any] = {
     "title": "(untitled finding)",
     "severity": "info",
@@ -110,24 +93,15 @@ def summarize(views: Sequence[BundleView]) -> Summary:
     counts = Counter(str(f.get("severity")) for f in findings)
     by_severity = {s: counts[s] for s in reversed(SEVERITIES) if counts[s]}
     by_severity.update({s: n for s, n in counts.items() if s not in SEVERITIES})
-    declared = _declared_verdict(views)
-    if declared is not None:
-        verdict = str(declared["verdict"])
-        reason = str(declared.get("reason") or declared.get("summary") or "")
-    elif findings:
-        worst = str(findings[0].get("severity"))
-        verdict = VERDICTS.get(worst, "SUSPICIOUS")
-        reason = f"{len(findings)} finding(s), the most severe: {worst}"
-    else:
-        verdict, reason = NO_FINDINGS, "no finding was recorded in the bundle"
+    judgement = judge(findings)
     blind = [
         f"{view.label}: {item}" if len(views) > 1 else item
         for view in views
         for item in unseen(view.log)
     ]
     return Summary(
-        verdict=verdict,
-        reason=caveat(reason, blind),
+        verdict=judgement.verdict,
+        reason=caveat(judgement.reason, blind),
         findings=findings,
         by_severity=by_severity,
         iocs=[i for v in views for i in collect_iocs(v)],

@@ -80,6 +80,7 @@ def print_summary(
         console.print(f"IOCs ({len(summary.iocs)}):")
         for ioc in summary.iocs[:max_iocs]:
             kind = ioc.get("kind") or ioc.get("ioc_type") or "ioc"
-            console.print(f"  {host(kind)}: {host(ioc.get('value'))}")
+            belongs = f" [dim]({host(ioc['finding'])})[/]" if ioc.get("finding") else ""
+            console.print(f"  {host(kind)}: {host(ioc.get('value'))}{belongs}")
         if len(summary.iocs) > max_iocs:
             console.print(f"  … {len(summary.iocs) - max_iocs} more in the report")

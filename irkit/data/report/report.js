@@ -127,6 +127,7 @@
       { label: "kind", value: r => r.kind || r.ioc_type || "" },
       { key: "value", label: "value" },
       { label: "context", value: r => r.context || r.source || r.description || "" },
+      { label: "finding", value: r => r.finding || "" },
     ]), rows);
   }
 

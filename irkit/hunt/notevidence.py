@@ -1,0 +1,71 @@
+"""Files a tree hunt never scans because they are not the host's: irkit's own evidence and rules.
+
+On an agent sandbox or a responder's box, /root and /tmp hold earlier bundles, bundles unpacked
+for review (a directory with irkit's manifest.json), irkit's installed rule pack and other rule
+sets (YARA, Sigma). Every one of them is full of miner strings by design: scanned, they gave
+thousands of findings and a minute of work on a clean host. Each is recognised from a bounded
+read of its own bytes, never by name alone: a miner renamed `rules.yar` is still an ELF and
+still scanned.
+"""
+
+import os
+import zipfile
+from pathlib import Path
+
+from irkit.evidence.manifest import FORMAT_NAME
+from irkit.hostfs import open_regular
+
+HEAD_BYTES = 4096
+TAIL_BYTES = 64 << 10
+"""A bundle's manifest.json is written last: its name is in the last central-directory entry."""
+BUNDLE_SUFFIXES = (".zip", ".zip.partial")
+RULE_SUFFIXES = (".yar", ".yara")
+SIGMA_SUFFIXES = (".yml", ".yaml")
+BINARY_MAGIC = (b"\x7fELF", b"MZ", b"#!", b"\xca\xfe\xba\xbe")
+_MARK = f'"{FORMAT_NAME}"'.encode()
+
+
+def _read(path: str, offset: int, count: int) -> bytes:
+    try:
+        with open_regular(Path(path)) as handle:
+            return os.pread(handle.fileno(), count, offset)
+    except OSError:
+        return b""
+
+
+def _bundle_manifest(path: str) -> bool:
+    """The zip's manifest.json is irkit's (its first bytes name the format): a zip that only
+    names its members like a bundle's, to hide from the hunt, is scanned."""
+    try:
+        with (
+            open_regular(Path(path)) as handle,
+            zipfile.ZipFile(handle) as archive,
+            archive.open("manifest.json") as manifest,
+        ):
+            return _MARK in manifest.read(HEAD_BYTES)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, RuntimeError, EOFError):
+        return False
+
+
+def is_evidence_dir(directory: str) -> bool:
+    """A directory holding an irkit manifest.json: an unpacked bundle."""
+    return _MARK in _read(os.path.join(directory, "manifest.json"), 0, HEAD_BYTES)
+
+
+def skip_reason(path: str, size: int) -> str | None:
+    """Why `path` is irkit's evidence or a rule file, or None to scan it."""
+    name = path.lower()
+    if name.endswith(BUNDLE_SUFFIXES):
+        tail = _read(path, max(0, size - TAIL_BYTES), TAIL_BYTES)
+        if b"manifest.json" in tail and b"collection.log" in tail and _bundle_manifest(path):
+            return "an irkit bundle"
+        return None
+    if name.endswith(RULE_SUFFIXES + SIGMA_SUFFIXES):
+        head = _read(path, 0, HEAD_BYTES)
+        if head.startswith(BINARY_MAGIC) or b"\0" in head:
+            return None
+        if name.endswith(RULE_SUFFIXES) and (b"rule " in head or b'import "' in head):
+            return "a YARA rule file"
+        if b"logsource:" in head and b"detection:" in head:
+            return "a Sigma rule file"
+    return None
