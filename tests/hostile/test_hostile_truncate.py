@@ -93,7 +93,7 @@ def test_cut_copies_are_partial_and_keep_the_whole_originals_hash(
         process = bundle.one("process", pid=pid)
         assert process["exe_sha256"] == original
     assert bundle.one("process", pid=gone.pid)["exe_member"] == f"files/proc/{gone.pid}/exe"
-    hashes = {i["value"] for i in bundle.iocs if i["ioc_type"] == "sha256"}
+    hashes = {(i.get("detail") or {}).get("sha256") for i in bundle.iocs if i["ioc_type"] == "file"}
     assert {deleted_sha, flagged_sha} <= hashes
     prefix = hashlib.sha256(padded.read_bytes()[:MIB]).hexdigest()
     assert prefix not in hashes
@@ -116,7 +116,7 @@ def test_an_original_larger_than_hash_bytes_is_not_hashed(
     assert record["partial"] is True and record["cap"] == "executable_bytes"
     assert record["sha256"] is None and "hash_bytes" in record["not_hashed"]
     assert bundle.member_entry(record["member"])["partial"] is True
-    assert not [i for i in bundle.iocs if i["ioc_type"] == "sha256"]
+    assert not [i for i in bundle.iocs if (i.get("detail") or {}).get("sha256")]
 
 
 def _copy(data: bytes, limit: int | None, hash_limit: int | None) -> tuple[dict, bytes, list]:  # type: ignore[type-arg]
