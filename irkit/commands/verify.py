@@ -9,6 +9,9 @@ from typing import Annotated
 import typer
 
 from irkit.console import err, host, out
+from irkit.custody import CustodyError
+from irkit.custody.keys import load_trusted
+from irkit.custody.signing import SignatureState
 from irkit.evidence.reader import BundleError
 from irkit.evidence.verify import VerifyReport, verify_bundle
 from irkit.evidence.view import not_intact_banner
@@ -29,15 +32,51 @@ def print_report(report: VerifyReport) -> None:
         )
     elif not report.refused:
         err.print(f"[red]NOT INTACT[/] {host(report.bundle)}: {len(report.problems)} problem(s)")
+    if report.signature is not None:
+        style = "green" if report.signature.state is SignatureState.VALID else "yellow"
+        if report.signature.state is SignatureState.INVALID:
+            style = "red"
+        err.print(f"signature        [{style}]{host(report.signature.describe())}[/]")
     if report.manifest_sha256:
         err.print(f"manifest sha256  {report.manifest_sha256}")
     err.print(f"bundle sha256    {report.bundle_sha256}")
+    err.print(f"[dim]{report.meaning}[/]")
 
 
-def verify_exit_code(report: VerifyReport) -> ExitCode:
+def verify_exit_code(report: VerifyReport, trust: bool = False) -> ExitCode:
+    """With --trust, an intact bundle that is not signed by a trusted key is 7 (unsigned) or
+    8 (signed by another key); an invalid signature makes it not intact (1)."""
     if report.refused:
         return ExitCode.USAGE
-    return ExitCode.CLEAN if report.intact else ExitCode.FINDINGS
+    if not report.intact:
+        return ExitCode.FINDINGS
+    state = report.signature.state if report.signature else None
+    if trust and state is SignatureState.UNSIGNED:
+        return ExitCode.UNSIGNED
+    if trust and state is SignatureState.UNTRUSTED:
+        return ExitCode.UNTRUSTED
+    return ExitCode.CLEAN
+
+
+def trusted_keys(trust: list[str] | None) -> dict[bytes, str] | None:
+    """The keys of --trust (None when none were given); a bad one is exit 2."""
+    if not trust:
+        return None
+    try:
+        return load_trusted(trust)
+    except CustodyError as exc:
+        err.print(f"[red]error:[/] {host(exc)}")
+        raise typer.Exit(ExitCode.USAGE) from exc
+
+
+TrustOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--trust",
+        help="A trusted signing key: a public key line (ssh-ed25519 ...) or a file of them"
+        " (.pub, allowed_signers). Repeatable.",
+    ),
+]
 
 
 def verified_bundles(paths: Sequence[Path], force: bool, verb: str) -> list[ReviewedBundle]:
@@ -76,17 +115,23 @@ def verified_bundles(paths: Sequence[Path], force: bool, verb: str) -> list[Revi
 def verify(
     bundle: Annotated[Path, typer.Argument(help="The bundle (.zip) to check.")],
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    trust: TrustOption = None,
 ) -> None:
     """Check a bundle's integrity against its manifest, without extracting anything.
 
     Every member's sha256 and size is recomputed; members missing from the archive or from
     the manifest, and unsafe names (absolute or '..'), are named. Nothing is written.
 
-    Exit 0 intact (an interrupted collection can be intact and say INCOMPLETE), 1 not intact,
-    2 refused or unreadable.
+    The zip comment, the manifest's own sha256 and BUNDLE.sha256 (when present) must agree.
+    A signature (manifest.json.sig) is always checked; --trust names the keys it must be by.
+
+    Exit 0 intact (an interrupted collection can be intact and say INCOMPLETE), 1 not intact
+    (an invalid signature included), 2 refused or unreadable; with --trust, 7 intact but
+    unsigned, 8 signed by a key that is not trusted.
     """
+    trusted = trusted_keys(trust)
     try:
-        report = verify_bundle(bundle)
+        report = verify_bundle(bundle, trusted)
     except (BundleError, OSError) as exc:
         err.print(f"[red]error:[/] {host(exc)}")
         raise typer.Exit(ExitCode.USAGE) from exc
@@ -94,4 +139,4 @@ def verify(
         out.print_json(json.dumps(asdict(report) | {"intact": report.intact}))
     else:
         print_report(report)
-    raise typer.Exit(verify_exit_code(report))
+    raise typer.Exit(verify_exit_code(report, trust=trusted is not None))

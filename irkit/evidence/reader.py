@@ -171,6 +171,8 @@ class BundleReader:
         self._manifest: Manifest | None = None
         self._manifest_error: BundleError | None = None
         self.manifest_sha256: str | None = None
+        self.manifest_bytes: bytes | None = None
+        """The manifest exactly as stored: what its sha256 and its signature cover."""
         self._sizes: dict[str, int] = {}
         self.problems: list[str] = []
         """Parts of the bundle skipped while reading records, named by member and line."""
@@ -181,6 +183,10 @@ class BundleReader:
 
     def __exit__(self, *exc: object) -> None:
         self.zip.close()
+
+    @property
+    def comment(self) -> bytes:
+        return self.zip.comment
 
     @property
     def manifest(self) -> Manifest:
@@ -205,6 +211,7 @@ class BundleReader:
         except (MemberError, ValueError) as exc:
             raise BundleError(f"{self.path}: {MANIFEST_NAME} is unreadable: {exc}") from exc
         self.manifest_sha256 = hashlib.sha256(raw).hexdigest()
+        self.manifest_bytes = raw
         self._sizes = {m.name: m.size for m in manifest.members}
         return manifest
 
@@ -255,9 +262,10 @@ class BundleReader:
             raise MemberError(f"{name}: unreadable ({exc})") from exc
         return io.BufferedReader(_Bounded(raw, name, limit), CHUNK)
 
-    def read(self, name: str) -> bytes:
-        """The whole member, bounded by its size limit: for members known to be small."""
-        return self._read(name, self.size_limit(name))
+    def read(self, name: str, cap: int | None = None) -> bytes:
+        """The whole member, bounded by its size limit (and `cap`): for members known to be
+        small."""
+        return self._read(name, self.size_limit(name) if cap is None else cap)
 
     def _read(self, name: str, cap: int) -> bytes:
         with self._open(name, min(cap, self.size_limit(name))) as handle:

@@ -432,7 +432,7 @@ def test_internal_error_is_one_line_and_exit_4(
     """Injected in-process: a real uncaught error would be a bug we do not know of."""
     import irkit.commands.verify
 
-    def broken(path: object) -> object:
+    def broken(*args: object) -> object:
         raise RuntimeError("injected failure")
 
     monkeypatch.setattr(irkit.commands.verify, "verify_bundle", broken)

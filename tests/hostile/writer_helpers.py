@@ -6,7 +6,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from irkit.evidence.verify import verify_bundle
+from irkit.evidence.verify import sidecar_lines, verify_bundle
 from tests.hostfixtures import write_tree
 from tests.persistence_fixture import FILES
 
@@ -71,5 +71,7 @@ def assert_sealed(bundle: Path) -> dict[str, Any]:
     assert report.intact, (bundle, report.problems, report.refused)
     sidecar = bundle.with_name(bundle.name + ".sha256")
     if sidecar.exists():
-        assert sidecar.read_text() == f"{report.bundle_sha256}  {bundle.name}\n"
+        assert report.manifest_sha256 is not None
+        lines = sidecar_lines(report.bundle_sha256, bundle.name, report.manifest_sha256)
+        assert sidecar.read_text() == lines
     return manifest(bundle)
