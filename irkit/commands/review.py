@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 
-from irkit.commands.verify import verified_bundles
+from irkit.commands.verify import IdentityOption, TrustOption, trusted_keys, verified_bundles
 from irkit.console import err, host, out
-from irkit.evidence.reader import BundleReader
 from irkit.evidence.records import SEVERITIES, severity_rank
 from irkit.evidence.view import SourcedRecord, not_intact_banners
 from irkit.exitcodes import ExitCode
@@ -46,7 +45,7 @@ def rescan_step(rules: Path | None) -> ReviewStep:
 
     def step(bundles: Sequence[ReviewedBundle]) -> None:
         for bundle in bundles:
-            with BundleReader(bundle.path) as reader:
+            with bundle.reader() as reader:
                 head, findings = rescan_bundle(
                     reader, ruleset, manifest_sha256=bundle.verification.manifest_sha256
                 )
@@ -67,7 +66,7 @@ def memory_step(rules: Path | None) -> ReviewStep:
         for bundle in bundles:
             err.print(f"memory analysis of {host(bundle.path)} (volatility3, offline)...")
             try:
-                with BundleReader(bundle.path) as reader:
+                with bundle.reader() as reader:
                     head, analysis = review_memory(reader, rules=rules)
             except AnalysisError as exc:
                 err.print(f"  [red]error[/] {host(exc)}")
@@ -136,6 +135,8 @@ def review(
             help="YARA rules for --rescan and for --memory's image scan (default: shipped pack)."
         ),
     ] = None,
+    trust: TrustOption = None,
+    identity: IdentityOption = None,
 ) -> None:
     """Verify each bundle, then print the verdict, findings by severity and IOCs.
 
@@ -147,7 +148,7 @@ def review(
     if fail_on not in SEVERITIES:
         err.print(f"[red]error:[/] --fail-on must be one of {', '.join(SEVERITIES)}")
         raise typer.Exit(ExitCode.USAGE)
-    reviewed = verified_bundles(bundles, force, "review")
+    reviewed = verified_bundles(bundles, force, "review", trusted_keys(trust), identity)
     steps: list[ReviewStep] = []
     if rescan:
         steps.append(rescan_step(rules))

@@ -235,3 +235,12 @@ def decrypt_to_memory(path: Path, identities: Sequence[Any]) -> ClearCopy:
     finally:
         reader.close()
     return ClearCopy(fd, reader.sha.hexdigest())
+
+
+def clear_copy(path: Path, identities: Sequence[Any]) -> ClearCopy | None:
+    """The decrypted copy of an age-encrypted bundle, None for a bundle in clear."""
+    if not is_encrypted(path):
+        return None
+    if not identities:
+        raise CustodyError(f"{path} is encrypted with age: pass --identity KEYFILE to read it")
+    return decrypt_to_memory(path, identities)

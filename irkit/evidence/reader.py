@@ -145,11 +145,14 @@ class _Budget:
 
 
 class BundleReader:
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        check_regular_file(self.path)
+    def __init__(self, path: str | Path, *, shown: str | Path | None = None) -> None:
+        """`shown`: the name messages give the bundle when `path` is not it (a decrypted copy
+        in memory is read through /proc/self/fd/N)."""
+        source = Path(path)
+        self.path = Path(shown) if shown is not None else source
+        check_regular_file(source)
         try:
-            self.zip = zipfile.ZipFile(self.path)
+            self.zip = zipfile.ZipFile(source)
             infos = self.zip.infolist()
         except ZIP_ERRORS as exc:
             raise BundleError(f"{self.path}: not a readable zip archive ({exc})") from exc

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from irkit.custody.encryption import ClearCopy
 from irkit.custody.signing import (
     SIGNATURE_MAX_BYTES,
     SignatureCheck,
@@ -166,12 +167,16 @@ def _check_members(reader: BundleReader, report: VerifyReport) -> None:
         report.problems.append(Problem(name, "in the archive, not in the manifest"))
 
 
-def verify_bundle(path: str | Path, trusted: dict[bytes, str] | None = None) -> VerifyReport:
+def verify_bundle(
+    path: str | Path, trusted: dict[bytes, str] | None = None, clear: ClearCopy | None = None
+) -> VerifyReport:
     """Raises BundleError when the file is not a zip at all; everything else is reported.
-    `trusted`: the keys of --trust (None when none were given)."""
+    `trusted`: the keys of --trust (None when none were given). `clear`: the decrypted copy
+    of an encrypted bundle at `path` (the bundle's sha256 is then the ciphertext's)."""
     path = Path(path)
-    with BundleReader(path) as reader:
-        report = VerifyReport(bundle=str(path), bundle_sha256=_file_sha256(path))
+    with BundleReader(clear.path if clear else path, shown=path) as reader:
+        sha256 = clear.ciphertext_sha256 if clear else _file_sha256(path)
+        report = VerifyReport(bundle=str(path), bundle_sha256=sha256, encrypted=clear is not None)
         if reader.unsafe_names:
             report.refused = "members that unzip would write outside a folder or as links"
             report.problems = [Problem(name, reason) for name, reason in reader.unsafe_names]

@@ -46,6 +46,10 @@ class Integrity:
     problems: list[str] = field(default_factory=list)
     complete: bool | None = None
     incomplete_reason: str | None = None
+    signature: str | None = None
+    """What verify found of the signature ("unsigned", "signed by ...", "INVALID: ...")."""
+    signed_by: str | None = None
+    encrypted: bool = False
 
     @property
     def state(self) -> str:
