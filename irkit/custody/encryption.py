@@ -224,11 +224,14 @@ def decrypt_to_memory(path: Path, identities: Sequence[Any]) -> ClearCopy:
     try:
         with open(fd, "wb", closefd=False) as clear:
             pyrage.decrypt_io(reader, clear, list(identities))
-    except pyrage.DecryptError as exc:
+    except (pyrage.DecryptError, OSError) as exc:
+        # rage reports a chunk that fails authentication as an I/O error of the stream
         os.close(fd)
         if "no matching keys" in str(exc).lower():
             raise CustodyError(f"{path}: none of the given identities can decrypt it") from exc
-        raise CustodyError(f"{path}: cannot be decrypted, damaged ciphertext ({exc})") from exc
+        raise CustodyError(
+            f"{path}: cannot be decrypted: damaged ciphertext or unreadable file ({exc})"
+        ) from exc
     except BaseException:
         os.close(fd)
         raise
