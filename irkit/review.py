@@ -43,6 +43,7 @@ def integrity_of(report: VerifyReport) -> Integrity:
     signature = report.signature
     return Integrity(
         signature=signature.describe() if signature else None,
+        signature_state=signature.state.value if signature else None,
         signed_by=signature.fingerprint if signature else None,
         encrypted=report.encrypted,
         sealed=True,

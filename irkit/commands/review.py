@@ -16,6 +16,7 @@ from irkit.hunt import RuleError, compile_rules
 from irkit.memory.analyze import AnalysisError
 from irkit.memoryreview import MEMORY_REVIEW_MEMBER, memory_review_records, review_memory
 from irkit.outfile import open_output_file
+from irkit.report.custody import custody_line
 from irkit.report.jsondoc import review_document
 from irkit.report.summary import Summary, summarize
 from irkit.report.terminal import print_summary
@@ -163,7 +164,8 @@ def review(
     if json_out:
         out.print_json(json.dumps(review_document(views, summary), ensure_ascii=True, default=str))
     else:
-        print_summary(summary, banners=not_intact_banners(views))
+        custody = [custody_line(view) for view in views]
+        print_summary(summary, banners=not_intact_banners(views), custody=custody)
     if html is not None:
         # jinja2 is loaded only when a report is asked for: every irkit command starts faster.
         from irkit.report.html import build_report

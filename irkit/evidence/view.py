@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from irkit.evidence.coverage import collecting_identity
 from irkit.evidence.log import LogEntry
 from irkit.evidence.manifest import FILES_RECORDS_NAME, MemberEntry
 from irkit.evidence.reader import BundleError, BundleReader, MemberError
@@ -48,6 +49,8 @@ class Integrity:
     incomplete_reason: str | None = None
     signature: str | None = None
     """What verify found of the signature ("unsigned", "signed by ...", "INVALID: ...")."""
+    signature_state: str | None = None
+    """valid, invalid, unsigned or untrusted (irkit.custody.signing.SignatureState)."""
     signed_by: str | None = None
     encrypted: bool = False
 
@@ -83,6 +86,8 @@ class BundleView:
     path: str | None = None
     problems: list[str] = field(default_factory=list)
     """Lines of the bundle that could not be read (named by member and line)."""
+    collected_by: dict[str, Any] | None = None
+    """The manifest's `collected_by`: uid, euid, gid, capabilities, privileged."""
 
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         return [r.data for r in self.records if r.type == kind]
@@ -125,6 +130,7 @@ def view_from_parts(
     started: str | None = None,
     iocs: Any = None,
     label: str | None = None,
+    collected_by: dict[str, Any] | None = None,
 ) -> BundleView:
     """A view of a bundle that is not sealed yet: records by the member they are written to."""
     host = dict(host or {})
@@ -141,6 +147,7 @@ def view_from_parts(
         host=host,
         started=started,
         iocs=iocs,
+        collected_by=collected_by,
     )
 
 
@@ -161,6 +168,7 @@ def view_from_writer(
         host=writer.host,
         started=writer.started,
         iocs=iocs,
+        collected_by=collecting_identity(),
     )
 
 
@@ -208,4 +216,5 @@ def view_from_reader(reader: BundleReader, integrity: Integrity | None = None) -
         iocs=_read_iocs(reader, problems),
         path=str(reader.path),
         problems=problems,
+        collected_by=manifest.collected_by if manifest else None,
     )
