@@ -14,6 +14,7 @@ filesystem and is gone when irkit exits.
 
 import hashlib
 import os
+import signal
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from pyrage import ssh, x25519
 
 from irkit.custody import CustodyError
 from irkit.evidence.sink import HashingSink, OutputLost
+from irkit.interrupts import HANDLED_SIGNALS
 from irkit.memory.inputs import InputError, read_input
 
 AGE_MAGIC = (b"age-encryption.org/v1\n", b"-----BEGIN AGE ENCRYPTED FILE-----")
@@ -116,12 +118,16 @@ class EncryptingSink:
         self._buffer = bytearray()
         self._pos = 0
         self._error: BaseException | None = None
+        self._stopped = False
+        """The encryption ended early: nothing more can reach the output."""
         self._thread = threading.Thread(
             target=self._encrypt, args=([r.key for r in recipients],), daemon=True, name="age"
         )
         self._thread.start()
 
     def _encrypt(self, keys: list[Any]) -> None:
+        # SIGINT/SIGTERM go to the main thread, whose InterruptGuard decides when they act.
+        signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED_SIGNALS)
         try:
             with self._source:
                 pyrage.encrypt_io(self._source, self._inner, keys)
@@ -133,6 +139,8 @@ class EncryptingSink:
         return self._inner.full
 
     def write(self, data: bytes) -> int:
+        if self._stopped:
+            return len(data)  # as HashingSink: once lost, zipfile's closing writes go nowhere
         self._buffer += data
         self._pos += len(data)
         if len(self._buffer) >= PIPE_CHUNK:
@@ -140,6 +148,8 @@ class EncryptingSink:
         return len(data)
 
     def flush(self) -> None:
+        if self._stopped:
+            return
         view = memoryview(self._buffer)
         done = 0
         try:
@@ -147,6 +157,7 @@ class EncryptingSink:
                 try:
                     done += self._pipe.write(view[done:]) or 0
                 except BrokenPipeError:
+                    self._stopped = True
                     self._thread.join()
                     self.check()
                     raise
