@@ -235,6 +235,8 @@ def decrypt_to_memory(path: Path, identities: Sequence[Any]) -> ClearCopy:
     try:
         with open(fd, "wb", closefd=False) as clear:
             pyrage.decrypt_io(reader, clear, list(identities))
+        while reader.read(PIPE_CHUNK):  # the whole file's sha256, whatever age left unread
+            pass
     except (pyrage.DecryptError, OSError) as exc:
         # rage reports a chunk that fails authentication as an I/O error of the stream
         os.close(fd)

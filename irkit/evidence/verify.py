@@ -94,7 +94,11 @@ def _sidecar_problems(path: Path, report: "VerifyReport") -> list[Problem]:
         problems.append(
             Problem(sidecar.name, "the bundle's sha256 differs from the one written beside it")
         )
-    recorded = [line.removeprefix(SIDECAR_MANIFEST_PREFIX).strip() for line in lines[1:]]
+    recorded = [
+        line.removeprefix(SIDECAR_MANIFEST_PREFIX).strip()
+        for line in lines[1:]
+        if line.startswith(SIDECAR_MANIFEST_PREFIX)
+    ]
     if recorded and report.manifest_sha256 and recorded[0] != report.manifest_sha256:
         problems.append(
             Problem(
