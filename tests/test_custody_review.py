@@ -6,6 +6,7 @@ real `age` tool."""
 import json
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,35 @@ def test_a_signed_encrypted_bundle_shows_key_encryption_and_collector(
     assert custody["collected_by"]["uid"] >= 0 and custody["started"]
     untrusted = json.loads(run_irkit("review", "--json", "-i", identity, sealed).stdout)
     assert untrusted["bundles"][0]["custody"]["signature_state"] == "untrusted"
+
+
+@pytest.mark.skipif(AGE is None or AGE_KEYGEN is None, reason="the age tool is needed")
+def test_the_report_inside_a_signed_encrypted_triage_says_how_it_is_sealed(
+    tmp_path: Path, run_irkit
+) -> None:
+    """report.html is written before the seal: it names the key that will sign and says the
+    bundle is encrypted, and who collected it."""
+    assert AGE is not None and AGE_KEYGEN is not None
+    key = tmp_path / "sign"
+    new_key_pair(key, force=False)
+    identity = tmp_path / "id.txt"
+    subprocess.run([AGE_KEYGEN, "-o", identity], check=True, capture_output=True)
+    recipient = subprocess.run(
+        [AGE_KEYGEN, "-y", identity], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    book = tmp_path / "book.yaml"
+    book.write_text("name: book\ncollectors:\n  host: {}\n")
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    sealed = tmp_path / "case.zip.age"
+    args = ("-p", book, "--root", root, "-o", sealed, "-q", "--sign", key)
+    proc = run_irkit("triage", *args, "--encrypt-to", recipient)
+    assert proc.returncode in (0, 3), proc.stderr.decode()
+    clear = tmp_path / "case.zip"
+    subprocess.run([AGE, "-d", "-i", identity, "-o", clear, sealed], check=True)
+    with zipfile.ZipFile(clear) as zf:
+        html = zf.read("report.html").decode()
+    fingerprint = key_fingerprint(load_signing_key(key))
+    assert f"to be signed at sealing by {fingerprint}" in html
+    assert "<dt>encrypted</dt><dd>yes (age)</dd>" in html
+    assert "<dt>collected by</dt><dd>uid " in html

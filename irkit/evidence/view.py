@@ -161,7 +161,7 @@ def view_from_writer(
     the copied files' records, still held by the writer, are added as records/files.jsonl."""
     everything = dict(records)
     everything.setdefault(FILES_RECORDS_NAME, writer.file_records())
-    return view_from_parts(
+    view = view_from_parts(
         everything,
         log=writer.log.entries,
         members=writer.members,
@@ -170,6 +170,12 @@ def view_from_writer(
         iocs=iocs,
         collected_by=collecting_identity(),
     )
+    custody = writer.custody
+    if custody.sign is not None:
+        view.integrity.signature = f"to be signed at sealing by {custody.signed_by}"
+        view.integrity.signed_by = custody.signed_by
+    view.integrity.encrypted = bool(custody.encrypted_to)
+    return view
 
 
 def _read_iocs(reader: BundleReader, problems: list[str]) -> Any:
