@@ -68,9 +68,11 @@ def fingerprint(blob: bytes) -> str:
     return f"SHA256:{digest}"
 
 
-def _signed_data(namespace: bytes, hash_name: bytes, message: bytes) -> bytes:
+def _signed_data(
+    namespace: bytes, hash_name: bytes, message: bytes, reserved: bytes = b""
+) -> bytes:
     digest = HASHES[hash_name](message).digest()
-    return MAGIC + _string(namespace) + _string(b"") + _string(hash_name) + _string(digest)
+    return MAGIC + _string(namespace) + _string(reserved) + _string(hash_name) + _string(digest)
 
 
 def sign(key: Ed25519PrivateKey, message: bytes, namespace: str) -> str:
@@ -123,7 +125,7 @@ def verify(armored: bytes, message: bytes, namespace: str) -> Verified:
         raise SignatureFormatError("not an SSH signature of version 1")
     key_blob = fields.string()
     signed_namespace = fields.string()
-    fields.string()  # reserved
+    reserved = fields.string()
     hash_name = fields.string()
     signature_blob = fields.string()
     fields.end()
@@ -148,7 +150,7 @@ def verify(armored: bytes, message: bytes, namespace: str) -> Verified:
         public = Ed25519PublicKey.from_public_bytes(raw_key)
     except ValueError as exc:
         raise SignatureFormatError("the public key is malformed") from exc
-    public.verify(raw_signature, _signed_data(signed_namespace, hash_name, message))
+    public.verify(raw_signature, _signed_data(signed_namespace, hash_name, message, reserved))
     return Verified(key_blob)
 
 
