@@ -25,6 +25,7 @@ import pyrage
 from pyrage import ssh, x25519
 
 from irkit.custody import CustodyError
+from irkit.evidence.reader import check_regular_file
 from irkit.evidence.sink import HashingSink, OutputLost
 from irkit.interrupts import HANDLED_SIGNALS
 from irkit.memory.inputs import InputError, read_input
@@ -254,7 +255,9 @@ def decrypt_to_memory(path: Path, identities: Sequence[Any]) -> ClearCopy:
 
 
 def clear_copy(path: Path, identities: Sequence[Any]) -> ClearCopy | None:
-    """The decrypted copy of an age-encrypted bundle, None for a bundle in clear."""
+    """The decrypted copy of an age-encrypted bundle, None for a bundle in clear.
+    BundleError for anything but a regular file: a FIFO must not hang the first read."""
+    check_regular_file(path)
     if not is_encrypted(path):
         return None
     if not identities:
