@@ -17,7 +17,7 @@ import pytest
 from custodybundles import SIG
 from reportbundles import scenario_bundle
 
-from irkit.custody.keys import new_key_pair
+from irkit.custody.keys import key_fingerprint, load_signing_key, new_key_pair
 from irkit.exitcodes import ExitCode
 
 AGE = shutil.which("age")
@@ -200,7 +200,10 @@ def test_environment_sets_key_and_recipients_and_no_private_key_is_written(
     sign = Path(keys["sign"])
     env = irkit_env(IRKIT_SIGN_KEY=str(sign), IRKIT_ENCRYPT_TO=keys["recipient"])
     out = tmp_path / "case.zip.age"
-    proc = collect(run_irkit, out, env=env)
+    proc = collect(run_irkit, out, "--json", env=env)
+    summary = json.loads(proc.stdout)
+    assert summary["signed_by"] == key_fingerprint(load_signing_key(sign))
+    assert summary["encrypted_to"] == [keys["recipient"]]
     clear = tmp_path / "case.zip"
     age_decrypt(keys["identity"], out, clear)
     assert run_irkit("verify", "--trust", f"{sign}.pub", clear).returncode == 0
