@@ -242,3 +242,17 @@ def test_a_playbook_sets_key_and_recipients(keys: dict, tmp_path: Path, run_irki
 def _decrypted(keys: dict, sealed: Path, clear: Path) -> Path:
     age_decrypt(keys["identity"], sealed, clear)
     return clear
+
+
+def test_a_signing_key_others_can_read_is_a_logged_warning(
+    keys: dict, tmp_path: Path, run_irkit
+) -> None:
+    exposed = tmp_path / "exposed"
+    shutil.copy(keys["sign"], exposed)
+    exposed.chmod(0o644)
+    out = tmp_path / "case.zip"
+    collect(run_irkit, out, "--sign", exposed)
+    with zipfile.ZipFile(out) as zf:
+        log = [json.loads(line) for line in zf.read("collection.log").splitlines()]
+    warned = [e for e in log if e["step"] == "custody" and e["outcome"] == "warning"]
+    assert warned and "readable by group or others (mode 644)" in warned[0]["error"]

@@ -183,6 +183,8 @@ def start_bundle(
             " writing it may overwrite deleted evidence; prefer a USB disk, a network share or -o -"
         )
         writer.log.add("output", "irkit", "warning", message)
+    for warning in custody.warnings:
+        writer.log.add("custody", "irkit", "warning", warning)
     if output.reserve is not None and not output.reserve.held:
         writer.log.add(
             "output",

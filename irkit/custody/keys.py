@@ -63,6 +63,20 @@ def load_signing_key(path: Path) -> Ed25519PrivateKey:
     return key
 
 
+def exposure_warning(path: Path) -> str | None:
+    """A private key others may read is one others may have copied (ssh refuses such keys;
+    irkit signs, and says so)."""
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        return None
+    if mode & 0o077:
+        return (
+            f"the signing key {path} can be read by group or others (mode {mode:o}); chmod 600 it"
+        )
+    return None
+
+
 def _blobs_in(text: str, where: str) -> list[bytes]:
     """Every `ssh-ed25519 BASE64` in `text` (a .pub line, authorized_keys or allowed_signers)."""
     found = []

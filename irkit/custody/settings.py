@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from irkit.custody.encryption import Recipient, load_recipients
-from irkit.custody.keys import key_fingerprint, load_signing_key
+from irkit.custody.keys import exposure_warning, key_fingerprint, load_signing_key
 from irkit.custody.signing import sign_manifest
 from irkit.evidence.writer import Custody
 
@@ -33,6 +33,7 @@ class CustodySettings:
 class RunCustody:
     custody: Custody
     recipients: list[Recipient]
+    warnings: list[str] = field(default_factory=list)
 
 
 def resolve_custody(
@@ -47,9 +48,10 @@ def resolve_custody(
     key_path = sign or (Path(env_sign) if env_sign else None) or book.sign
     env_recipients = [r for r in environ.get(ENCRYPT_ENV, "").split(",") if r.strip()]
     recipients = load_recipients(list(encrypt_to) or env_recipients or book.encrypt_to)
-    custody = Custody(encrypted_to=[r.text for r in recipients])
+    run = RunCustody(Custody(encrypted_to=[r.text for r in recipients]), recipients)
     if key_path is not None:
         key = load_signing_key(key_path)
-        custody.sign = lambda manifest: sign_manifest(key, manifest)
-        custody.signed_by = key_fingerprint(key)
-    return RunCustody(custody, recipients)
+        run.custody.sign = lambda manifest: sign_manifest(key, manifest)
+        run.custody.signed_by = key_fingerprint(key)
+        run.warnings += filter(None, [exposure_warning(key_path)])
+    return run
