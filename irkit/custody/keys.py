@@ -71,9 +71,7 @@ def exposure_warning(path: Path) -> str | None:
     except OSError:
         return None
     if mode & 0o077:
-        return (
-            f"the signing key {path} can be read by group or others (mode {mode:o}); chmod 600 it"
-        )
+        return f"the signing key {path} is readable by group or others (mode {mode:o}); chmod 600"
     return None
 
 
