@@ -74,7 +74,7 @@ class Verified:
 
 def verify_all(
     paths: Sequence[Path],
-    trusted: dict[bytes, str] | None = None,
+    trusted: set[bytes] | None = None,
     identities: Sequence[object] = (),
 ) -> list[Verified]:
     """Verify each bundle, decrypting an encrypted one into memory first (CustodyError when

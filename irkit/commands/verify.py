@@ -62,7 +62,7 @@ def verify_exit_code(report: VerifyReport, trust: bool = False) -> ExitCode:
     return ExitCode.CLEAN
 
 
-def trusted_keys(trust: list[str] | None) -> dict[bytes, str] | None:
+def trusted_keys(trust: list[str] | None) -> set[bytes] | None:
     """The keys of --trust (None when none were given); a bad one is exit 2."""
     if not trust:
         return None
@@ -105,7 +105,7 @@ def identities_from(identity: Path | None) -> list[object]:
 
 
 def checked_bundles(
-    paths: Sequence[Path], trusted: dict[bytes, str] | None, identity: Path | None
+    paths: Sequence[Path], trusted: set[bytes] | None, identity: Path | None
 ) -> list[Verified]:
     """Verify each bundle, decrypting an encrypted one into memory (said on stderr); a file
     that cannot be read or decrypted is exit 2."""
@@ -127,7 +127,7 @@ def verified_bundles(
     paths: Sequence[Path],
     force: bool,
     verb: str,
-    trusted: dict[bytes, str] | None = None,
+    trusted: set[bytes] | None = None,
     identity: Path | None = None,
 ) -> list[ReviewedBundle]:
     """Verify every bundle first, then load it through the hardened reader. One that is not

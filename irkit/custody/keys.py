@@ -90,10 +90,10 @@ def _blobs_in(text: str, where: str) -> list[bytes]:
     return found
 
 
-def load_trusted(values: list[str]) -> dict[bytes, str]:
-    """The trusted keys (SSH wire form → fingerprint) from `--trust` values: each is a public
-    key line itself, or a file holding one or more (a .pub file, an allowed_signers file)."""
-    trusted: dict[bytes, str] = {}
+def load_trusted(values: list[str]) -> set[bytes]:
+    """The trusted keys (SSH wire form) from `--trust` values: each is a public key line
+    itself, or a file holding one or more (a .pub file, an allowed_signers file)."""
+    trusted: set[bytes] = set()
     for value in values:
         if value.startswith(KEY_TYPE.decode() + " "):
             blobs = _blobs_in(value, "--trust")
@@ -105,7 +105,7 @@ def load_trusted(values: list[str]) -> dict[bytes, str]:
             blobs = _blobs_in(text, value)
         if not blobs:
             raise CustodyError(f"{value}: no ssh-ed25519 public key in it")
-        trusted.update((blob, fingerprint(blob)) for blob in blobs)
+        trusted.update(blobs)
     return trusted
 
 

@@ -50,7 +50,7 @@ def sign_manifest(key: Ed25519PrivateKey, manifest: bytes) -> bytes:
 
 
 def check_signature(
-    signature: bytes | None, manifest: bytes, trusted: dict[bytes, str] | None
+    signature: bytes | None, manifest: bytes, trusted: set[bytes] | None
 ) -> SignatureCheck:
     """`trusted` None: no --trust was given (a valid signature is then UNTRUSTED, saying so)."""
     if signature is None:

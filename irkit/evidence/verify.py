@@ -83,7 +83,7 @@ def sidecar_lines(bundle_sha256: str, name: str, manifest_sha256: str) -> str:
     return f"{bundle_sha256}  {name}\n{SIDECAR_MANIFEST_PREFIX}{manifest_sha256}\n"
 
 
-def _sidecar_problems(path: Path, report: "VerifyReport") -> list[Problem]:
+def _sidecar_problems(path: Path, report: VerifyReport) -> list[Problem]:
     sidecar = path.with_name(path.name + ".sha256")
     if not sidecar.is_file():
         return []
@@ -124,7 +124,7 @@ def _comment_problem(reader: BundleReader, report: VerifyReport) -> Problem | No
     return None
 
 
-def _signature_check(reader: BundleReader, trusted: dict[bytes, str] | None) -> SignatureCheck:
+def _signature_check(reader: BundleReader, trusted: set[bytes] | None) -> SignatureCheck:
     """The signature over the manifest; one the manifest announces must be there, by that key."""
     assert reader.manifest_bytes is not None
     signature = None
@@ -172,7 +172,7 @@ def _check_members(reader: BundleReader, report: VerifyReport) -> None:
 
 
 def verify_bundle(
-    path: str | Path, trusted: dict[bytes, str] | None = None, clear: ClearCopy | None = None
+    path: str | Path, trusted: set[bytes] | None = None, clear: ClearCopy | None = None
 ) -> VerifyReport:
     """Raises BundleError when the file is not a zip at all; everything else is reported.
     `trusted`: the keys of --trust (None when none were given). `clear`: the decrypted copy
