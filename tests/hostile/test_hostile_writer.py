@@ -437,12 +437,12 @@ def test_internal_error_is_one_line_and_exit_4(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Injected in-process: a real uncaught error would be a bug we do not know of."""
-    import irkit.commands.verify
+    import irkit.review
 
     def broken(*args: object) -> object:
         raise RuntimeError("injected failure")
 
-    monkeypatch.setattr(irkit.commands.verify, "verify_bundle", broken)
+    monkeypatch.setattr(irkit.review, "verify_bundle", broken)
     monkeypatch.delenv("IRKIT_DEBUG", raising=False)
     bundle = tmp_path / "any.zip"
     bundle.write_bytes(b"PK")
