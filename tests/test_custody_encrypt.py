@@ -175,12 +175,20 @@ def test_an_ssh_ed25519_key_is_a_recipient_and_its_private_key_an_identity(
     assert run_irkit("verify", "-i", sign, out).returncode == 0
 
 
-def test_a_bad_recipient_stops_the_run_before_any_output(tmp_path: Path, run_irkit) -> None:
+def test_a_bad_recipient_stops_the_run_before_any_output(
+    keys: dict, tmp_path: Path, run_irkit
+) -> None:
     out = tmp_path / "case.zip"
     proc = run_irkit("collect", "-c", "host", "-q", "-o", out, "--encrypt-to", "age1nope")
     assert proc.returncode == ExitCode.USAGE
     assert "not a valid recipient" in proc.stderr.decode()
     assert list(tmp_path.iterdir()) == []
+    # An identity file given as recipients by mistake: named by line, its secret never shown.
+    identity = keys["identity"]
+    mistaken = run_irkit("collect", "-c", "host", "-q", "-o", out, "--encrypt-to", identity)
+    assert mistaken.returncode == ExitCode.USAGE
+    assert f"{identity} line " in mistaken.stderr.decode()
+    assert b"AGE-SECRET-KEY" not in mistaken.stderr + mistaken.stdout
 
 
 # --- point 5: settings for a fleet, and a private key never written ----------------------

@@ -44,16 +44,16 @@ class Recipient:
 
 
 def _recipient(text: str, where: str) -> Recipient:
+    """Errors name where the recipient came from, never its text: a file given by mistake
+    may hold a secret key, which must not reach a terminal or a log."""
     try:
         if text.startswith("age1"):
             return Recipient(text, x25519.Recipient.from_str(text))
         if text.startswith(SSH_RECIPIENT_TYPES):
             return Recipient(text, ssh.Recipient.from_str(text))
     except pyrage.RecipientError as exc:
-        raise CustodyError(f"{where}: not a valid recipient ({exc}): {text[:80]}") from exc
-    raise CustodyError(
-        f"{where}: not an age (age1...) or SSH (ssh-ed25519 ...) public key: {text[:80]}"
-    )
+        raise CustodyError(f"{where}: not a valid recipient ({exc})") from exc
+    raise CustodyError(f"{where}: not an age (age1...) or SSH (ssh-ed25519 ...) public key")
 
 
 def load_recipients(values: Sequence[str]) -> list[Recipient]:
@@ -69,8 +69,11 @@ def load_recipients(values: Sequence[str]) -> list[Recipient]:
             text = read_input(Path(value), KEY_FILE_MAX_BYTES).decode(errors="replace")
         except InputError as exc:
             raise CustodyError(f"recipients {exc}") from exc
-        lines = [line.strip() for line in text.splitlines()]
-        listed = [_recipient(line, value) for line in lines if line and not line.startswith("#")]
+        listed = [
+            _recipient(line.strip(), f"{value} line {number}")
+            for number, line in enumerate(text.splitlines(), 1)
+            if line.strip() and not line.strip().startswith("#")
+        ]
         if not listed:
             raise CustodyError(f"{value}: no recipient in it")
         found += listed
