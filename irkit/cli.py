@@ -20,6 +20,7 @@ from typer._click.exceptions import ClickException  # typer bundles its own clic
 from irkit import __version__
 from irkit.commands import playbook
 from irkit.commands.collect import collect
+from irkit.commands.keys import keys_app
 from irkit.commands.memory import app as memory_app
 from irkit.commands.review import review
 from irkit.commands.rules import rules_app
@@ -67,6 +68,7 @@ app.command()(scan)
 app.add_typer(rules_app)
 app.add_typer(playbook.app, name="playbook")
 app.add_typer(memory_app, name="memory")
+app.add_typer(keys_app, name="keys")
 
 
 OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from irkit.collectors.registry import COLLECTORS
+from irkit.custody.settings import CustodySettings
 from irkit.evidence.records import SEVERITIES
 from irkit.hunt.rules import RuleError, RuleSet, compile_rules, default_rules_path, rule_files
 from irkit.limits import LIMIT_NAMES, Limits
@@ -86,6 +87,7 @@ class Playbook:
     hunts: list[HuntStep]
     analysis: AnalysisSettings
     limits: Limits = field(default_factory=Limits)
+    custody: CustodySettings = field(default_factory=CustodySettings)
 
     def plan(self) -> list[str]:
         """The ordered steps, as a responder reads them: most volatile first."""
@@ -252,6 +254,22 @@ def _limits(check: _Checker, node: yaml.Node) -> Limits:
     return replace(Limits(), **values)
 
 
+def _custody(check: _Checker, node: yaml.Node) -> CustodySettings:
+    """`sign:` a signing key's path and `encrypt_to:` recipients (or files of them); paths
+    are relative to the playbook's directory."""
+    items = check.mapping(node, "custody", ("sign", "encrypt_to"))
+    here = Path(check.source).parent
+    settings = CustodySettings()
+    if "sign" in items:
+        settings.sign = here / check.scalar(items["sign"], "custody.sign", str)
+    for value in (
+        check.strings(items["encrypt_to"], "custody.encrypt_to") if "encrypt_to" in items else []
+    ):
+        is_key = value.startswith(("age1", "ssh-"))
+        settings.encrypt_to.append(value if is_key else str(here / value))
+    return settings
+
+
 def _analysis(check: _Checker, node: yaml.Node) -> AnalysisSettings:
     items = check.mapping(
         node, "analysis", ("threshold", "cpu_percent", "gpu_allow", "probe_burst", "agent")
@@ -307,7 +325,7 @@ def parse_playbook(text: str, source: str) -> Playbook:
     items = check.mapping(
         root,
         "the playbook",
-        ("name", "description", "collectors", "hunts", "analysis", "limits"),
+        ("name", "description", "collectors", "hunts", "analysis", "limits", "custody"),
     )
     if "name" not in items:
         raise check.fail(root, "a playbook needs a 'name'")
@@ -326,6 +344,7 @@ def parse_playbook(text: str, source: str) -> Playbook:
         hunts=[_hunt(check, h) for h in (hunts_node.value if hunts_node is not None else [])],
         analysis=_analysis(check, items["analysis"]) if "analysis" in items else AnalysisSettings(),
         limits=_limits(check, items["limits"]) if "limits" in items else Limits(),
+        custody=_custody(check, items["custody"]) if "custody" in items else CustodySettings(),
     )
 
 

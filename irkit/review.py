@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from irkit.custody.encryption import ClearCopy, clear_copy
 from irkit.evidence.reader import BundleReader
 from irkit.evidence.verify import VerifyReport, verify_bundle
 from irkit.evidence.view import BundleView, Integrity, view_from_reader
@@ -20,17 +21,31 @@ class ReviewedBundle:
     path: Path
     verification: VerifyReport
     view: BundleView
+    clear: ClearCopy | None = None
+    """The decrypted copy in memory of an encrypted bundle."""
 
     @property
     def intact(self) -> bool:
         return self.verification.intact
+
+    def reader(self) -> BundleReader:
+        return open_reader(self.path, self.clear)
+
+
+def open_reader(path: Path, clear: ClearCopy | None) -> BundleReader:
+    return BundleReader(clear.path if clear else path, shown=path)
 
 
 ReviewStep = Callable[[Sequence[ReviewedBundle]], None]
 
 
 def integrity_of(report: VerifyReport) -> Integrity:
+    signature = report.signature
     return Integrity(
+        signature=signature.describe() if signature else None,
+        signature_state=signature.state.value if signature else None,
+        signed_by=signature.fingerprint if signature else None,
+        encrypted=report.encrypted,
         sealed=True,
         manifest_sha256=report.manifest_sha256,
         bundle_sha256=report.bundle_sha256,
@@ -42,15 +57,33 @@ def integrity_of(report: VerifyReport) -> Integrity:
     )
 
 
-def load_verified(path: Path, report: VerifyReport) -> ReviewedBundle:
+def load_verified(
+    path: Path, report: VerifyReport, clear: ClearCopy | None = None
+) -> ReviewedBundle:
     """Load a bundle already verified (raises BundleError if it is not a zip at all)."""
-    with BundleReader(path) as reader:
+    with open_reader(path, clear) as reader:
         view = view_from_reader(reader, integrity_of(report))
-    return ReviewedBundle(path, report, view)
+    return ReviewedBundle(path, report, view, clear)
 
 
-def verify_all(paths: Sequence[Path]) -> list[VerifyReport]:
-    return [verify_bundle(path) for path in paths]
+@dataclass
+class Verified:
+    report: VerifyReport
+    clear: ClearCopy | None
+
+
+def verify_all(
+    paths: Sequence[Path],
+    trusted: set[bytes] | None = None,
+    identities: Sequence[object] = (),
+) -> list[Verified]:
+    """Verify each bundle, decrypting an encrypted one into memory first (CustodyError when
+    it cannot be: no identity, the wrong one, damaged ciphertext)."""
+    verified = []
+    for path in paths:
+        clear = clear_copy(path, identities)
+        verified.append(Verified(verify_bundle(path, trusted, clear), clear))
+    return verified
 
 
 def run_steps(bundles: Sequence[ReviewedBundle], steps: Sequence[ReviewStep]) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from irkit.evidence.records import Finding, Record
-from irkit.evidence.writer import EvidenceWriter, host_file_member
+from irkit.evidence.writer import Custody, EvidenceWriter, host_file_member
 from irkit.timeutil import utc_iso
 
 XSS_CMDLINE = "<img src=x onerror=alert(1)>"
@@ -186,9 +186,10 @@ def write_bundle(
     files: Mapping[str, Path] | None = None,
     hostname: str = "miner-host",
     iocs: Any = None,
+    custody: Custody | None = None,
 ) -> Path:
     with path.open("wb") as sink:
-        writer = EvidenceWriter(sink, command_line=["irkit", "test"])
+        writer = EvidenceWriter(sink, command_line=["irkit", "test"], custody=custody)
         writer.host["hostname"] = hostname
         writer.log.add("collection-start", "irkit")
         for origin, real in (files or {}).items():
@@ -201,13 +202,16 @@ def write_bundle(
     return path
 
 
-def scenario_bundle(tmp: Path, name: str = "case.zip", hostname: str = "miner-host") -> Path:
+def scenario_bundle(
+    tmp: Path, name: str = "case.zip", hostname: str = "miner-host", custody: Custody | None = None
+) -> Path:
     return write_bundle(
         tmp / name,
         scenario_records(),
         files=host_files(tmp),
         hostname=hostname,
         iocs={"domains": ["pool.example.invalid"], "sha256": ["ab" * 32]},
+        custody=custody,
     )
 
 

@@ -13,7 +13,11 @@ from irkit.collectors.base import Collector
 from irkit.collectors.registry import COLLECTORS, select_collectors
 from irkit.commands.output import BundleOutput, OutputError, open_output, same_filesystem
 from irkit.console import err, host
+from irkit.custody import CustodyError
+from irkit.custody.encryption import EncryptingSink
+from irkit.custody.settings import ENCRYPT_ENV, SIGN_ENV, CustodySettings, resolve_custody
 from irkit.evidence.log import LogEntry
+from irkit.evidence.sink import BundleSink
 from irkit.evidence.writer import EvidenceWriter
 from irkit.exitcodes import ExitCode
 from irkit.interrupts import InterruptGuard
@@ -41,6 +45,26 @@ ForceOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")]
+SignOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--sign",
+        help="Sign the manifest with this Ed25519 key (irkit keys new) at sealing; the"
+        f" signature travels in the bundle as manifest.json.sig. Default: ${SIGN_ENV}, then the"
+        " playbook's custody.sign.",
+        show_default=False,
+    ),
+]
+EncryptOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--encrypt-to",
+        help="Encrypt the bundle while it is written to this age recipient (age1...) or SSH"
+        " public key (ssh-ed25519 ...), or to each one in a file. Repeatable. Default:"
+        f" ${ENCRYPT_ENV} (comma-separated), then the playbook's custody.encrypt_to.",
+        show_default=False,
+    ),
+]
 OutputOption = Annotated[
     str,
     typer.Option(
@@ -91,8 +115,13 @@ def print_seal(output: BundleOutput, result: CollectionResult, sidecar: Path | N
             f"[red]error:[/] {host(result.output_full)}: collection stopped; the bundle was"
             " sealed as incomplete with what fit"
         )
+    if seal.signed_by:
+        err.print(f"signed by        {seal.signed_by} (manifest.json.sig)")
+    if output.encrypted_to:
+        err.print(f"encrypted to     {len(output.encrypted_to)} recipient(s) with age")
     err.print(f"manifest sha256  {seal.manifest_sha256}")
-    err.print(f"bundle sha256    {seal.bundle_sha256}")
+    what = "ciphertext" if output.encrypted_to else "bundle"
+    err.print(f"bundle sha256    {seal.bundle_sha256} (the {what})")
     if sidecar is not None:
         err.print(f"                 (written to {host(sidecar)}; check with sha256sum -c)")
     if output.sidecar_error:
@@ -110,6 +139,8 @@ def seal_summary(output: BundleOutput, result: CollectionResult) -> dict[str, ob
         "failed_collectors": result.failed,
         "interrupted_by": result.interrupted_by,
         "output_full": result.output_full,
+        "signed_by": result.seal.signed_by,
+        "encrypted_to": output.encrypted_to,
     }
 
 
@@ -121,6 +152,9 @@ def start_bundle(
     json_out: bool,
     quiet: bool,
     guard: InterruptGuard,
+    sign: Path | None = None,
+    encrypt_to: list[str] | None = None,
+    playbook_custody: CustodySettings | None = None,
 ) -> tuple[BundleOutput, EvidenceWriter]:
     """Open the output and a writer on it; shared by collect and triage.
 
@@ -131,12 +165,23 @@ def start_bundle(
         err.print("[red]error:[/] --json prints to stdout, which -o - already uses for the bundle")
         raise typer.Exit(ExitCode.USAGE)
     try:
+        custody = resolve_custody(sign, encrypt_to or [], playbook_custody)
+    except CustodyError as exc:
+        err.print(f"[red]error:[/] {host(exc)}")
+        raise typer.Exit(ExitCode.USAGE) from exc
+    try:
         output = open_output(output_target, force=force)
     except OutputError as exc:
         err.print(f"[red]error:[/] {host(exc)}")
         raise typer.Exit(ExitCode.USAGE) from exc
     _, on_log = progress_callbacks(quiet)
-    writer = EvidenceWriter(output.sink, command_line=sys.argv, guard=guard, on_log=on_log)
+    sink: BundleSink = output.sink
+    if custody.recipients:
+        sink = EncryptingSink(output.sink, custody.recipients)
+        output.encrypted_to = [r.text for r in custody.recipients]
+    writer = EvidenceWriter(
+        sink, command_line=sys.argv, guard=guard, on_log=on_log, custody=custody.custody
+    )
     # OUT.partial (its inode survives the rename) and the reserve: the host readers refuse
     # these, so a bundle written under a collected directory never copies itself.
     writer.excluded_inodes |= output.identities()
@@ -146,6 +191,8 @@ def start_bundle(
             " writing it may overwrite deleted evidence; prefer a USB disk, a network share or -o -"
         )
         writer.log.add("output", "irkit", "warning", message)
+    for warning in custody.warnings:
+        writer.log.add("custody", "irkit", "warning", warning)
     if output.reserve is not None and not output.reserve.held:
         writer.log.add(
             "output",
@@ -180,6 +227,8 @@ def collect(
     force: ForceOption = False,
     json_out: JsonOption = False,
     quiet: QuietOption = False,
+    sign: SignOption = None,
+    encrypt_to: EncryptOption = None,
 ) -> None:
     """Collect the host's state into one sealed evidence bundle (most volatile first).
 
@@ -200,7 +249,14 @@ def collect(
     guard = InterruptGuard()
     guard.install()
     bundle, writer = start_bundle(
-        output, force=force, root=root, json_out=json_out, quiet=quiet, guard=guard
+        output,
+        force=force,
+        root=root,
+        json_out=json_out,
+        quiet=quiet,
+        guard=guard,
+        sign=sign,
+        encrypt_to=encrypt_to,
     )
     on_step, _ = progress_callbacks(quiet)
     result = collect_to(

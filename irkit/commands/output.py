@@ -11,11 +11,12 @@ import errno
 import os
 import stat
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from irkit.evidence.sink import HashingSink, OutputLost, Reserve
+from irkit.evidence.verify import sidecar_lines
 from irkit.evidence.writer import Seal
 from irkit.outfile import NotRegularOutput, create_output, open_output_file, refuse_unsafe_existing
 
@@ -40,6 +41,8 @@ class BundleOutput:
     reserve: Reserve | None = None
     sidecar_error: str | None = None
     """Why `OUT.sha256` could not be written (the bundle itself is sealed and published)."""
+    encrypted_to: list[str] = field(default_factory=list)
+    """The age recipients the bundle is encrypted to (none: written in clear)."""
 
     @property
     def partial_path(self) -> Path | None:
@@ -71,7 +74,9 @@ class BundleOutput:
         sidecar = self.path.with_name(self.path.name + ".sha256")
         try:
             with open_output_file(sidecar, "w", force=self.force, encoding="utf-8") as handle:
-                handle.write(f"{seal.bundle_sha256}  {self.path.name}\n")
+                handle.write(
+                    sidecar_lines(seal.bundle_sha256, self.path.name, seal.manifest_sha256)
+                )
                 handle.flush()
                 os.fsync(handle.fileno())
         except OSError as exc:

@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 
-from irkit.commands.verify import verified_bundles
+from irkit.commands.verify import IdentityOption, TrustOption, trusted_keys, verified_bundles
 from irkit.console import err, host, out
-from irkit.evidence.reader import BundleReader
 from irkit.evidence.records import SEVERITIES, severity_rank
 from irkit.evidence.view import SourcedRecord, not_intact_banners
 from irkit.exitcodes import ExitCode
@@ -17,6 +16,7 @@ from irkit.hunt import RuleError, compile_rules
 from irkit.memory.analyze import AnalysisError
 from irkit.memoryreview import MEMORY_REVIEW_MEMBER, memory_review_records, review_memory
 from irkit.outfile import open_output_file
+from irkit.report.custody import custody_line
 from irkit.report.jsondoc import review_document
 from irkit.report.summary import Summary, summarize
 from irkit.report.terminal import print_summary
@@ -46,7 +46,7 @@ def rescan_step(rules: Path | None) -> ReviewStep:
 
     def step(bundles: Sequence[ReviewedBundle]) -> None:
         for bundle in bundles:
-            with BundleReader(bundle.path) as reader:
+            with bundle.reader() as reader:
                 head, findings = rescan_bundle(
                     reader, ruleset, manifest_sha256=bundle.verification.manifest_sha256
                 )
@@ -67,7 +67,7 @@ def memory_step(rules: Path | None) -> ReviewStep:
         for bundle in bundles:
             err.print(f"memory analysis of {host(bundle.path)} (volatility3, offline)...")
             try:
-                with BundleReader(bundle.path) as reader:
+                with bundle.reader() as reader:
                     head, analysis = review_memory(reader, rules=rules)
             except AnalysisError as exc:
                 err.print(f"  [red]error[/] {host(exc)}")
@@ -136,6 +136,8 @@ def review(
             help="YARA rules for --rescan and for --memory's image scan (default: shipped pack)."
         ),
     ] = None,
+    trust: TrustOption = None,
+    identity: IdentityOption = None,
 ) -> None:
     """Verify each bundle, then print the verdict, findings by severity and IOCs.
 
@@ -147,7 +149,7 @@ def review(
     if fail_on not in SEVERITIES:
         err.print(f"[red]error:[/] --fail-on must be one of {', '.join(SEVERITIES)}")
         raise typer.Exit(ExitCode.USAGE)
-    reviewed = verified_bundles(bundles, force, "review")
+    reviewed = verified_bundles(bundles, force, "review", trusted_keys(trust), identity)
     steps: list[ReviewStep] = []
     if rescan:
         steps.append(rescan_step(rules))
@@ -162,7 +164,8 @@ def review(
     if json_out:
         out.print_json(json.dumps(review_document(views, summary), ensure_ascii=True, default=str))
     else:
-        print_summary(summary, banners=not_intact_banners(views))
+        custody = [custody_line(view) for view in views]
+        print_summary(summary, banners=not_intact_banners(views), custody=custody)
     if html is not None:
         # jinja2 is loaded only when a report is asked for: every irkit command starts faster.
         from irkit.report.html import build_report

@@ -9,7 +9,7 @@ from typing import Annotated, TextIO, cast
 
 import typer
 
-from irkit.commands.verify import verified_bundles
+from irkit.commands.verify import IdentityOption, TrustOption, trusted_keys, verified_bundles
 from irkit.console import err, host
 from irkit.evidence.view import not_intact_banners
 from irkit.exitcodes import ExitCode
@@ -57,6 +57,8 @@ def timeline(
         typer.Option(help="Export bundles that fail verification (each row says NOT INTACT)."),
     ] = False,
     overwrite: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
+    trust: TrustOption = None,
+    identity: IdentityOption = None,
 ) -> None:
     """Export every timestamped fact of the bundle(s), oldest first.
 
@@ -66,7 +68,8 @@ def timeline(
     file. Each bundle is verified first: one that is not intact stops the export (exit 1; exit 2
     for a file that is not an irkit bundle) unless --force.
     """
-    views = [bundle.view for bundle in verified_bundles(bundles, force, "export")]
+    checked = verified_bundles(bundles, force, "export", trusted_keys(trust), identity)
+    views = [bundle.view for bundle in checked]
     for view in views:
         for problem in view.problems:
             err.print(f"[yellow]warning:[/] {host(view.label)}: {host(problem)}")

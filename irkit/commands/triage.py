@@ -12,11 +12,13 @@ from irkit.collection import CollectionResult, collect_to
 from irkit.collectors.base import Collector
 from irkit.collectors.registry import select_collectors
 from irkit.commands.collect import (
+    EncryptOption,
     ForceOption,
     JsonOption,
     LiveProcOption,
     QuietOption,
     RootOption,
+    SignOption,
     exit_code,
     live_proc,
     print_seal,
@@ -109,6 +111,8 @@ def triage(
     force: ForceOption = False,
     json_out: JsonOption = False,
     quiet: QuietOption = False,
+    sign: SignOption = None,
+    encrypt_to: EncryptOption = None,
 ) -> None:
     """Triage this host for cryptomining: collect, hunt with YARA, analyse, seal one bundle.
 
@@ -136,6 +140,9 @@ def triage(
         json_out=json_out,
         quiet=quiet,
         guard=guard,
+        sign=sign,
+        encrypt_to=encrypt_to,
+        playbook_custody=book.custody,
     )
     on_step, _ = progress_callbacks(quiet)
     if not quiet:

@@ -8,6 +8,12 @@ from irkit.evidence.coverage import collecting_identity
 from irkit.evidence.safejson import parse_json
 
 MANIFEST_NAME = "manifest.json"
+SIGNATURE_NAME = "manifest.json.sig"
+"""The SSH signature over manifest.json's bytes, written after it (docs/bundle-format.md)."""
+SEALING_NAMES = frozenset({MANIFEST_NAME, SIGNATURE_NAME})
+"""Members the manifest cannot list: itself, and what is made from it."""
+COMMENT_PREFIX = "irkit manifest sha256 "
+"""The zip comment: this prefix and the manifest's sha256 (`unzip -z` shows it)."""
 LOG_NAME = "collection.log"
 FILES_RECORDS_NAME = "records/files.jsonl"
 FORMAT_NAME = "irkit-bundle"
@@ -38,6 +44,9 @@ class Manifest:
     collected_by: dict[str, Any] | None = field(default_factory=collecting_identity)
     """uid, euid, gid, CapEff and `privileged` of the process that sealed the bundle (the one
     that collected it); a manifest read back keeps what it says, or None for older bundles."""
+    custody: dict[str, Any] | None = None
+    """`signed_by` (the signing key's fingerprint, or null) and `encrypted_to` (recipients):
+    a signature stripped from a bundle whose manifest names its signer is INVALID."""
 
     def to_json(self) -> bytes:
         data = {
@@ -52,6 +61,7 @@ class Manifest:
             "incomplete_reason": self.incomplete_reason,
             "members": [asdict(m) for m in self.members],
             "collected_by": self.collected_by,
+            "custody": self.custody,
         }
         return (json.dumps(data, indent=1, ensure_ascii=True) + "\n").encode()
 
@@ -77,6 +87,7 @@ class Manifest:
             "incomplete_reason": _typed(data, "incomplete_reason", str | None),
             "members": [_member(m, i) for i, m in enumerate(members)],
             "collected_by": _typed(data, "collected_by", dict | None),
+            "custody": _custody(data.get("custody")),
         }
         later = {f.name: data[f.name] for f in fields(cls) if f.name in data.keys() - known}
         return cls(**known, **later)
@@ -93,6 +104,15 @@ def _typed(data: dict[str, Any], key: str, kind: Any, what: str | None = None) -
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise ValueError(f"{what or key} is missing or not of the right type")
     return value
+
+
+def _custody(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    custody = _object(value, "custody")
+    _typed(custody, "signed_by", str | None, "custody.signed_by")
+    _strings(custody.get("encrypted_to", []), "custody.encrypted_to")
+    return custody
 
 
 def _strings(value: Any, what: str) -> list[str]:

@@ -145,11 +145,14 @@ class _Budget:
 
 
 class BundleReader:
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        check_regular_file(self.path)
+    def __init__(self, path: str | Path, *, shown: str | Path | None = None) -> None:
+        """`shown`: the name messages give the bundle when `path` is not it (a decrypted copy
+        in memory is read through /proc/self/fd/N)."""
+        source = Path(path)
+        self.path = Path(shown) if shown is not None else source
+        check_regular_file(source)
         try:
-            self.zip = zipfile.ZipFile(self.path)
+            self.zip = zipfile.ZipFile(source)
             infos = self.zip.infolist()
         except ZIP_ERRORS as exc:
             raise BundleError(f"{self.path}: not a readable zip archive ({exc})") from exc
@@ -171,6 +174,8 @@ class BundleReader:
         self._manifest: Manifest | None = None
         self._manifest_error: BundleError | None = None
         self.manifest_sha256: str | None = None
+        self.manifest_bytes: bytes | None = None
+        """The manifest exactly as stored: what its sha256 and its signature cover."""
         self._sizes: dict[str, int] = {}
         self.problems: list[str] = []
         """Parts of the bundle skipped while reading records, named by member and line."""
@@ -181,6 +186,10 @@ class BundleReader:
 
     def __exit__(self, *exc: object) -> None:
         self.zip.close()
+
+    @property
+    def comment(self) -> bytes:
+        return self.zip.comment
 
     @property
     def manifest(self) -> Manifest:
@@ -205,6 +214,7 @@ class BundleReader:
         except (MemberError, ValueError) as exc:
             raise BundleError(f"{self.path}: {MANIFEST_NAME} is unreadable: {exc}") from exc
         self.manifest_sha256 = hashlib.sha256(raw).hexdigest()
+        self.manifest_bytes = raw
         self._sizes = {m.name: m.size for m in manifest.members}
         return manifest
 
@@ -255,9 +265,10 @@ class BundleReader:
             raise MemberError(f"{name}: unreadable ({exc})") from exc
         return io.BufferedReader(_Bounded(raw, name, limit), CHUNK)
 
-    def read(self, name: str) -> bytes:
-        """The whole member, bounded by its size limit: for members known to be small."""
-        return self._read(name, self.size_limit(name))
+    def read(self, name: str, cap: int | None = None) -> bytes:
+        """The whole member, bounded by its size limit (and `cap`): for members known to be
+        small."""
+        return self._read(name, self.size_limit(name) if cap is None else cap)
 
     def _read(self, name: str, cap: int) -> bytes:
         with self._open(name, min(cap, self.size_limit(name))) as handle:

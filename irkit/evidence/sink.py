@@ -21,7 +21,7 @@ import hashlib
 import io
 import os
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 from irkit.interrupts import CollectionStopped
 
@@ -107,6 +107,32 @@ class Reserve:
         return True
 
 
+@runtime_checkable
+class BundleSink(Protocol):
+    """What the bundle writer writes to: a HashingSink, or an encrypting one in front of it."""
+
+    @property
+    def full(self) -> OSError | None: ...
+
+    def write(self, data: bytes) -> int: ...
+
+    def tell(self) -> int: ...
+
+    def seek(self, *args: Any) -> int: ...
+
+    def flush(self) -> None: ...
+
+    def check(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def finish(self) -> None: ...
+
+    def release_reserve(self) -> None: ...
+
+    def hexdigest(self) -> str: ...
+
+
 class HashingSink:
     """A write-only, non-seekable file that hashes what passes through it."""
 
@@ -188,6 +214,10 @@ class HashingSink:
 
     def close(self) -> None:
         """The sink never closes the output it wraps: the caller owns it (stdout, say)."""
+        self.flush()
+
+    def finish(self) -> None:
+        """Everything written is on its way to the output (the seal's last step)."""
         self.flush()
 
     def release_reserve(self) -> None:

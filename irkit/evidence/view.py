@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from irkit.evidence.coverage import collecting_identity
 from irkit.evidence.log import LogEntry
 from irkit.evidence.manifest import FILES_RECORDS_NAME, MemberEntry
 from irkit.evidence.reader import BundleError, BundleReader, MemberError
@@ -46,6 +47,12 @@ class Integrity:
     problems: list[str] = field(default_factory=list)
     complete: bool | None = None
     incomplete_reason: str | None = None
+    signature: str | None = None
+    """What verify found of the signature ("unsigned", "signed by ...", "INVALID: ...")."""
+    signature_state: str | None = None
+    """valid, invalid, unsigned or untrusted (irkit.custody.signing.SignatureState)."""
+    signed_by: str | None = None
+    encrypted: bool = False
 
     @property
     def state(self) -> str:
@@ -79,6 +86,8 @@ class BundleView:
     path: str | None = None
     problems: list[str] = field(default_factory=list)
     """Lines of the bundle that could not be read (named by member and line)."""
+    collected_by: dict[str, Any] | None = None
+    """The manifest's `collected_by`: uid, euid, gid, capabilities, privileged."""
 
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         return [r.data for r in self.records if r.type == kind]
@@ -121,6 +130,7 @@ def view_from_parts(
     started: str | None = None,
     iocs: Any = None,
     label: str | None = None,
+    collected_by: dict[str, Any] | None = None,
 ) -> BundleView:
     """A view of a bundle that is not sealed yet: records by the member they are written to."""
     host = dict(host or {})
@@ -137,6 +147,7 @@ def view_from_parts(
         host=host,
         started=started,
         iocs=iocs,
+        collected_by=collected_by,
     )
 
 
@@ -150,14 +161,21 @@ def view_from_writer(
     the copied files' records, still held by the writer, are added as records/files.jsonl."""
     everything = dict(records)
     everything.setdefault(FILES_RECORDS_NAME, writer.file_records())
-    return view_from_parts(
+    view = view_from_parts(
         everything,
         log=writer.log.entries,
         members=writer.members,
         host=writer.host,
         started=writer.started,
         iocs=iocs,
+        collected_by=collecting_identity(),
     )
+    custody = writer.custody
+    if custody.sign is not None:
+        view.integrity.signature = f"to be signed at sealing by {custody.signed_by}"
+        view.integrity.signed_by = custody.signed_by
+    view.integrity.encrypted = bool(custody.encrypted_to)
+    return view
 
 
 def _read_iocs(reader: BundleReader, problems: list[str]) -> Any:
@@ -204,4 +222,5 @@ def view_from_reader(reader: BundleReader, integrity: Integrity | None = None) -
         iocs=_read_iocs(reader, problems),
         path=str(reader.path),
         problems=problems,
+        collected_by=manifest.collected_by if manifest else None,
     )

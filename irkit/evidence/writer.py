@@ -17,15 +17,18 @@ from typing import IO, Any, BinaryIO
 from irkit import __version__
 from irkit.evidence.log import CollectionLog, LogEntry
 from irkit.evidence.manifest import (
+    COMMENT_PREFIX,
     FILES_RECORDS_NAME,
     LOG_NAME,
     MANIFEST_NAME,
+    SEALING_NAMES,
+    SIGNATURE_NAME,
     Manifest,
     MemberEntry,
 )
 from irkit.evidence.names import safe_member_name
 from irkit.evidence.records import FileRecord, Record, dumps_record
-from irkit.evidence.sink import HashingSink, OutputFull
+from irkit.evidence.sink import BundleSink, HashingSink, OutputFull
 from irkit.hosttext import fs_text
 from irkit.interrupts import InterruptGuard
 from irkit.timeutil import utc_iso, utc_now_iso
@@ -42,6 +45,23 @@ class Seal:
     complete: bool
     reason: str | None = None
     """Why the bundle is incomplete, as its manifest says."""
+    signed_by: str | None = None
+    """The fingerprint of the key that signed the manifest."""
+
+
+@dataclass
+class Custody:
+    """How the bundle is sealed beyond its hashes: `sign` turns the manifest's bytes into
+    its signature (`signed_by` names the key); `encrypted_to` lists the recipients."""
+
+    sign: Callable[[bytes], bytes] | None = None
+    signed_by: str | None = None
+    encrypted_to: Sequence[str] = ()
+
+    def manifest_entry(self) -> dict[str, Any] | None:
+        if self.sign is None and not self.encrypted_to:
+            return None
+        return {"signed_by": self.signed_by, "encrypted_to": list(self.encrypted_to)}
 
 
 def _chunks(source: IO[bytes] | Iterable[bytes], limit: int | None) -> Iterable[bytes]:
@@ -145,13 +165,14 @@ class _TeeCopy:
 class EvidenceWriter:
     def __init__(
         self,
-        sink: BinaryIO | HashingSink,
+        sink: BinaryIO | BundleSink,
         *,
         command_line: Sequence[str],
         guard: InterruptGuard | None = None,
         on_log: Callable[[LogEntry], None] | None = None,
+        custody: Custody | None = None,
     ) -> None:
-        self._sink = sink if isinstance(sink, HashingSink) else HashingSink(sink)
+        self._sink = sink if isinstance(sink, BundleSink) else HashingSink(sink)
         self._sealing = False
         self._zip = zipfile.ZipFile(self._sink, "w", compression=zipfile.ZIP_DEFLATED)
         self._guard = guard or InterruptGuard()
@@ -160,11 +181,12 @@ class EvidenceWriter:
         self.started = utc_now_iso()
         self.host: dict[str, Any] = {}
         self.members: list[MemberEntry] = []
-        self._names: set[str] = {MANIFEST_NAME, LOG_NAME, FILES_RECORDS_NAME}
+        self._names: set[str] = {*SEALING_NAMES, LOG_NAME, FILES_RECORDS_NAME}
         self._file_records: dict[str, FileRecord] = {}
         self.records_by_member: dict[str, Sequence[Record]] = {}
         """Every records member written so far, for the report built before sealing."""
         self.excluded_inodes: set[tuple[int, int]] = set()
+        self.custody = custody or Custody()
 
     def unique_name(self, name: str) -> str:
         name = safe_member_name(name)
@@ -227,7 +249,7 @@ class EvidenceWriter:
         try:
             out.close()
         finally:
-            if entry.name != MANIFEST_NAME:
+            if entry.name not in SEALING_NAMES:
                 self.members.append(entry)
                 self.log.add(
                     "write-member",
@@ -351,16 +373,27 @@ class EvidenceWriter:
                 complete=complete,
                 incomplete_reason=reason,
                 members=list(self.members),
+                custody=self.custody.manifest_entry(),
             )
             raw = manifest.to_json()
             manifest_sha = hashlib.sha256(raw).hexdigest()
             self.write_stream(MANIFEST_NAME, [raw], collector="irkit", reserved=True)
-            self._zip.comment = f"irkit manifest sha256 {manifest_sha}".encode()
+            if self.custody.sign is not None:
+                signature = self.custody.sign(raw)
+                self.write_stream(SIGNATURE_NAME, [signature], collector="irkit", reserved=True)
+            self._zip.comment = (COMMENT_PREFIX + manifest_sha).encode()
             self._zip.close()
-            self._sink.flush()
+            self._sink.finish()
             self._sink.check()
             self._sink.release_reserve()
-        return Seal(manifest_sha, self._sink.hexdigest(), len(self.members) + 1, complete, reason)
+        return Seal(
+            manifest_sha,
+            self._sink.hexdigest(),
+            len(self.members) + 1,
+            complete,
+            reason,
+            self.custody.signed_by if self.custody.sign else None,
+        )
 
 
 def host_file_member(path: str) -> str:

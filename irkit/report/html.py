@@ -29,6 +29,7 @@ from irkit.evidence.view import (
     view_from_writer,
 )
 from irkit.evidence.writer import EvidenceWriter
+from irkit.report.custody import custody_data
 from irkit.report.jsondoc import integrity_data, summary_head
 from irkit.report.summary import Summary, summarize
 from irkit.timeline.events import Event, build_timeline
@@ -95,6 +96,7 @@ def _bundle_data(view: BundleView, table: _RecordTable) -> dict[str, Any]:
         "started": view.started,
         "ended": view.ended,
         "integrity": integrity_data(view.integrity, len(view.members)),
+        "custody": custody_data(view),
         "problems": view.problems,
         "members": view.members,
         "log": [table(entry) for entry in view.log],
@@ -151,6 +153,7 @@ def build_report(views: Sequence[BundleView], *, events: Sequence[Event] | None 
         nonce=nonce,
         summary=summary,
         views=views,
+        custody=custody_data,
         banners=not_intact_banners(views),
         css=Markup(_asset("report.css")),
         js=Markup(_asset("report.js")),

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from irkit.evidence.view import BundleView, Integrity, not_intact_banners
+from irkit.report.custody import custody_data
 from irkit.report.summary import Summary
 
 
@@ -22,6 +23,9 @@ def integrity_data(integrity: Integrity, members: int) -> dict[str, Any]:
         "incomplete_reason": integrity.incomplete_reason,
         "problems": integrity.problems,
         "members": members,
+        "signature": integrity.signature,
+        "signed_by": integrity.signed_by,
+        "encrypted": integrity.encrypted,
     }
 
 
@@ -47,6 +51,7 @@ def review_document(views: Sequence[BundleView], summary: Summary) -> dict[str, 
                 "label": view.label,
                 "path": view.path,
                 "integrity": integrity_data(view.integrity, len(view.members)),
+                "custody": custody_data(view),
                 "problems": view.problems,
             }
             for view in views

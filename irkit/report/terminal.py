@@ -40,11 +40,15 @@ def print_summary(
     max_iocs: int = 50,
     detail_from: str = "info",
     banners: Sequence[str] = (),
+    custody: Sequence[str] = (),
 ) -> None:
     """Findings below `detail_from` are counted, not listed: the report has them all.
-    `banners` (NOT INTACT lines of a forced review) come first, so no verdict reads alone."""
+    `banners` (NOT INTACT lines of a forced review) come first, so no verdict reads alone;
+    then `custody`, one line per bundle (irkit.report.custody)."""
     for banner in banners:
         console.print(f"[bold white on red]{host(banner)}[/]")
+    for line in custody:
+        console.print(f"[dim]custody[/] {host(line)}")
     style = VERDICT_STYLE.get(summary.verdict, "bold green")
     hosts = ", ".join(summary.hosts)
     console.print(f"[{style}]{host(summary.verdict)}[/] {host(hosts)}: {host(summary.reason)}")

@@ -90,7 +90,9 @@ def craft_bundle(path: Path, members: list[Member], *, manifest: bytes | None = 
                 info.create_system = 3
                 info.external_attr = member.mode << 16
             digests[member.name] = _write_member(archive, info, member)
-        archive.writestr("manifest.json", manifest or _manifest(members, digests))
+        raw = manifest or _manifest(members, digests)
+        archive.writestr("manifest.json", raw)
+        archive.comment = f"irkit manifest sha256 {hashlib.sha256(raw).hexdigest()}".encode()
     return path
 
 

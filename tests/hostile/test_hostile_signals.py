@@ -25,6 +25,7 @@ from tests.hostile.writer_helpers import (
     PLAYBOOK,
     assert_sealed,
     collect_args,
+    encryption,
     fixture_host,
     partial_of,
     triage_args,
@@ -48,6 +49,7 @@ class Trial:
     returncode: int = 0
     sent: bool = False
     stderr: str = ""
+    encrypted: bool = False
 
     def describe(self) -> str:
         name = signal.Signals(self.signum).name
@@ -91,7 +93,7 @@ def check(trial: Trial) -> None:
     out = trial.out
     assert "Traceback" not in trial.stderr, trial.describe()
     if out.exists():
-        sealed = assert_sealed(out)
+        sealed = assert_sealed(out, trial.encrypted)
         assert not partial_of(out).exists(), trial.describe()
     if trial.signum == signal.SIGKILL:
         assert trial.returncode in (-signal.SIGKILL, 0, 1), trial.describe()
@@ -116,10 +118,14 @@ def test_signals_at_random_points_never_leave_a_torn_final_bundle(
     for n in range(TRIALS):
         out = tmp_path / f"t{n}" / "case.zip"
         out.parent.mkdir()
+        encrypted = n % 4 == 2  # the age thread between the zip and the output
         command = (
-            triage_args(out, root, proc, playbook) if n % 4 == 0 else collect_args(out, root, proc)
+            triage_args(out, root, proc, playbook)
+            if n % 4 == 0
+            else collect_args(out, root, proc, *encryption(encrypted))
         )
-        trials.append(Trial(seed=signum * 1000 + n, signum=signum, command=command, out=out))
+        seed = signum * 1000 + n
+        trials.append(Trial(seed, signum, command, out, encrypted=encrypted))
     with ThreadPoolExecutor(PARALLEL) as pool:
         done = list(pool.map(run_trial, trials))
     for trial in done:

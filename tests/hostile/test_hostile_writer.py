@@ -32,7 +32,9 @@ from irkit.timeutil import utc_now_iso
 from tests.conftest import irkit_command, irkit_env
 from tests.hostile.writer_helpers import (
     assert_sealed,
+    clear_bundle,
     collect_args,
+    encryption,
     fixture_host,
     log_steps,
     manifest,
@@ -234,11 +236,13 @@ def test_a_bundle_written_inside_a_collected_directory_does_not_contain_itself(
 # --- point 2: no torn bundle under the final name ---------------------------------------------
 
 
-def test_broken_pipe_is_exit_6_with_one_line(tmp_path: Path) -> None:
-    """`irkit collect -o - | head -c 100`: more than a pipe buffer, then the reader goes."""
+@pytest.mark.parametrize("encrypted", [False, True])
+def test_broken_pipe_is_exit_6_with_one_line(tmp_path: Path, encrypted: bool) -> None:
+    """`irkit collect -o - | head -c 100`: more than a pipe buffer, then the reader goes
+    (encrypted: the age thread meets EPIPE and the writer's thread reports it)."""
     root, proc = fixture_host(tmp_path / "host", blobs=2, blob_size=1 << 20)
     child = subprocess.Popen(
-        irkit_command(*collect_args("-", root, proc)),
+        irkit_command(*collect_args("-", root, proc, *encryption(encrypted))),
         env=irkit_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -271,19 +275,22 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", str(where)], check=True)
 
 
+@pytest.mark.parametrize("encrypted", [False, True])
 def test_full_disk_stops_and_seals_what_fits(
-    tmp_path: Path, small_disk: Path, run_irkit: Run
+    tmp_path: Path, small_disk: Path, run_irkit: Run, encrypted: bool
 ) -> None:
+    """Encrypted, the disk fills in the age thread: the reserve is freed there, and the
+    writer stops and seals as in clear."""
     root, proc = fixture_host(tmp_path / "host", blobs=5, blob_size=4 << 20)
     out = small_disk / "case.zip"
-    result = run_irkit(*collect_args(out, root, proc))
+    result = run_irkit(*collect_args(out, root, proc, *encryption(encrypted)))
     stderr = no_traceback(result)
     assert result.returncode == 5, stderr
     assert "output full" in stderr and "ENOSPC" in stderr
-    sealed = assert_sealed(out)
+    sealed = assert_sealed(out, encrypted)
     assert sealed["complete"] is False
     assert "output full" in sealed["incomplete_reason"]
-    assert "output-full" in log_steps(out)
+    assert "output-full" in log_steps(clear_bundle(out, encrypted, tmp_path))
     assert not partial_of(out).exists()
 
 
@@ -430,12 +437,12 @@ def test_internal_error_is_one_line_and_exit_4(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Injected in-process: a real uncaught error would be a bug we do not know of."""
-    import irkit.commands.verify
+    import irkit.review
 
-    def broken(path: object) -> object:
+    def broken(*args: object) -> object:
         raise RuntimeError("injected failure")
 
-    monkeypatch.setattr(irkit.commands.verify, "verify_bundle", broken)
+    monkeypatch.setattr(irkit.review, "verify_bundle", broken)
     monkeypatch.delenv("IRKIT_DEBUG", raising=False)
     bundle = tmp_path / "any.zip"
     bundle.write_bytes(b"PK")

@@ -6,7 +6,11 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from irkit.evidence.verify import verify_bundle
+import pyrage
+from pyrage import x25519
+
+from irkit.custody.encryption import decrypt_to_memory
+from irkit.evidence.verify import sidecar_lines, verify_bundle
 from tests.hostfixtures import write_tree
 from tests.persistence_fixture import FILES
 
@@ -34,6 +38,23 @@ def fixture_host(base: Path, *, blobs: int = 0, blob_size: int = 0) -> tuple[Pat
     proc = base / "proc"
     proc.mkdir()
     return root, proc
+
+
+AGE_IDENTITY = x25519.Identity.generate()
+"""The analyst's key for the encrypted variants of the output tests."""
+
+
+def encryption(encrypted: bool) -> list[str]:
+    return ["--encrypt-to", str(AGE_IDENTITY.to_public())] if encrypted else []
+
+
+def clear_bundle(bundle: Path, encrypted: bool, folder: Path) -> Path:
+    """The bundle to read with zipfile: itself, or its decrypted copy in `folder`."""
+    if not encrypted:
+        return bundle
+    clear = folder / (bundle.name + ".clear.zip")
+    clear.write_bytes(pyrage.decrypt(bundle.read_bytes(), [AGE_IDENTITY]))
+    return clear
 
 
 def collect_args(out: Path | str, root: Path, proc: Path, *extra: str) -> list[str]:
@@ -65,11 +86,19 @@ def log_steps(bundle: Path) -> list[str]:
         return [json.loads(line)["step"] for line in zf.read("collection.log").splitlines()]
 
 
-def assert_sealed(bundle: Path) -> dict[str, Any]:
+def assert_sealed(bundle: Path, encrypted: bool = False) -> dict[str, Any]:
     """The file under the final name verifies, its sidecar (when there) agrees; its manifest."""
-    report = verify_bundle(bundle)
+    clear = decrypt_to_memory(bundle, [AGE_IDENTITY]) if encrypted else None
+    report = verify_bundle(bundle, clear=clear)
     assert report.intact, (bundle, report.problems, report.refused)
     sidecar = bundle.with_name(bundle.name + ".sha256")
     if sidecar.exists():
-        assert sidecar.read_text() == f"{report.bundle_sha256}  {bundle.name}\n"
-    return manifest(bundle)
+        assert report.manifest_sha256 is not None
+        lines = sidecar_lines(report.bundle_sha256, bundle.name, report.manifest_sha256)
+        assert sidecar.read_text() == lines
+    if clear is None:
+        return manifest(bundle)
+    try:
+        return manifest(clear.path)
+    finally:
+        clear.close()

@@ -1,0 +1,37 @@
+"""`irkit keys new`: make the Ed25519 key pair that signs bundles at sealing."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from irkit.console import err, host
+from irkit.custody.keys import new_key_pair
+from irkit.exitcodes import ExitCode
+
+keys_app = typer.Typer(
+    name="keys", help="Signing keys for bundles.", no_args_is_help=True, add_completion=False
+)
+
+
+@keys_app.command("new")
+def new(
+    path: Annotated[Path, typer.Argument(help="Private key file to create (PATH.pub beside it).")],
+    comment: Annotated[str, typer.Option(help="Comment on the public key line.")] = "irkit",
+    force: Annotated[bool, typer.Option(help="Replace PATH and PATH.pub if they exist.")] = False,
+) -> None:
+    """Make an Ed25519 signing key pair: PATH (private, OpenSSH format) and PATH.pub, both
+    created 0600 and never through a link. The public key line is printed on stdout: give it
+    to `irkit verify --trust`, or put it in an allowed_signers file for `ssh-keygen -Y verify`.
+    Keep PATH off the hosts you collect from when you can; it never goes into a bundle or log.
+    """
+    try:
+        line, key_print = new_key_pair(path, force=force, comment=comment)
+    except FileExistsError as exc:
+        err.print(f"[red]error:[/] {host(exc.filename)} exists; pass --force to replace it")
+        raise typer.Exit(ExitCode.USAGE) from exc
+    except OSError as exc:
+        err.print(f"[red]error:[/] cannot write {host(exc.filename or path)}: {host(exc.strerror)}")
+        raise typer.Exit(ExitCode.USAGE) from exc
+    err.print(f"signing key {host(path)}, public key {host(path)}.pub ({key_print})")
+    print(line)
