@@ -50,7 +50,7 @@ rule IRKIT_Miner_Launch_Variables
         date = "2026-12-01"
     strings:
         $pool = /(-o|-P|--url|--pool|--server|-pool)[ \t=]["']?\$\{?[A-Za-z_]*(POOL|URL|SERVER|HOST)/ nocase
-        $user = /(-u|-w|--user|--wallet|-wal|--login)[ \t=]["']?\$\{?[A-Za-z_]*(WALLET|ADDR|ADDRESS|USER|ACCOUNT|LOGIN)/ nocase
+        $user = /(-u|-w|--user|--wallet|-wal|--login)[ \t=]["']?\$\{?[A-Za-z_]*(WALLET|ADDR)/ nocase
         $v1 = /(^|\n)[ \t]*(export[ \t]+)?[A-Za-z_]*POOL[A-Za-z_]*=["']?(stratum[12]?\+(tcp|tcps|ssl|tls):\/\/)?[A-Za-z0-9.\-]{3,253}:[0-9]{2,5}/ nocase
         $v2 = /(^|\n)[ \t]*(export[ \t]+)?[A-Za-z_]*(WALLET|ADDR)[A-Za-z_]*=["']?[A-Za-z]{0,6}:?[0-9A-Za-z]{26,}/ nocase
     condition:

@@ -200,14 +200,14 @@ rule IRKIT_Miner_GPU_XMRig_CUDA
 rule IRKIT_Miner_GPU_Algo_Commandline
 {
     meta:
-        description = "A GPU miner launch line: an algorithm option naming a GPU mining algorithm next to a pool option"
+        description = "A GPU miner launch line: an algorithm option naming a GPU mining algorithm next to a pool option (host:port, or GMiner's --server host --port N)"
         severity = "high"
         reference = "https://attack.mitre.org/techniques/T1496/"
         mitre = "T1496"
         date = "2026-11-30"
     strings:
         $algo = /--(algo|algorithm|coin)[ =](ethash|etchash|kawpow|autolykos2|octopus|kheavyhash|beamhashiii|cuckatoo32|firopow|zelhash|karlsenhash|nexapow|zil)\b/ ascii nocase
-        $pool = /(--pool|--server|--url|-o)[ =](stratum[12]?\+(tcp|ssl):\/\/)?[A-Za-z0-9.\-]{3,253}:[0-9]{2,5}/ ascii
+        $pool = /(--pool|--server|--url|-o)[ =](stratum[12]?\+(tcp|tcps|ssl):\/\/)?[A-Za-z0-9.\-]{3,253}(:|[ \t]+--port[ =])[0-9]{2,5}/ ascii
     condition:
         $algo and $pool and (@pool[1] - @algo[1] < 400 and @algo[1] - @pool[1] < 400)
 }
