@@ -18,9 +18,9 @@ rule IRKIT_MinerConfig_XMRig_JSON
     strings:
         $pools = /"pools"\s*:\s*\[/ ascii
         $url = /"url"\s*:\s*"/ ascii
-        $p1 = /"user"\s*:\s*"/ ascii
-        $p2 = /"algo"\s*:\s*("|null)/ ascii
-        $p3 = /"coin"\s*:\s*("|null)/ ascii
+        $k1 = /"user"\s*:\s*"/ ascii
+        $k2 = /"algo"\s*:\s*("|null)/ ascii
+        $k3 = /"coin"\s*:\s*("|null)/ ascii
         $x1 = /"donate-level"\s*:/ ascii
         $x2 = /"donate-over-proxy"\s*:/ ascii
         $x3 = /"randomx"\s*:\s*\{/ ascii
@@ -34,7 +34,7 @@ rule IRKIT_MinerConfig_XMRig_JSON
         $x11 = /"max-threads-hint"\s*:/ ascii
         $bare = /"url"\s*:\s*"[A-Za-z0-9.\-]{3,253}:[0-9]{2,5}"/ ascii
     condition:
-        filesize < 2MB and $pools and $url and 1 of ($p*) and (2 of ($x*) or ($bare and 1 of ($x*)))
+        filesize < 2MB and $pools and $url and 1 of ($k*) and (2 of ($x*) or ($bare and 1 of ($x*)))
 }
 
 rule IRKIT_MinerConfig_Pool_Wallet_JSON

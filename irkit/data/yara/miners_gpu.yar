@@ -5,7 +5,8 @@
  * and wallet options), so it fires on the binary, its memory and its launch scripts alike:
  * none is gated on a header. Outside an ELF file the name must lie within 64 KB of a pool
  * scheme or pool/wallet option ($ctx): a 76 MB list of package names once matched a miner's
- * name and algorithm words megabytes apart.
+ * name and algorithm words megabytes apart. The loops look at the first 16 names and the
+ * first 64 context strings (bounded: YARA-X flags loops over match counts as slow).
  */
 
 private rule IRKIT_GPU_Mining_Context
@@ -63,7 +64,7 @@ rule IRKIT_Miner_GPU_lolMiner
         $ctx = /(stratum[12]?\+(tcp|tcps|ssl|tls)|ethproxy\+tcp):\/\/|--(pool|user|wallet|algo|algorithm|server)[ =]|-(epool|ewal) / ascii
     condition:
         $name and IRKIT_GPU_Mining_Context and
-            (uint32(0) == 0x464c457f or for any i in (1..#name) : (for any j in (1..#ctx) : (@ctx[j] + 65536 > @name[i] and @name[i] + 65536 > @ctx[j])))
+            (uint32(0) == 0x464c457f or for any i in (1..16) : (for any j in (1..64) : (@ctx[j] + 65536 > @name[i] and @name[i] + 65536 > @ctx[j])))
 }
 
 rule IRKIT_Miner_GPU_TRex
@@ -82,7 +83,7 @@ rule IRKIT_Miner_GPU_TRex
         $ctx = /(stratum[12]?\+(tcp|tcps|ssl|tls)|ethproxy\+tcp):\/\/|--(pool|user|wallet|algo|algorithm|server)[ =]|-(epool|ewal) / ascii
     condition:
         (1 of ($name*) or all of ($opt*)) and IRKIT_GPU_Mining_Context and
-            (uint32(0) == 0x464c457f or for any of ($name*, $opt*) : (for any i in (1..#) : (for any j in (1..#ctx) : (@ctx[j] + 65536 > @[i] and @[i] + 65536 > @ctx[j]))))
+            (uint32(0) == 0x464c457f or for any of ($name*, $opt*) : (for any i in (1..16) : (for any j in (1..64) : (@ctx[j] + 65536 > @[i] and @[i] + 65536 > @ctx[j]))))
 }
 
 rule IRKIT_Miner_GPU_NBMiner
@@ -99,7 +100,7 @@ rule IRKIT_Miner_GPU_NBMiner
         $ctx = /(stratum[12]?\+(tcp|tcps|ssl|tls)|ethproxy\+tcp):\/\/|--(pool|user|wallet|algo|algorithm|server)[ =]|-(epool|ewal) / ascii
     condition:
         1 of ($name*) and IRKIT_GPU_Mining_Context and
-            (uint32(0) == 0x464c457f or for any of ($name*) : (for any i in (1..#) : (for any j in (1..#ctx) : (@ctx[j] + 65536 > @[i] and @[i] + 65536 > @ctx[j]))))
+            (uint32(0) == 0x464c457f or for any of ($name*) : (for any i in (1..16) : (for any j in (1..64) : (@ctx[j] + 65536 > @[i] and @[i] + 65536 > @ctx[j]))))
 }
 
 rule IRKIT_Miner_GPU_GMiner
@@ -116,7 +117,7 @@ rule IRKIT_Miner_GPU_GMiner
         $ctx = /(stratum[12]?\+(tcp|tcps|ssl|tls)|ethproxy\+tcp):\/\/|--(pool|user|wallet|algo|algorithm|server)[ =]|-(epool|ewal) / ascii
     condition:
         1 of ($name*) and IRKIT_GPU_Mining_Context and
-            (uint32(0) == 0x464c457f or for any of ($name*) : (for any i in (1..#) : (for any j in (1..#ctx) : (@ctx[j] + 65536 > @[i] and @[i] + 65536 > @ctx[j]))))
+            (uint32(0) == 0x464c457f or for any of ($name*) : (for any i in (1..16) : (for any j in (1..64) : (@ctx[j] + 65536 > @[i] and @[i] + 65536 > @ctx[j]))))
 }
 
 rule IRKIT_Miner_GPU_PhoenixMiner
@@ -132,7 +133,7 @@ rule IRKIT_Miner_GPU_PhoenixMiner
         $ctx = /(stratum[12]?\+(tcp|tcps|ssl|tls)|ethproxy\+tcp):\/\/|--(pool|user|wallet|algo|algorithm|server)[ =]|-(epool|ewal) / ascii
     condition:
         $name and IRKIT_GPU_Mining_Context and
-            (uint32(0) == 0x464c457f or for any i in (1..#name) : (for any j in (1..#ctx) : (@ctx[j] + 65536 > @name[i] and @name[i] + 65536 > @ctx[j])))
+            (uint32(0) == 0x464c457f or for any i in (1..16) : (for any j in (1..64) : (@ctx[j] + 65536 > @name[i] and @name[i] + 65536 > @ctx[j])))
 }
 
 rule IRKIT_Miner_GPU_Nanominer
@@ -151,7 +152,7 @@ rule IRKIT_Miner_GPU_Nanominer
         $ctx = /(stratum[12]?\+(tcp|tcps|ssl|tls)|ethproxy\+tcp):\/\/|--(pool|user|wallet|algo|algorithm|server)[ =]|-(epool|ewal) / ascii
     condition:
         $name and ((2 of ($k*) and filesize < 2MB) or (IRKIT_GPU_Mining_Context and
-            (uint32(0) == 0x464c457f or for any i in (1..#name) : (for any j in (1..#ctx) : (@ctx[j] + 65536 > @name[i] and @name[i] + 65536 > @ctx[j])))))
+            (uint32(0) == 0x464c457f or for any i in (1..16) : (for any j in (1..64) : (@ctx[j] + 65536 > @name[i] and @name[i] + 65536 > @ctx[j])))))
 }
 
 rule IRKIT_Miner_GPU_SRBMiner
@@ -170,7 +171,7 @@ rule IRKIT_Miner_GPU_SRBMiner
         $ctx = /(stratum[12]?\+(tcp|tcps|ssl|tls)|ethproxy\+tcp):\/\/|--(pool|user|wallet|algo|algorithm|server)[ =]|-(epool|ewal) / ascii
     condition:
         $name and (2 of ($o*) or IRKIT_GPU_Mining_Context) and
-            (uint32(0) == 0x464c457f or for any i in (1..#name) : (for any j in (1..#ctx) : (@ctx[j] + 65536 > @name[i] and @name[i] + 65536 > @ctx[j])))
+            (uint32(0) == 0x464c457f or for any i in (1..16) : (for any j in (1..64) : (@ctx[j] + 65536 > @name[i] and @name[i] + 65536 > @ctx[j])))
 }
 
 rule IRKIT_Miner_GPU_XMRig_CUDA
