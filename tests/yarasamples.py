@@ -218,4 +218,7 @@ SAMPLES: dict[str, bytes] = {
         f"--user kaspa:q{('qpzry9x8gf2tvdw0s3jn54khce6mua7l' * 2)[:60]}"
     ),
     "IRKIT_Miner_Coin_Prefixed_User": text(f"-o stratum+tcp://{POOL}:3333 -u RVN:{RVN}.rig"),
+    "IRKIT_Installer_Miner_Build": text(
+        "git clone https://github.com/xmrig/xmrig.git", "cd xmrig/build && cmake .. && make -j4"
+    ),
 }

@@ -18,8 +18,8 @@ rule IRKIT_Mention_Detection_Content
     strings:
         $yara_rule = /(^|\n)[ \t]*((private|global)[ \t]+)*rule[ \t]+[A-Za-z_][A-Za-z0-9_]{0,127}([ \t]*:[ \t]*[A-Za-z0-9_ \t]{1,200})?[ \t\r\n]*\{/
         $yara_cond = /(^|\n)[ \t]*condition[ \t]*:/
-        $sigma_log = /(^|\n)logsource[ \t]*:/
-        $sigma_det = /(^|\n)detection[ \t]*:/
+        $sigma_log = /(^|\n)[ \t]*logsource[ \t]*:/
+        $sigma_det = /(^|\n)[ \t]*detection[ \t]*:/
         $osq_queries = /"queries"[ \t\r\n]*:[ \t\r\n]*\{/
         $osq_query = /"query"[ \t\r\n]*:[ \t\r\n]*"(SELECT|select)[ \t]/
         $falco_rule = /(^|\n)-[ \t]+rule[ \t]*:/

@@ -97,6 +97,7 @@ rule IRKIT_Installer_Miner_Fetch_Or_Build
     strings:
         $rel = /(curl|wget)[^\n]{0,200}\/(xmrig|xmr-stak|t-rex|lolMiner|NBMiner|gminer|teamredminer|SRBMiner-Multi|nanominer|bzminer|rigel|onezerominer|cpuminer-opt)[^\n \t]{0,80}\.(tar\.gz|tgz|tar\.xz|zip)/ nocase
         $clone = /git[ \t]+clone[ \t]+[^\n]{0,100}(xmrig|xmr-stak|cpuminer|ccminer|nheqminer)(\.git)?/ nocase
+        $cd = /(^|\n)[ \t]*cd[ \t]+[^\n]{0,60}\b(xmrig|xmr-stak|cpuminer|ccminer|nheqminer)/ nocase
         $cmake = /(cmake|make)[ \t]/
         $cron = /crontab[ \t]+-l[^\n]{0,200}@reboot[^\n]{0,200}\b(xmrig|xmr-stak|t-rex|lolminer|nbminer|gminer|srbminer|nanominer|bzminer|cpuminer|minerd)\b[^\n]{0,200}\|[ \t]*crontab[ \t]+-/ nocase
         $tune1 = /vm\.nr_hugepages[ \t]*=[ \t]*[0-9]+/
@@ -104,5 +105,20 @@ rule IRKIT_Installer_Miner_Fetch_Or_Build
         $tune3 = /wrmsr[ \t]/
         $run = /(nohup|setsid|systemctl[ \t]+(enable|start)|\.\/)[^\n]{0,100}\b(xmrig|xmr-stak|t-rex|lolminer|nbminer|gminer|srbminer|nanominer|bzminer|cpuminer|minerd|ccminer)\b/ nocase
     condition:
-        filesize < 2MB and ($cron or (($rel or ($clone and $cmake)) and (1 of ($tune*) or $run)) or (1 of ($tune*) and $run))
+        filesize < 2MB and ($cron or (($rel or $clone or ($cd and $cmake)) and (1 of ($tune*) or $run)) or (1 of ($tune*) and $run))
+}
+
+rule IRKIT_Installer_Miner_Build
+{
+    meta:
+        description = "A miner cloned and built from source (git clone of a miner's repository, then cmake/make): an install step, not yet a start"
+        severity = "medium"
+        reference = "https://xmrig.com/docs/miner/build/ubuntu"
+        mitre = "T1496 T1105"
+        date = "2026-12-01"
+    strings:
+        $clone = /git[ \t]+clone[ \t]+[^\n]{0,100}\/(xmrig|xmr-stak|xmr-stak-cpu|cpuminer|cpuminer-opt|cpuminer-multi|ccminer|nheqminer)(\.git)?([ \t;&]|\n|$)/ nocase
+        $build = /(cmake[ \t]+\.|make[ \t]+-j|make[ \t]*(\n|;|&|$)|build_deps\.sh)/
+    condition:
+        filesize < 2MB and $clone and $build
 }
