@@ -15,6 +15,7 @@ from irkit.analysis.signals import command_starts_miner
 from irkit.evidence.records import severity_rank
 from irkit.hunt import compile_rules, scan_tree
 from irkit.hunt.rules import default_rules_path
+from irkit.hunt.windows import Extent, TargetResult, scan_extents
 from irkit.knowledge.miners import MINER_PROGRAMS
 
 PACK = compile_rules()
@@ -242,3 +243,22 @@ def test_a_copy_of_irkits_own_pack_is_never_a_finding(tmp_path: Path) -> None:
         (copy / source.name).write_bytes(source.read_bytes())
     hits = [(r.target, h.rule) for r in scan_tree(PACK.rules, [tmp_path]) for h in r.hits]
     assert hits == []
+
+
+def test_mentions_cap_whole_documents_only() -> None:
+    """A bundle member is one document: capped. An image window is not: a rule file lying
+    next to a miner's launch line must not hide it; only the marker is dropped."""
+    data = MENTIONS["miners.yar"].encode()
+
+    def read_at(offset: int, size: int) -> bytes:
+        return data[offset : offset + size]
+
+    def scanned(kind: str) -> dict[str, str]:
+        result = scan_extents(PACK.rules, [Extent(0, len(data))], read_at, TargetResult("t", kind))
+        return {hit.rule: hit.severity for hit in result.hits}
+
+    member = scanned("bundle-member")
+    image = scanned("image")
+    assert member and all(at_most_low(sev) for sev in member.values())
+    assert any(not at_most_low(sev) for sev in image.values())
+    assert not any(rule.startswith("IRKIT_Mention_") for rule in {**member, **image})
