@@ -2,6 +2,7 @@
 the real benign files of this machine raise nothing of medium severity or above."""
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -49,6 +50,15 @@ def test_rule_fires_on_its_sample(rule: str, tmp_path: Path) -> None:
     sample.write_bytes(SAMPLES[rule])
     results = list(scan_tree(PACK.rules, [sample]))
     assert rule in {hit.rule for result in results for hit in result.hits}
+
+
+def test_pack_compiles_with_the_yara_cli_without_externals() -> None:
+    """`yara -r` users and benchmarks/scan.py run the pack with no -d: no rule may need an
+    external variable."""
+    done = subprocess.run(
+        ["yara", "-w", *map(str, PACK.files), "/dev/null"], capture_output=True, text=True
+    )
+    assert (done.returncode, done.stderr) == (0, "")
 
 
 def test_meta_severities_are_known() -> None:

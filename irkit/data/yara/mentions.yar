@@ -33,14 +33,18 @@ rule IRKIT_Mention_Detection_Content
 rule IRKIT_Mention_Documentation
 {
     meta:
-        description = "Prose documentation (Markdown, reStructuredText, AsciiDoc, HTML) that shows miner command lines"
+        description = "Prose documentation that shows miner command lines in code blocks: Markdown fences, reStructuredText code blocks, HTML pages"
         severity = "info"
-        reference = "https://attack.mitre.org/techniques/T1496/"
+        reference = "https://spec.commonmark.org/0.31.2/#fenced-code-blocks"
         mitre = "T1496"
         date = "2026-12-01"
         cap = "low"
+    strings:
+        $fence = /(^|\n)[ \t]{0,3}```/
+        $rst = /(^|\n)\.\. (code-block|code|sourcecode)::/
+        $html = /<(!DOCTYPE[ \t]+html|html[ \t>])/ nocase
     condition:
-        extension matches /^\.?(md|markdown|rst|adoc|asciidoc|html?|ipynb)$/i
+        filesize < 16MB and (#fence >= 2 or $rst or $html)
 }
 
 rule IRKIT_Mention_Irkit_Pack
