@@ -6,6 +6,8 @@
  * config beside it), so the miner's program name in a launch position is the signal.
  * The name list follows irkit/knowledge/miners.py (a test checks every name there fires).
  * Text rules: no header gate, a 2 MB size gate so large binaries are not walked for text.
+ * Image references are matched case-sensitively (Docker image names are lower case): with
+ * nocase, "from" was the atom and every sentence woke the regex.
  */
 
 rule IRKIT_Miner_Launch_By_Name
@@ -18,7 +20,7 @@ rule IRKIT_Miner_Launch_By_Name
         date = "2026-12-01"
     strings:
         $unit = /ExecStart(Pre|Post)?=[^\n]{0,200}\b(xmrig|xmr-stak|xmrminer|t-rex|lolminer|nbminer|gminer|teamredminer|srbminer|nanominer|bzminer|rigel|ccminer|cpuminer|minerd|cgminer|bfgminer|ethminer|phoenixminer|onezerominer|wildrig|kawpowminer|nheqminer|cryptodredge|z-enemy|hellminer|miner\.exe)\b/ nocase
-        $image = /(^|\n)[ \t-]*(image:|FROM)[ \t]+["']?[A-Za-z0-9._\/:@-]{0,120}\b(xmrig|xmr-stak|t-rex|lolminer|nbminer|gminer|teamredminer|srbminer|nanominer|bzminer|rigel|ccminer|cpuminer|minerd|ethminer|phoenixminer|onezerominer|wildrig|hellminer)\b/ nocase
+        $image = /(^|\n)[ \t-]*(image:|FROM)[ \t]+["']?[a-z0-9._\/:@-]{0,120}\b(xmrig|xmr-stak|t-rex|lolminer|nbminer|gminer|teamredminer|srbminer|nanominer|bzminer|rigel|ccminer|cpuminer|minerd|ethminer|phoenixminer|onezerominer|wildrig|hellminer)\b/
         $cmd = /(^|\n)[ \t-]*(command|args|entrypoint|ENTRYPOINT|CMD)[ \t]*[:=]?[ \t]*\[?[ \t]*["']?[^\n]{0,120}\b(xmrig|xmr-stak|xmrminer|t-rex|lolminer|nbminer|gminer|teamredminer|srbminer|nanominer|bzminer|rigel|ccminer|cpuminer|minerd|cgminer|bfgminer|ethminer|phoenixminer|onezerominer|wildrig|kawpowminer|nheqminer|cryptodredge|z-enemy|hellminer|miner\.exe)\b/ nocase
         $start = /(^|\n|;|&&)[ \t]*(nohup|setsid|exec|screen[ \t]+-dmS[ \t]+\S+|tmux[ \t]+new[^\n]{0,40}-d[^\n]{0,40}|start-stop-daemon[^\n]{0,80}--exec|@reboot)[ \t]+[^\n]{0,120}\b(xmrig|xmr-stak|xmrminer|t-rex|lolminer|nbminer|gminer|teamredminer|srbminer|nanominer|bzminer|rigel|ccminer|cpuminer|minerd|cgminer|bfgminer|ethminer|phoenixminer|onezerominer|wildrig|kawpowminer|nheqminer|cryptodredge|z-enemy|hellminer|miner\.exe)\b/ nocase
         $bg = /(^|\n)[ \t]*[^\n#]{0,80}\/(xmrig|xmr-stak|t-rex|lolminer|nbminer|gminer|teamredminer|srbminer|nanominer|bzminer|ccminer|cpuminer|minerd|ethminer|phoenixminer|onezerominer|wildrig|hellminer)([ \t][^\n]{0,200})?[ \t]*&[ \t]*(\n|$)/ nocase

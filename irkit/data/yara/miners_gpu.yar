@@ -6,7 +6,9 @@
  * none is gated on a header. Outside an ELF file the name must lie within 64 KB of a pool
  * scheme or pool/wallet option ($ctx): a 76 MB list of package names once matched a miner's
  * name and algorithm words megabytes apart. The loops look at the first 16 names and the
- * first 64 context strings (bounded: YARA-X flags loops over match counts as slow).
+ * first 64 context strings (bounded: YARA-X flags loops over match counts as slow). $ctx
+ * is a flat alternation so each branch gives its own atom: grouped, `://` was the atom
+ * and every URL in every file woke the regex (measured: the GPU file's cost +50%).
  */
 
 private rule IRKIT_GPU_Mining_Context
@@ -61,7 +63,7 @@ rule IRKIT_Miner_GPU_lolMiner
         date = "2026-11-30"
     strings:
         $name = "lolMiner" ascii
-        $ctx = /(stratum[12]?\+(tcp|tcps|ssl|tls)|ethproxy\+tcp):\/\/|--(pool|user|wallet|algo|algorithm|server)[ =]|-(epool|ewal) / ascii
+        $ctx = /stratum[12]?\+(tcp|tcps|ssl|tls):\/\/|ethproxy\+tcp:\/\/|--pool[ =]|--user[ =]|--wallet[ =]|--algo[ =]|--algorithm[ =]|--server[ =]|-epool |-ewal / ascii
     condition:
         $name and IRKIT_GPU_Mining_Context and
             (uint32(0) == 0x464c457f or for any i in (1..16) : (for any j in (1..64) : (@ctx[j] + 65536 > @name[i] and @name[i] + 65536 > @ctx[j])))
@@ -80,7 +82,7 @@ rule IRKIT_Miner_GPU_TRex
         $name2 = "trexminer" ascii
         $opt1 = "--api-bind-http" ascii
         $opt2 = "--pci-indexing" ascii
-        $ctx = /(stratum[12]?\+(tcp|tcps|ssl|tls)|ethproxy\+tcp):\/\/|--(pool|user|wallet|algo|algorithm|server)[ =]|-(epool|ewal) / ascii
+        $ctx = /stratum[12]?\+(tcp|tcps|ssl|tls):\/\/|ethproxy\+tcp:\/\/|--pool[ =]|--user[ =]|--wallet[ =]|--algo[ =]|--algorithm[ =]|--server[ =]|-epool |-ewal / ascii
     condition:
         (1 of ($name*) or all of ($opt*)) and IRKIT_GPU_Mining_Context and
             (uint32(0) == 0x464c457f or for any of ($name*, $opt*) : (for any i in (1..16) : (for any j in (1..64) : (@ctx[j] + 65536 > @[i] and @[i] + 65536 > @ctx[j]))))
@@ -97,7 +99,7 @@ rule IRKIT_Miner_GPU_NBMiner
     strings:
         $name1 = "NBMiner" ascii
         $name2 = "nbminer" ascii
-        $ctx = /(stratum[12]?\+(tcp|tcps|ssl|tls)|ethproxy\+tcp):\/\/|--(pool|user|wallet|algo|algorithm|server)[ =]|-(epool|ewal) / ascii
+        $ctx = /stratum[12]?\+(tcp|tcps|ssl|tls):\/\/|ethproxy\+tcp:\/\/|--pool[ =]|--user[ =]|--wallet[ =]|--algo[ =]|--algorithm[ =]|--server[ =]|-epool |-ewal / ascii
     condition:
         1 of ($name*) and IRKIT_GPU_Mining_Context and
             (uint32(0) == 0x464c457f or for any of ($name*) : (for any i in (1..16) : (for any j in (1..64) : (@ctx[j] + 65536 > @[i] and @[i] + 65536 > @ctx[j]))))
@@ -114,7 +116,7 @@ rule IRKIT_Miner_GPU_GMiner
     strings:
         $name1 = "GMiner" ascii
         $name2 = "develsoftware" ascii
-        $ctx = /(stratum[12]?\+(tcp|tcps|ssl|tls)|ethproxy\+tcp):\/\/|--(pool|user|wallet|algo|algorithm|server)[ =]|-(epool|ewal) / ascii
+        $ctx = /stratum[12]?\+(tcp|tcps|ssl|tls):\/\/|ethproxy\+tcp:\/\/|--pool[ =]|--user[ =]|--wallet[ =]|--algo[ =]|--algorithm[ =]|--server[ =]|-epool |-ewal / ascii
     condition:
         1 of ($name*) and IRKIT_GPU_Mining_Context and
             (uint32(0) == 0x464c457f or for any of ($name*) : (for any i in (1..16) : (for any j in (1..64) : (@ctx[j] + 65536 > @[i] and @[i] + 65536 > @ctx[j]))))
@@ -130,7 +132,7 @@ rule IRKIT_Miner_GPU_PhoenixMiner
         date = "2026-11-30"
     strings:
         $name = "PhoenixMiner" ascii
-        $ctx = /(stratum[12]?\+(tcp|tcps|ssl|tls)|ethproxy\+tcp):\/\/|--(pool|user|wallet|algo|algorithm|server)[ =]|-(epool|ewal) / ascii
+        $ctx = /stratum[12]?\+(tcp|tcps|ssl|tls):\/\/|ethproxy\+tcp:\/\/|--pool[ =]|--user[ =]|--wallet[ =]|--algo[ =]|--algorithm[ =]|--server[ =]|-epool |-ewal / ascii
     condition:
         $name and IRKIT_GPU_Mining_Context and
             (uint32(0) == 0x464c457f or for any i in (1..16) : (for any j in (1..64) : (@ctx[j] + 65536 > @name[i] and @name[i] + 65536 > @ctx[j])))
@@ -149,7 +151,7 @@ rule IRKIT_Miner_GPU_Nanominer
         $k1 = "rigName" ascii
         $k2 = "pool1" ascii
         $k3 = "wallet" ascii
-        $ctx = /(stratum[12]?\+(tcp|tcps|ssl|tls)|ethproxy\+tcp):\/\/|--(pool|user|wallet|algo|algorithm|server)[ =]|-(epool|ewal) / ascii
+        $ctx = /stratum[12]?\+(tcp|tcps|ssl|tls):\/\/|ethproxy\+tcp:\/\/|--pool[ =]|--user[ =]|--wallet[ =]|--algo[ =]|--algorithm[ =]|--server[ =]|-epool |-ewal / ascii
     condition:
         $name and ((2 of ($k*) and filesize < 2MB) or (IRKIT_GPU_Mining_Context and
             (uint32(0) == 0x464c457f or for any i in (1..16) : (for any j in (1..64) : (@ctx[j] + 65536 > @name[i] and @name[i] + 65536 > @ctx[j])))))
@@ -168,7 +170,7 @@ rule IRKIT_Miner_GPU_SRBMiner
         $o1 = "--disable-gpu" ascii
         $o2 = "--disable-cpu" ascii
         $o3 = "--algorithm" ascii
-        $ctx = /(stratum[12]?\+(tcp|tcps|ssl|tls)|ethproxy\+tcp):\/\/|--(pool|user|wallet|algo|algorithm|server)[ =]|-(epool|ewal) / ascii
+        $ctx = /stratum[12]?\+(tcp|tcps|ssl|tls):\/\/|ethproxy\+tcp:\/\/|--pool[ =]|--user[ =]|--wallet[ =]|--algo[ =]|--algorithm[ =]|--server[ =]|-epool |-ewal / ascii
     condition:
         $name and (2 of ($o*) or IRKIT_GPU_Mining_Context) and
             (uint32(0) == 0x464c457f or for any i in (1..16) : (for any j in (1..64) : (@ctx[j] + 65536 > @name[i] and @name[i] + 65536 > @ctx[j])))
