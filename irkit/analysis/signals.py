@@ -6,11 +6,8 @@ Kept apart from the heuristics so rules of thumb can be reviewed (and extended) 
 import ipaddress
 import re
 
-MINER_NAMES = re.compile(
-    r"(?i)\b(xmrig(?:-cuda|-nvidia|-amd)?|xmr-stak(?:-rx)?|cpuminer(?:-opt|-multi)?|minerd"
-    r"|srbminer(?:-multi)?|lolminer|t-rex|nbminer|gminer|miner\.exe|phoenixminer|nanominer"
-    r"|teamredminer|ethminer|bzminer|rigel|onezerominer|xmrminer|cgminer|bfgminer|ccminer)\b"
-)
+from irkit.knowledge.miners import MINER_NAMES
+
 MINER_OPTIONS = re.compile(
     r"(--donate-level|--randomx|--cpu-max-threads-hint|--coin[ =]|--algo[ =]|-a (?:rx/|cn/|kawpow"
     r"|ethash|etchash|autolykos|octopus|kheavyhash)|--nicehash|--tls-fingerprint|--rig-id)"

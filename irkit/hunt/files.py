@@ -25,6 +25,7 @@ from irkit.hosttext import fs_text, utf8_text
 from irkit.hunt.hits import YaraHit
 from irkit.hunt.libyara import Rules, yara
 from irkit.hunt.matching import match_buffer, merge_matches
+from irkit.hunt.mentions import settle_mentions
 from irkit.hunt.notevidence import is_evidence_dir, skip_reason
 from irkit.hunt.windows import TargetResult
 
@@ -263,7 +264,7 @@ class FileScanner:
             path=path,
             translate=lambda offset: offset + base,
         )
-        result.hits = list(hits.values())
+        result.hits = settle_mentions(hits.values(), whole_file=True)
         result.scanned = info.st_size
         return result
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from irkit.evidence.records import SEVERITIES
 from irkit.hunt.rules import Problem, RuleError, compile_sources, rule_files, yara_warning
+from irkit.hunt.yarax import load_yarax, yarax_problems
 
 REQUIRED_META = ("description", "severity", "reference", "mitre", "date")
 
@@ -105,8 +106,10 @@ def lint_rule(rule: RuleInfo) -> list[Problem]:
 
 
 def check_rules(source: Path) -> CheckReport:
-    """Compile every file on its own (so each syntax error is named), then lint them all."""
+    """Compile every file on its own (so each syntax error is named), then lint them all.
+    With the yara-x package installed, YARA-X compiles each file too and adds its warnings."""
     report = CheckReport()
+    yara_x = load_yarax()
     try:
         files = rule_files(source)
     except RuleError as exc:
@@ -122,6 +125,8 @@ def check_rules(source: Path) -> CheckReport:
             continue
         for warning in getattr(compiled, "warnings", None) or []:
             report.problems.append(yara_warning(warning, str(path)))
+        if yara_x is not None:
+            report.problems.extend(yarax_problems(yara_x, path))
         for rule in parse_rules(path):
             report.rules += 1
             report.problems.extend(lint_rule(rule))

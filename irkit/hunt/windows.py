@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from irkit.hunt.hits import YaraHit
 from irkit.hunt.libyara import Rules, yara
 from irkit.hunt.matching import match_buffer, merge_matches
+from irkit.hunt.mentions import settle_mentions
 
 DEFAULT_WINDOW = 64 << 20
 DEFAULT_OVERLAP = 1 << 20
@@ -117,6 +118,7 @@ def scan_extents(
         raise ValueError(f"overlap ({overlap}) must be smaller than the window ({window})")
     deadline = time.monotonic() + timeout if timeout else None
     hits: dict[str, YaraHit] = {}
+    whole_file = result.target_kind == "bundle-member"
     buf = _Window(window)
     passes = 0
     carried = 0
@@ -169,9 +171,9 @@ def scan_extents(
             buf.append(address, data)
             address += len(data)
             if buf.room == 0 and not scan(final=False):
-                result.hits = list(hits.values())
+                result.hits = settle_mentions(hits.values(), whole_file=whole_file)
                 return result
     if buf.filled:
         scan(final=True)
-    result.hits = list(hits.values())
+    result.hits = settle_mentions(hits.values(), whole_file=whole_file)
     return result

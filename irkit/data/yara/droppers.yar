@@ -58,7 +58,7 @@ rule IRKIT_Dropper_Miner_Fetch_Start
 rule IRKIT_Dropper_Kill_Competing_Miners
 {
     meta:
-        description = "A script killing other miners and known competing malware by name before starting its own"
+        description = "A script killing competing miners by name and then fetching or starting its own (a kill list alone is what a clean-up script does too)"
         severity = "high"
         reference = "https://attack.mitre.org/techniques/T1496/"
         mitre = "T1496 T1489"
@@ -66,8 +66,13 @@ rule IRKIT_Dropper_Kill_Competing_Miners
     strings:
         $k = /(pkill|killall)[ \t]+(-9[ \t]+)?(-f[ \t]+)?[^\n]{0,30}(xmrig|kdevtmpfsi|kinsing|minerd|xmr-stak|cryptonight|kworkerds|sysupdate|networkservice|watchbog|ddgs|sysrv|zzh|xmrigDaemon|nanominer|lolMiner|t-rex|nbminer|ethminer)/ ascii nocase
         $g = /ps[ \t]+(aux|-ef)[ \t]*\|[ \t]*grep[ \t][^\n]{0,80}(xmrig|kdevtmpfsi|kinsing|minerd|cryptonight|stratum|xmr)[^\n]{0,200}kill/ ascii nocase
+        $ctx1 = /(curl|wget)[ \t][^\n]{0,300}(\||-O|-o|>)/ ascii
+        $ctx2 = /chmod[ \t]+(\+x|[0-7]?7[0-7][0-7])/ ascii
+        $ctx3 = /nohup[ \t]|setsid[ \t]|screen[ \t]+-dmS/ ascii
+        $ctx4 = /stratum[12]?\+(tcp|tcps|ssl|tls):\/\/|--donate-level|config\.json/ ascii
+        $ctx5 = /crontab[ \t]+-|\/etc\/cron|@reboot/ ascii
     condition:
-        filesize < 2MB and (#k >= 2 or #g >= 1)
+        filesize < 2MB and (#k >= 2 or #g >= 1) and 2 of ($ctx*)
 }
 
 rule IRKIT_Dropper_Disable_Security

