@@ -67,4 +67,6 @@ def refuse_unsafe_existing(path: str | os.PathLike[str], *, force: bool) -> None
     if not stat.S_ISREG(st.st_mode):
         raise NotRegularOutput(path)
     if not force:
-        raise FileExistsError(errno.EEXIST, "exists; pass --overwrite to replace it", os.fspath(path))
+        raise FileExistsError(
+            errno.EEXIST, "exists; pass --overwrite to replace it", os.fspath(path)
+        )

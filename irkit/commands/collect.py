@@ -16,6 +16,7 @@ from irkit.console import err, host
 from irkit.evidence.log import LogEntry
 from irkit.evidence.writer import EvidenceWriter
 from irkit.exitcodes import ExitCode
+from irkit.frozen import unpacked
 from irkit.interrupts import InterruptGuard
 
 RootOption = Annotated[
@@ -146,6 +147,7 @@ def start_bundle(
             " writing it may overwrite deleted evidence; prefer a USB disk, a network share or -o -"
         )
         writer.log.add("output", "irkit", "warning", message)
+    log_unpacked(writer)
     if output.reserve is not None and not output.reserve.held:
         writer.log.add(
             "output",
@@ -154,6 +156,23 @@ def start_bundle(
             "no space could be reserved beside the bundle: a full disk will leave it unsealed",
         )
     return output, writer
+
+
+def log_unpacked(writer: EvidenceWriter) -> None:
+    """Say in the collection log where the single file unpacked itself (nothing when installed)."""
+    unpack = unpacked()
+    if unpack is None:
+        return
+    outcome = "ok" if unpack.memory_backed else "warning"
+    writer.log.add(
+        "runtime",
+        "irkit",
+        outcome,
+        None if unpack.memory_backed else unpack.message(),
+        unpacked_into=str(unpack.directory),
+        memory_backed=unpack.memory_backed,
+        note=unpack.message(),
+    )
 
 
 def exit_code(result: CollectionResult, output: BundleOutput) -> ExitCode:
