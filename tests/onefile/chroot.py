@@ -34,13 +34,19 @@ class Chroot:
     root: Path
     binary_dir: Path
 
-    def run(self, *args: str, stdout: Path | None = None) -> tuple[int, bytes, list[str]]:
-        """Run `/media/ir/irkit ARGS` in the chroot: exit code, stderr, what /dev/shm held after."""
+    def run(
+        self, *args: str, stdout: Path | None = None, tmpfs: bool = True
+    ) -> tuple[int, bytes, list[str]]:
+        """Run `/media/ir/irkit ARGS` in the chroot: exit code, stderr, what /dev/shm held after.
+
+        tmpfs=False leaves /dev/shm a plain directory on the test's disk (a host without one).
+        """
         leftover = self.root.parent / "shm-after.txt"
+        shm = 'mount -t tmpfs -o size=1g tmpfs "$R/dev/shm"; ' if tmpfs else ""
         script = (
             'set -e; R="$1"; B="$2"; L="$3"; shift 3; '
-            'mount -t tmpfs -o size=1g tmpfs "$R/dev/shm"; '
-            'mount -t proc proc "$R/proc"; mount -t sysfs sysfs "$R/sys"; '
+            + shm
+            + 'mount -t proc proc "$R/proc"; mount -t sysfs sysfs "$R/sys"; '
             'mount --bind "$B" "$R/media/ir"; mount -o remount,bind,ro "$R/media/ir"; '
             'set +e; chroot "$R" "$@"; rc=$?; ls -A "$R/dev/shm" > "$L"; exit $rc'
         )

@@ -120,3 +120,17 @@ def test_triage_to_stdout_writes_nothing_on_the_host(
     assert shm == []
     assert changed(before, snapshot(chroot.root)) == set()
     assert_collected(bundle, sentinel)
+
+
+def test_a_host_without_a_tmpfs_at_dev_shm_is_a_warning_in_the_log(chroot: Chroot) -> None:
+    """PyInstaller's bootloader then unpacks onto whatever /dev/shm is (creating it if need be):
+    a write to the host's disk that irkit cannot prevent, so the log must say so."""
+    rc, stderr, shm = chroot.run(
+        "collect", "-c", "host", "-o", "/out/noshm.zip", "--quiet", tmpfs=False
+    )
+    assert rc in RAN, stderr.decode(errors="replace")
+    assert shm == [], "the unpack directory was left on the disk"
+    with BundleReader(chroot.root / "out" / "noshm.zip") as reader:
+        runtime = [e for e in reader.log_entries() if e.get("step") == "runtime"]
+    assert [(e["outcome"], e["detail"]["memory_backed"]) for e in runtime] == [("warning", False)]
+    assert "NOT memory-backed" in runtime[0]["error"]
