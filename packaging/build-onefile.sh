@@ -4,7 +4,8 @@
 # (`pip install '.[onefile]'`). The result runs on glibc as old as the build host's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m PyInstaller --noconfirm --clean \
+# The checkout first on the path, ahead of any irkit installed in this Python.
+PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" python3 -m PyInstaller --noconfirm --clean \
   --distpath dist --workpath build/pyinstaller \
   packaging/irkit.spec
 ls -l dist/irkit
