@@ -11,7 +11,6 @@ IRKIT_REQUIRE_ONEFILE=1, which turns the skip into a failure (CI sets it where i
 """
 
 import hashlib
-import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -20,26 +19,22 @@ from pathlib import Path
 import pytest
 
 from irkit.evidence.reader import BundleReader
+from tests.onefile.built import onefile, unavailable
 from tests.onefile.chroot import Chroot, ChrootUnavailable, build_chroot, changed, snapshot
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[2]
-ONEFILE = Path(os.environ.get("IRKIT_ONEFILE", REPO / "dist" / "irkit"))
 # 3 too: a sandbox's own pid 1 may be out of root's reach (the installed irkit says the same).
 RAN = (0, 1, 3)
 
 
 @pytest.fixture(scope="module")
 def chroot(tmp_path_factory: pytest.TempPathFactory) -> Chroot:
+    binary = onefile()
     try:
-        if not ONEFILE.is_file():
-            raise ChrootUnavailable(f"{ONEFILE} is not built (make onefile)")
-        return build_chroot(tmp_path_factory.mktemp("onefile") / "root", ONEFILE)
+        return build_chroot(tmp_path_factory.mktemp("onefile") / "root", binary)
     except ChrootUnavailable as exc:
-        if os.environ.get("IRKIT_REQUIRE_ONEFILE"):  # set where the file is built: no gap hidden
-            pytest.fail(f"IRKIT_REQUIRE_ONEFILE is set but {exc}")
-        pytest.skip(str(exc))
+        unavailable(str(exc))
 
 
 @pytest.fixture(scope="module")
