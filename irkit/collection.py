@@ -85,6 +85,7 @@ def collect_to(
     limits: Limits | None = None,
     on_step: StepCallback | None = None,
     then: AfterCollection | None = None,
+    output_dir: Path | None = None,
 ) -> CollectionResult:
     """Collect, then run `then` (hunts, analysis) on the same context, write the report, seal.
 
@@ -93,7 +94,12 @@ def collect_to(
     signal can land anywhere without escaping it.
     """
     ctx = Context(
-        writer=writer, root=root, proc=proc, options=options or {}, limits=limits or Limits()
+        writer=writer,
+        root=root,
+        proc=proc,
+        options=options or {},
+        limits=limits or Limits(),
+        output_dir=output_dir,
     )
     writer.log.add(
         "collection-start",

@@ -7,13 +7,16 @@ run at `dumps_total_bytes` (the playbook's `limits:`).
 """
 
 import itertools
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
 from irkit.collectors.base import Collector, Context
+from irkit.collectors.host import parse_meminfo_total
 from irkit.evidence.records import Record
+from irkit.hostfs import open_proc, read_capped
 from irkit.memory.acquire import (
     AcquisitionError,
     find_acquirer,
@@ -117,6 +120,10 @@ class MemoryCollector(Collector):
             ctx.emit(self._image(ctx))
 
     def _image(self, ctx: Context) -> MemoryImage:
+        refusal = image_refusal(ctx)
+        if refusal is not None:
+            ctx.log("image", "warning", refusal, output=str(ctx.output_dir))
+            return MemoryImage(None, "none", "", 0, None, True, [refusal])
         attempts: list[str] = []
         explicit = ctx.option("acquirer")
         tool = find_acquirer(Path(explicit) if explicit else None)
@@ -172,3 +179,34 @@ class MemoryCollector(Collector):
         return MemoryImage(
             entry.name, method, "lime", entry.size, entry.sha256, entry.partial, attempts
         )
+
+
+def image_refusal(ctx: Context) -> str | None:
+    """Why no image may be taken: the output's disk cannot hold one. None when it can.
+
+    An image is up to the imaged machine's RAM (MemTotal of the procfs read), or `max_image`
+    when that is smaller; starting one that cannot fit would fill the responder's disk and
+    leave a cut image, so irkit says so instead. With -o - the receiving end's disk is not
+    irkit's to know; without a readable MemTotal there is nothing to compare.
+    """
+    if ctx.output_dir is None or ctx.proc is None:
+        return None
+    try:
+        with open_proc(ctx.proc, "meminfo") as meminfo:
+            text, _ = read_capped(meminfo.fileno(), ctx.limits.proc_read_bytes)
+    except OSError:
+        return None
+    need = parse_meminfo_total(text.decode("ascii", "replace"))
+    if need is None:
+        return None
+    limit = ctx.option("max_image")
+    if limit:
+        need = min(need, int(limit))
+    free = shutil.disk_usage(ctx.output_dir).free
+    if free >= need:
+        return None
+    return (
+        f"no memory image: it needs up to {need // 2**20} MiB (MemTotal, or max_image)"
+        f" and {ctx.output_dir} has {free // 2**20} MiB free; write the bundle to a larger disk"
+        " or stream it with -o -, or set max_image"
+    )

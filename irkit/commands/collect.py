@@ -223,7 +223,13 @@ def collect(
     )
     on_step, _ = progress_callbacks(quiet)
     result = collect_to(
-        writer, guard, chosen, root=root, proc=live_proc(root, proc), on_step=on_step
+        writer,
+        guard,
+        chosen,
+        root=root,
+        proc=live_proc(root, proc),
+        on_step=on_step,
+        output_dir=bundle.directory,
     )
     sidecar = bundle.close(result.seal)
     print_seal(bundle, result, sidecar)

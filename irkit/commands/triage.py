@@ -156,6 +156,7 @@ def triage(
         limits=book.limits,
         on_step=on_step,
         then=phase,
+        output_dir=bundle.directory,
     )
     sidecar = bundle.close(result.seal)
     print_outcome(writer, phase.outcome, book.analysis.threshold)
