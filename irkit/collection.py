@@ -10,6 +10,7 @@ from irkit.collectors.base import NO_PROC, Collector, Context, NoLiveState
 from irkit.evidence.coverage import coverage_reason
 from irkit.evidence.sink import OutputFull
 from irkit.evidence.writer import EvidenceWriter, Seal
+from irkit.footprint import log_usage
 from irkit.interrupts import CollectionInterrupted, CollectionStopped, InterruptGuard
 from irkit.limits import Limits
 from irkit.report.html import write_report_member
@@ -136,6 +137,7 @@ def collect_to(
         elif failed:
             reason = f"collector(s) failed: {', '.join(failed)}"
         reason = "; ".join(r for r in (reason, coverage_reason(writer.log.entries)) if r) or None
+        log_usage(writer.log)
         seal = writer.close(complete=reason is None, reason=reason)
     return CollectionResult(
         seal,

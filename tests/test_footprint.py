@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from irkit.evidence.reader import BundleReader
+from tests.conftest import irkit_env
 
 RunIrkit = Callable[..., subprocess.CompletedProcess[bytes]]
 
@@ -52,3 +53,21 @@ def test_a_memory_image_that_cannot_fit_is_refused_with_a_reason(
     assert refused["outcome"] == "warning"
     assert "MiB free" in refused["error"] and str(small_disk) in refused["error"]
     assert "no memory image: it needs up to" in stderr  # the responder sees it at once
+
+
+def test_the_footprint_defaults_are_in_the_help_and_the_log(
+    run_irkit: RunIrkit, tmp_path: Path
+) -> None:
+    helped = run_irkit("triage", "--help", env=irkit_env(COLUMNS="200")).stdout.decode()
+    assert "--nice" in helped and "[default: 10]" in helped
+    assert "--io-idle" in helped and "[default: io-idle]" in helped
+
+    bundle = tmp_path / "case.zip"
+    done = run_irkit("collect", "-c", "host", "-o", bundle, "-q")
+    assert done.returncode in (0, 3), done.stderr.decode(errors="replace")
+    with BundleReader(bundle) as reader:
+        steps = {e["step"]: e for e in reader.log_entries()}
+    assert steps["footprint"]["detail"] == {"nice": 10, "io_class": "idle"}
+    usage = steps["footprint-end"]["detail"]
+    assert usage["peak_rss_bytes"] > 0 and usage["cpu_seconds"] >= 0
+    assert usage["bytes_written"] is None or usage["bytes_written"] >= 0

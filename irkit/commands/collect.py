@@ -16,6 +16,7 @@ from irkit.console import err, host
 from irkit.evidence.log import LogEntry
 from irkit.evidence.writer import EvidenceWriter
 from irkit.exitcodes import ExitCode
+from irkit.footprint import DEFAULT_NICE, lower_priority
 from irkit.frozen import unpacked
 from irkit.interrupts import InterruptGuard
 
@@ -42,6 +43,23 @@ ForceOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")]
+NiceOption = Annotated[
+    int,
+    typer.Option(
+        "--nice",
+        min=0,
+        max=19,
+        help="CPU priority irkit lowers itself to (never raises) before anything runs, so the "
+        "host keeps serving; hashing, YARA and dumps inherit it.",
+    ),
+]
+IoIdleOption = Annotated[
+    bool,
+    typer.Option(
+        "--io-idle/--io-normal",
+        help="Idle I/O class: irkit's reads and writes wait for a disk the host leaves idle.",
+    ),
+]
 OutputOption = Annotated[
     str,
     typer.Option(
@@ -122,6 +140,8 @@ def start_bundle(
     json_out: bool,
     quiet: bool,
     guard: InterruptGuard,
+    nice: int = DEFAULT_NICE,
+    io_idle: bool = True,
 ) -> tuple[BundleOutput, EvidenceWriter]:
     """Open the output and a writer on it; shared by collect and triage.
 
@@ -138,6 +158,7 @@ def start_bundle(
         raise typer.Exit(ExitCode.USAGE) from exc
     _, on_log = progress_callbacks(quiet)
     writer = EvidenceWriter(output.sink, command_line=sys.argv, guard=guard, on_log=on_log)
+    lower_priority(writer.log, nice, io_idle)
     # OUT.partial (its inode survives the rename) and the reserve: the host readers refuse
     # these, so a bundle written under a collected directory never copies itself.
     writer.excluded_inodes |= output.identities()
@@ -199,6 +220,8 @@ def collect(
     force: ForceOption = False,
     json_out: JsonOption = False,
     quiet: QuietOption = False,
+    nice: NiceOption = DEFAULT_NICE,
+    io_idle: IoIdleOption = True,
 ) -> None:
     """Collect the host's state into one sealed evidence bundle (most volatile first).
 
@@ -219,7 +242,14 @@ def collect(
     guard = InterruptGuard()
     guard.install()
     bundle, writer = start_bundle(
-        output, force=force, root=root, json_out=json_out, quiet=quiet, guard=guard
+        output,
+        force=force,
+        root=root,
+        json_out=json_out,
+        quiet=quiet,
+        guard=guard,
+        nice=nice,
+        io_idle=io_idle,
     )
     on_step, _ = progress_callbacks(quiet)
     result = collect_to(

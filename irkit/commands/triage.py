@@ -13,8 +13,10 @@ from irkit.collectors.base import Collector
 from irkit.collectors.registry import select_collectors
 from irkit.commands.collect import (
     ForceOption,
+    IoIdleOption,
     JsonOption,
     LiveProcOption,
+    NiceOption,
     QuietOption,
     RootOption,
     exit_code,
@@ -30,6 +32,7 @@ from irkit.evidence.coverage import caveat, unseen
 from irkit.evidence.view import view_from_writer
 from irkit.evidence.writer import EvidenceWriter
 from irkit.exitcodes import ExitCode
+from irkit.footprint import DEFAULT_NICE
 from irkit.hunt import RuleError, RuleSet, compile_rules
 from irkit.interrupts import InterruptGuard
 from irkit.playbook import DEFAULT_PLAYBOOK, Playbook, PlaybookError, load_playbook
@@ -109,6 +112,8 @@ def triage(
     force: ForceOption = False,
     json_out: JsonOption = False,
     quiet: QuietOption = False,
+    nice: NiceOption = DEFAULT_NICE,
+    io_idle: IoIdleOption = True,
 ) -> None:
     """Triage this host for cryptomining: collect, hunt with YARA, analyse, seal one bundle.
 
@@ -136,6 +141,8 @@ def triage(
         json_out=json_out,
         quiet=quiet,
         guard=guard,
+        nice=nice,
+        io_idle=io_idle,
     )
     on_step, _ = progress_callbacks(quiet)
     if not quiet:
