@@ -9,3 +9,4 @@ PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" python3 -m PyInstaller --noconfirm 
   --distpath dist --workpath build/pyinstaller \
   packaging/irkit.spec
 ls -l dist/irkit
+python3 packaging/glibc_floor.py dist/irkit
