@@ -2,9 +2,9 @@
 
 Two real sshd targets on loopback ports (own host keys and configs, tests/deploy/sshd.py) and
 one port where nothing listens. The playbook pushes the single file into /dev/shm, streams
-each bundle back, checks its sha256 and verifies it on the controller, removes what it
-brought, and writes one status per host. Needs dist/irkit (skips without it, unless
-IRKIT_REQUIRE_ONEFILE=1), ansible-core and openssh.
+each bundle back (both through the bandwidth throttle), checks its sha256 and verifies it on
+the controller, removes what it brought, and writes one status per host. Needs dist/irkit
+(skips without it, unless IRKIT_REQUIRE_ONEFILE=1), ansible-core and openssh.
 """
 
 import json
@@ -74,7 +74,10 @@ def test_two_targets_are_collected_and_an_unreachable_one_is_named(tmp_path: Pat
                 str(inventory),
                 str(PLAYBOOK),
                 "-e",
-                f"irkit_binary={binary} irkit_bundle_dir={bundles} irkit_playbook=quick",
+                # The bandwidth bound on (64 MiB/s): the pushed file and the bundles pass
+                # through the controller's throttle, and must still arrive intact.
+                f"irkit_binary={binary} irkit_bundle_dir={bundles} irkit_playbook=quick"
+                " irkit_kibps=65536",
             ],
             capture_output=True,
             text=True,
