@@ -90,14 +90,30 @@ def dump_into_bundle(ctx: Context, pid: int) -> ProcessDump:
 
 
 def _budget(ctx: Context) -> DumpBudget:
-    """This core's share: `dump_bytes`, or what `dumps_total_bytes` leaves after the cores
-    already in the bundle, whichever is less."""
+    """This core's share: `dump_bytes`, what `dumps_total_bytes` leaves after the cores
+    already in the bundle, or seven eighths of the output's free space (the rest is for the
+    remainder of the bundle and its seal), whichever is least: a smaller core rather than a
+    full disk."""
     limits = ctx.limits
     spent = sum(m.size for m in ctx.writer.members if m.name.startswith(CORE_PREFIX))
-    left = max(limits.dumps_total_bytes - spent, 0)
-    if left < limits.dump_bytes:
-        return DumpBudget(ctx.option("max_region"), left, "dumps_total_bytes")
-    return DumpBudget(ctx.option("max_region"), limits.dump_bytes, "dump_bytes")
+    caps = [
+        (limits.dump_bytes, "dump_bytes"),
+        (max(limits.dumps_total_bytes - spent, 0), "dumps_total_bytes"),
+    ]
+    free = output_free(ctx)
+    if free is not None:
+        caps.append((free - free // 8, OUTPUT_SPACE))
+    size, name = min(caps, key=lambda cap: cap[0])
+    return DumpBudget(ctx.option("max_region"), size, name)
+
+
+OUTPUT_SPACE = "output free space"
+"""The cap named when the output's disk, not a playbook limit, cut a dump."""
+
+
+def output_free(ctx: Context) -> int | None:
+    """Free bytes where the bundle is written; None for -o - (the receiver's disk)."""
+    return None if ctx.output_dir is None else shutil.disk_usage(ctx.output_dir).free
 
 
 class MemoryCollector(Collector):
@@ -189,7 +205,7 @@ def image_refusal(ctx: Context) -> str | None:
     leave a cut image, so irkit says so instead. With -o - the receiving end's disk is not
     irkit's to know; without a readable MemTotal there is nothing to compare.
     """
-    if ctx.output_dir is None or ctx.proc is None:
+    if ctx.proc is None:
         return None
     try:
         with open_proc(ctx.proc, "meminfo") as meminfo:
@@ -202,8 +218,8 @@ def image_refusal(ctx: Context) -> str | None:
     limit = ctx.option("max_image")
     if limit:
         need = min(need, int(limit))
-    free = shutil.disk_usage(ctx.output_dir).free
-    if free >= need:
+    free = output_free(ctx)
+    if free is None or free >= need:
         return None
     return (
         f"no memory image: it needs up to {need // 2**20} MiB (MemTotal, or max_image)"
