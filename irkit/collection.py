@@ -10,6 +10,7 @@ from irkit.collectors.base import NO_PROC, Collector, Context, NoLiveState
 from irkit.evidence.coverage import coverage_reason
 from irkit.evidence.sink import OutputFull
 from irkit.evidence.writer import EvidenceWriter, Seal
+from irkit.footprint import log_usage
 from irkit.interrupts import CollectionInterrupted, CollectionStopped, InterruptGuard
 from irkit.limits import Limits
 from irkit.report.html import write_report_member
@@ -85,6 +86,7 @@ def collect_to(
     limits: Limits | None = None,
     on_step: StepCallback | None = None,
     then: AfterCollection | None = None,
+    output_dir: Path | None = None,
 ) -> CollectionResult:
     """Collect, then run `then` (hunts, analysis) on the same context, write the report, seal.
 
@@ -93,7 +95,12 @@ def collect_to(
     signal can land anywhere without escaping it.
     """
     ctx = Context(
-        writer=writer, root=root, proc=proc, options=options or {}, limits=limits or Limits()
+        writer=writer,
+        root=root,
+        proc=proc,
+        options=options or {},
+        limits=limits or Limits(),
+        output_dir=output_dir,
     )
     writer.log.add(
         "collection-start",
@@ -130,6 +137,7 @@ def collect_to(
         elif failed:
             reason = f"collector(s) failed: {', '.join(failed)}"
         reason = "; ".join(r for r in (reason, coverage_reason(writer.log.entries)) if r) or None
+        log_usage(writer.log)
         seal = writer.close(complete=reason is None, reason=reason)
     return CollectionResult(
         seal,

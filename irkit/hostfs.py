@@ -319,14 +319,23 @@ def read_capped(fd: int, cap: int, chunk: int = 1 << 16) -> tuple[bytes, bool]:
     return b"".join(chunks), size >= cap and bool(os.read(fd, 1))
 
 
-@lru_cache(maxsize=64)
-def is_procfs(path: Path) -> bool:
-    """Is `path` the kernel's procfs (statfs f_type), not a directory that imitates one?"""
+def filesystem_type(path: Path) -> int | None:
+    """statfs f_type of the filesystem holding `path` (None when it cannot be read).
+
+    Python's os has no statfs; the magic number is what tells a kernel filesystem
+    (procfs, tmpfs) from a directory that imitates one.
+    """
     buf = ctypes.create_string_buffer(256)
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.statfs(os.fsencode(path), buf) != 0:
-        return False
-    return bool(struct.unpack_from("l", buf.raw)[0] == PROC_SUPER_MAGIC)
+        return None
+    return int(struct.unpack_from("l", buf.raw)[0])
+
+
+@lru_cache(maxsize=64)
+def is_procfs(path: Path) -> bool:
+    """Is `path` the kernel's procfs (statfs f_type), not a directory that imitates one?"""
+    return filesystem_type(path) == PROC_SUPER_MAGIC
 
 
 def proc_file(proc: Path, rel: str) -> Path:

@@ -22,7 +22,11 @@ def irkit_env(**extra: str) -> dict[str, str]:
 
 
 def irkit_command(*args: str | os.PathLike[str]) -> list[str]:
-    return [sys.executable, "-m", "irkit", *map(str, args)]
+    """This checkout's irkit; IRKIT_EXECUTABLE=dist/irkit runs the CLI tests against the single
+    file instead (docs/onefile.md)."""
+    chosen = os.environ.get("IRKIT_EXECUTABLE")
+    command = [chosen] if chosen else [sys.executable, "-m", "irkit"]
+    return [*command, *map(str, args)]
 
 
 @pytest.fixture

@@ -59,6 +59,8 @@ class Context:
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
     """Size caps for every read of the host (the playbook's `limits:`)."""
+    output_dir: Path | None = None
+    """The directory the bundle is written to (None: -o -), for the room a memory image needs."""
     collector: str = "irkit"
     records: list[Record] = field(default_factory=list)
     collected: dict[str, list[Record]] = field(default_factory=dict)

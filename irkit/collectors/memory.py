@@ -7,13 +7,16 @@ run at `dumps_total_bytes` (the playbook's `limits:`).
 """
 
 import itertools
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
 from irkit.collectors.base import Collector, Context
+from irkit.collectors.host import parse_meminfo_total
 from irkit.evidence.records import Record
+from irkit.hostfs import open_proc, read_capped
 from irkit.memory.acquire import (
     AcquisitionError,
     find_acquirer,
@@ -87,14 +90,30 @@ def dump_into_bundle(ctx: Context, pid: int) -> ProcessDump:
 
 
 def _budget(ctx: Context) -> DumpBudget:
-    """This core's share: `dump_bytes`, or what `dumps_total_bytes` leaves after the cores
-    already in the bundle, whichever is less."""
+    """This core's share: `dump_bytes`, what `dumps_total_bytes` leaves after the cores
+    already in the bundle, or seven eighths of the output's free space (the rest is for the
+    remainder of the bundle and its seal), whichever is least: a smaller core rather than a
+    full disk."""
     limits = ctx.limits
     spent = sum(m.size for m in ctx.writer.members if m.name.startswith(CORE_PREFIX))
-    left = max(limits.dumps_total_bytes - spent, 0)
-    if left < limits.dump_bytes:
-        return DumpBudget(ctx.option("max_region"), left, "dumps_total_bytes")
-    return DumpBudget(ctx.option("max_region"), limits.dump_bytes, "dump_bytes")
+    caps = [
+        (limits.dump_bytes, "dump_bytes"),
+        (max(limits.dumps_total_bytes - spent, 0), "dumps_total_bytes"),
+    ]
+    free = output_free(ctx)
+    if free is not None:
+        caps.append((free - free // 8, OUTPUT_SPACE))
+    size, name = min(caps, key=lambda cap: cap[0])
+    return DumpBudget(ctx.option("max_region"), size, name)
+
+
+OUTPUT_SPACE = "output free space"
+"""The cap named when the output's disk, not a playbook limit, cut a dump."""
+
+
+def output_free(ctx: Context) -> int | None:
+    """Free bytes where the bundle is written; None for -o - (the receiver's disk)."""
+    return None if ctx.output_dir is None else shutil.disk_usage(ctx.output_dir).free
 
 
 class MemoryCollector(Collector):
@@ -117,6 +136,10 @@ class MemoryCollector(Collector):
             ctx.emit(self._image(ctx))
 
     def _image(self, ctx: Context) -> MemoryImage:
+        refusal = image_refusal(ctx)
+        if refusal is not None:
+            ctx.log("image", "warning", refusal, output=str(ctx.output_dir))
+            return MemoryImage(None, "none", "", 0, None, True, [refusal])
         attempts: list[str] = []
         explicit = ctx.option("acquirer")
         tool = find_acquirer(Path(explicit) if explicit else None)
@@ -172,3 +195,34 @@ class MemoryCollector(Collector):
         return MemoryImage(
             entry.name, method, "lime", entry.size, entry.sha256, entry.partial, attempts
         )
+
+
+def image_refusal(ctx: Context) -> str | None:
+    """Why no image may be taken: the output's disk cannot hold one. None when it can.
+
+    An image is up to the imaged machine's RAM (MemTotal of the procfs read), or `max_image`
+    when that is smaller; starting one that cannot fit would fill the responder's disk and
+    leave a cut image, so irkit says so instead. With -o - the receiving end's disk is not
+    irkit's to know; without a readable MemTotal there is nothing to compare.
+    """
+    if ctx.proc is None:
+        return None
+    try:
+        with open_proc(ctx.proc, "meminfo") as meminfo:
+            text, _ = read_capped(meminfo.fileno(), ctx.limits.proc_read_bytes)
+    except OSError:
+        return None
+    need = parse_meminfo_total(text.decode("ascii", "replace"))
+    if need is None:
+        return None
+    limit = ctx.option("max_image")
+    if limit:
+        need = min(need, int(limit))
+    free = output_free(ctx)
+    if free is None or free >= need:
+        return None
+    return (
+        f"no memory image: it needs up to {need // 2**20} MiB (MemTotal, or max_image)"
+        f" and {ctx.output_dir} has {free // 2**20} MiB free; write the bundle to a larger disk"
+        " or stream it with -o -, or set max_image"
+    )

@@ -20,6 +20,8 @@ from irkit.evidence.log import LogEntry
 from irkit.evidence.sink import BundleSink
 from irkit.evidence.writer import EvidenceWriter
 from irkit.exitcodes import ExitCode
+from irkit.footprint import DEFAULT_NICE, lower_priority
+from irkit.frozen import unpacked
 from irkit.interrupts import InterruptGuard
 
 RootOption = Annotated[
@@ -63,6 +65,23 @@ EncryptOption = Annotated[
         " public key (ssh-ed25519 ...), or to each one in a file. Repeatable. Default:"
         f" ${ENCRYPT_ENV} (comma-separated), then the playbook's custody.encrypt_to.",
         show_default=False,
+    ),
+]
+NiceOption = Annotated[
+    int,
+    typer.Option(
+        "--nice",
+        min=0,
+        max=19,
+        help="CPU priority irkit lowers itself to (never raises) before anything runs, so the "
+        "host keeps serving; hashing, YARA and dumps inherit it.",
+    ),
+]
+IoIdleOption = Annotated[
+    bool,
+    typer.Option(
+        "--io-idle/--io-normal",
+        help="Idle I/O class: irkit's reads and writes wait for a disk the host leaves idle.",
     ),
 ]
 OutputOption = Annotated[
@@ -155,6 +174,8 @@ def start_bundle(
     sign: Path | None = None,
     encrypt_to: list[str] | None = None,
     playbook_custody: CustodySettings | None = None,
+    nice: int = DEFAULT_NICE,
+    io_idle: bool = True,
 ) -> tuple[BundleOutput, EvidenceWriter]:
     """Open the output and a writer on it; shared by collect and triage.
 
@@ -182,6 +203,7 @@ def start_bundle(
     writer = EvidenceWriter(
         sink, command_line=sys.argv, guard=guard, on_log=on_log, custody=custody.custody
     )
+    lower_priority(writer.log, nice, io_idle)
     # OUT.partial (its inode survives the rename) and the reserve: the host readers refuse
     # these, so a bundle written under a collected directory never copies itself.
     writer.excluded_inodes |= output.identities()
@@ -193,6 +215,7 @@ def start_bundle(
         writer.log.add("output", "irkit", "warning", message)
     for warning in custody.warnings:
         writer.log.add("custody", "irkit", "warning", warning)
+    log_unpacked(writer)
     if output.reserve is not None and not output.reserve.held:
         writer.log.add(
             "output",
@@ -201,6 +224,23 @@ def start_bundle(
             "no space could be reserved beside the bundle: a full disk will leave it unsealed",
         )
     return output, writer
+
+
+def log_unpacked(writer: EvidenceWriter) -> None:
+    """Say in the collection log where the single file unpacked itself (nothing when installed)."""
+    unpack = unpacked()
+    if unpack is None:
+        return
+    outcome = "ok" if unpack.memory_backed else "warning"
+    writer.log.add(
+        "runtime",
+        "irkit",
+        outcome,
+        None if unpack.memory_backed else unpack.message(),
+        unpacked_into=str(unpack.directory),
+        memory_backed=unpack.memory_backed,
+        note=unpack.message(),
+    )
 
 
 def exit_code(result: CollectionResult, output: BundleOutput) -> ExitCode:
@@ -229,6 +269,8 @@ def collect(
     quiet: QuietOption = False,
     sign: SignOption = None,
     encrypt_to: EncryptOption = None,
+    nice: NiceOption = DEFAULT_NICE,
+    io_idle: IoIdleOption = True,
 ) -> None:
     """Collect the host's state into one sealed evidence bundle (most volatile first).
 
@@ -257,10 +299,18 @@ def collect(
         guard=guard,
         sign=sign,
         encrypt_to=encrypt_to,
+        nice=nice,
+        io_idle=io_idle,
     )
     on_step, _ = progress_callbacks(quiet)
     result = collect_to(
-        writer, guard, chosen, root=root, proc=live_proc(root, proc), on_step=on_step
+        writer,
+        guard,
+        chosen,
+        root=root,
+        proc=live_proc(root, proc),
+        on_step=on_step,
+        output_dir=bundle.directory,
     )
     sidecar = bundle.close(result.seal)
     print_seal(bundle, result, sidecar)

@@ -48,6 +48,11 @@ class BundleOutput:
     def partial_path(self) -> Path | None:
         return None if self.path is None else partial_name(self.path)
 
+    @property
+    def directory(self) -> Path | None:
+        """Where the bundle is written; None for standard output."""
+        return None if self.path is None else self.path.parent
+
     def identities(self) -> set[tuple[int, int]]:
         """(st_dev, st_ino) of what this output writes: the host readers must never collect it."""
         st = os.fstat(self.stream.fileno())

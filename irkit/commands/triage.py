@@ -14,8 +14,10 @@ from irkit.collectors.registry import select_collectors
 from irkit.commands.collect import (
     EncryptOption,
     ForceOption,
+    IoIdleOption,
     JsonOption,
     LiveProcOption,
+    NiceOption,
     QuietOption,
     RootOption,
     SignOption,
@@ -32,6 +34,7 @@ from irkit.evidence.coverage import caveat, unseen
 from irkit.evidence.view import view_from_writer
 from irkit.evidence.writer import EvidenceWriter
 from irkit.exitcodes import ExitCode
+from irkit.footprint import DEFAULT_NICE
 from irkit.hunt import RuleError, RuleSet, compile_rules
 from irkit.interrupts import InterruptGuard
 from irkit.playbook import DEFAULT_PLAYBOOK, Playbook, PlaybookError, load_playbook
@@ -113,6 +116,8 @@ def triage(
     quiet: QuietOption = False,
     sign: SignOption = None,
     encrypt_to: EncryptOption = None,
+    nice: NiceOption = DEFAULT_NICE,
+    io_idle: IoIdleOption = True,
 ) -> None:
     """Triage this host for cryptomining: collect, hunt with YARA, analyse, seal one bundle.
 
@@ -143,6 +148,8 @@ def triage(
         sign=sign,
         encrypt_to=encrypt_to,
         playbook_custody=book.custody,
+        nice=nice,
+        io_idle=io_idle,
     )
     on_step, _ = progress_callbacks(quiet)
     if not quiet:
@@ -163,6 +170,7 @@ def triage(
         limits=book.limits,
         on_step=on_step,
         then=phase,
+        output_dir=bundle.directory,
     )
     sidecar = bundle.close(result.seal)
     print_outcome(writer, phase.outcome, book.analysis.threshold)

@@ -35,9 +35,12 @@ class UnsupportedSchema(ValueError):
 
 
 def schema_path(fmt: str) -> Path:
-    from volatility3 import schemas
+    """volatility3's schema file, found without importing `volatility3.schemas`: that import
+    runs volatility3.framework.constants, which creates ~/.cache/volatility3, a write on the
+    host that `memory isf` must not make (tests/onefile holds it)."""
+    import volatility3
 
-    return Path(schemas.__file__).parent / f"schema-{fmt}.json"
+    return Path(volatility3.__file__).parent / "schemas" / f"schema-{fmt}.json"
 
 
 class SchemaValidator:

@@ -1,0 +1,41 @@
+"""Where the single-file irkit unpacked itself, for the collection log.
+
+The single file (packaging/irkit.spec, PyInstaller) unpacks its Python and libraries into
+/dev/shm before irkit starts and removes them at exit. A responder must be able to show that
+running it wrote nothing to the host's disks, so the log names that directory and whether
+the kernel says it is memory-backed (tmpfs or ramfs), rather than trusting the build option.
+"""
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from irkit.hostfs import filesystem_type
+
+TMPFS_MAGIC = 0x01021994
+RAMFS_MAGIC = 0x858458F6
+
+
+@dataclass(frozen=True)
+class Unpacked:
+    """The unpack directory of a single-file run and what holds it."""
+
+    directory: Path
+    memory_backed: bool
+
+    def message(self) -> str:
+        where = (
+            "memory-backed storage"
+            if self.memory_backed
+            else "a filesystem that is NOT memory-backed"
+        )
+        return f"single-file irkit unpacked into {self.directory} ({where}); removed at exit"
+
+
+def unpacked() -> Unpacked | None:
+    """The unpack directory when this is the single file, None for an installed irkit."""
+    directory = getattr(sys, "_MEIPASS", None)
+    if not getattr(sys, "frozen", False) or directory is None:
+        return None
+    magic = filesystem_type(Path(directory))
+    return Unpacked(Path(directory), magic in (TMPFS_MAGIC, RAMFS_MAGIC))

@@ -1,0 +1,138 @@
+"""A root that holds the single-file irkit, glibc and zlib, and nothing else: no Python.
+
+The file runs there under chroot in a private mount namespace (unshare -m), with a fresh
+tmpfs at /dev/shm, the kernel's proc and sys, and the file itself on a read-only bind mount
+at /media/ir (the USB stick or NFS share of a real response). Everything else in the root is
+a plain directory on the test's disk, so a before/after listing of it shows any write the
+file makes besides its output.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+# Mount points: the file may write under /dev/shm (its unpack dir, checked empty after the
+# run); proc, sys and the read-only medium are not the host's disk.
+MOUNTS = ("proc", "sys", "dev/shm", "media/ir")
+MEDIUM = "/media/ir/irkit"
+# glibc's own libraries, which the single file takes from the host (PyInstaller never
+# bundles them: they must match the host's loader); its bootloader also links zlib.
+_GLIBC = re.compile(
+    r"^(ld-linux[-\w.]*\.so\.\d|lib(c|m|dl|pthread|rt|util|resolv|anl|nss_files)\.so\.\d+)$"
+)
+
+
+class ChrootUnavailable(Exception):
+    """What this machine lacks to build the chroot (a skip reason)."""
+
+
+@dataclass(frozen=True)
+class Chroot:
+    root: Path
+    binary_dir: Path
+
+    def run(
+        self, *args: str, stdout: Path | None = None, tmpfs: bool = True
+    ) -> tuple[int, bytes, list[str]]:
+        """Run `/media/ir/irkit ARGS` in the chroot: exit code, stderr, what /dev/shm held after.
+
+        tmpfs=False leaves /dev/shm a plain directory on the test's disk (a host without one).
+        """
+        leftover = self.root.parent / "shm-after.txt"
+        shm = 'mount -t tmpfs -o size=1g tmpfs "$R/dev/shm"; ' if tmpfs else ""
+        script = (
+            'set -e; R="$1"; B="$2"; L="$3"; shift 3; '
+            + shm
+            + 'mount -t proc proc "$R/proc"; mount -t sysfs sysfs "$R/sys"; '
+            'mount --bind "$B" "$R/media/ir"; mount -o remount,bind,ro "$R/media/ir"; '
+            'set +e; chroot "$R" "$@"; rc=$?; ls -A "$R/dev/shm" > "$L"; exit $rc'
+        )
+        command = [
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            script,
+            "sh",
+            str(self.root),
+            str(self.binary_dir),
+            str(leftover),
+            MEDIUM,
+            *args,
+        ]
+        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/nonexistent", "LANG": "C.UTF-8"}
+        with open(stdout or os.devnull, "wb") as out:
+            done = subprocess.run(command, stdout=out, stderr=subprocess.PIPE, env=env, check=False)
+        return done.returncode, done.stderr, leftover.read_text().split()
+
+
+def build_chroot(root: Path, binary: Path) -> Chroot:
+    """The root: glibc and zlib (from ldd of the file), empty mount points, an empty /out."""
+    for tool in ("unshare", "chroot", "mount", "ldd"):
+        if shutil.which(tool) is None:
+            raise ChrootUnavailable(f"{tool} is not installed (util-linux, coreutils, libc-bin)")
+    if os.geteuid() != 0:
+        raise ChrootUnavailable("chroot and mount namespaces need root")
+    binary_dir = root.parent / "medium"
+    binary_dir.mkdir()
+    shutil.copy2(binary, binary_dir / "irkit")
+    for mount in (*MOUNTS, "out", "tmp"):
+        (root / mount).mkdir(parents=True)
+    for lib in _host_libraries(binary):
+        target = root / lib.relative_to("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(lib, target)
+    return Chroot(root, binary_dir)
+
+
+def _host_libraries(binary: Path) -> list[Path]:
+    """What ldd names for the file, and glibc's libraries beside them.
+
+    The file's own ldd list is only the bootloader's; the Python it unpacks also loads libm,
+    librt, libutil... from glibc, so the whole glibc set beside libc.so.6 comes along.
+    """
+    listing = subprocess.run(["ldd", str(binary)], capture_output=True, text=True, check=True)
+    paths = {Path(p) for p in re.findall(r"(/\S+)", listing.stdout)}
+    found: list[Path] = []
+    for directory in {p.parent for p in paths}:
+        for entry in sorted(directory.iterdir()):
+            if _GLIBC.match(entry.name):
+                found.append(entry)
+    # What the bootloader itself links (zlib besides glibc), and the loader at the
+    # interpreter path the ELF header names (/lib64/ld-linux-...).
+    found += paths
+    return sorted(set(found))
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int, int, int]]:
+    """Every entry under `root` but the mount points: mode, inode, size, mtime.
+
+    A file created and removed again still changes its directory's mtime, so a temporary
+    file the run cleaned up after itself shows too.
+    """
+    skip = {root / m for m in MOUNTS}
+    entries: dict[str, tuple[int, int, int, int]] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if Path(dirpath, d) not in skip]
+        for name in [*dirnames, *filenames, "."]:
+            path = Path(dirpath, name)
+            st = path.lstat()
+            entries[str(path.relative_to(root))] = (
+                st.st_mode,
+                st.st_ino,
+                st.st_size,
+                st.st_mtime_ns,
+            )
+    return entries
+
+
+def changed(
+    before: dict[str, tuple[int, int, int, int]], after: dict[str, tuple[int, int, int, int]]
+) -> set[str]:
+    """Paths added, removed or modified between two snapshots."""
+    return {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}

@@ -1,0 +1,131 @@
+"""Issue 14, section 1: the single file runs where no Python is, and writes only its output.
+
+dist/irkit (built by `make onefile`; IRKIT_ONEFILE names another) runs `triage`, `verify`
+and `memory isf` in a chroot holding glibc and nothing else (tests/onefile/chroot.py), from a
+read-only medium, in a private mount namespace. A listing of the whole chroot before and
+after shows that nothing was written besides the outputs, /dev/shm (where the file unpacks)
+is empty after each run, and the collection log says where it unpacked.
+
+Building the file takes minutes of CPU, so without it this skips, saying so, unless
+IRKIT_REQUIRE_ONEFILE=1, which turns the skip into a failure (CI sets it where it builds).
+"""
+
+import hashlib
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from irkit.evidence.reader import BundleReader
+from tests.onefile.built import onefile, unavailable
+from tests.onefile.chroot import Chroot, ChrootUnavailable, build_chroot, changed, snapshot
+
+pytestmark = pytest.mark.slow
+
+# 3 too: a sandbox's own pid 1 may be out of root's reach (the installed irkit says the same).
+RAN = (0, 1, 3)
+
+
+@pytest.fixture(scope="module")
+def chroot(tmp_path_factory: pytest.TempPathFactory) -> Chroot:
+    binary = onefile()
+    try:
+        return build_chroot(tmp_path_factory.mktemp("onefile") / "root", binary)
+    except ChrootUnavailable as exc:
+        unavailable(str(exc))
+
+
+@pytest.fixture(scope="module")
+def sentinel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, str]]:
+    """A process of this test's own (a copy of sleep), for the single file to collect."""
+    exe = tmp_path_factory.mktemp("sentinel") / "irkit-onefile-sentinel"
+    shutil.copy2("/bin/sleep", exe)
+    proc = subprocess.Popen([str(exe), "600"])
+    try:
+        yield proc.pid, hashlib.sha256(exe.read_bytes()).hexdigest()
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def assert_collected(bundle: Path, sentinel: tuple[int, str]) -> None:
+    """The bundle is sealed and holds the test's own process with its executable's hash."""
+    pid, sha256 = sentinel
+    with BundleReader(bundle) as reader:
+        assert reader.manifest.members
+        mine = [r for r in reader.records("process") if r.get("pid") == pid]
+    assert [r["exe_sha256"] for r in mine] == [sha256]
+
+
+def test_the_chroot_holds_no_python(chroot: Chroot) -> None:
+    pythons = [p for p in chroot.root.rglob("*") if "python" in p.name.lower()]
+    assert pythons == []
+
+
+def test_triage_verify_and_isf_write_nothing_but_their_outputs(
+    chroot: Chroot, sentinel: tuple[int, str]
+) -> None:
+    before = snapshot(chroot.root)
+
+    rc, stderr, shm = chroot.run("triage", "-p", "quick", "-o", "/out/case.zip", "--quiet")
+    assert rc in RAN, stderr.decode(errors="replace")
+    assert shm == [], "the unpack directory was left in /dev/shm"
+
+    rc, stderr, shm = chroot.run("verify", "/out/case.zip")
+    assert rc == 0, stderr.decode(errors="replace")
+    assert shm == []
+
+    isf = ("--btf", "/sys/kernel/btf/vmlinux", "--kallsyms", "/proc/kallsyms")
+    if not Path("/sys/kernel/btf/vmlinux").is_file():
+        pytest.skip("this kernel has no BTF (CONFIG_DEBUG_INFO_BTF): memory isf cannot run")
+    rc, stderr, shm = chroot.run(
+        "memory",
+        "isf",
+        *isf,
+        "--banner",
+        "/proc/version",
+        "-o",
+        "/out/kernel.json.xz",
+        "--validate",
+    )
+    assert rc == 0, stderr.decode(errors="replace")
+    assert shm == []
+
+    written = changed(before, snapshot(chroot.root))
+    assert written == {"out", "out/case.zip", "out/case.zip.sha256", "out/kernel.json.xz"}
+
+    assert_collected(chroot.root / "out" / "case.zip", sentinel)
+    with BundleReader(chroot.root / "out" / "case.zip") as reader:
+        runtime = [e for e in reader.log_entries() if e.get("step") == "runtime"]
+    assert len(runtime) == 1
+    assert runtime[0]["detail"]["unpacked_into"].startswith("/dev/shm/_MEI")
+    assert runtime[0]["detail"]["memory_backed"] is True
+
+
+def test_triage_to_stdout_writes_nothing_on_the_host(
+    chroot: Chroot, sentinel: tuple[int, str], tmp_path: Path
+) -> None:
+    """`ssh host 'sudo /mnt/ir/irkit triage -o -' > case.zip`: the host's disk is untouched."""
+    before = snapshot(chroot.root)
+    bundle = tmp_path / "case.zip"
+    rc, stderr, shm = chroot.run("triage", "-p", "quick", "-o", "-", "--quiet", stdout=bundle)
+    assert rc in RAN, stderr.decode(errors="replace")
+    assert shm == []
+    assert changed(before, snapshot(chroot.root)) == set()
+    assert_collected(bundle, sentinel)
+
+
+def test_a_host_without_a_tmpfs_at_dev_shm_is_a_warning_in_the_log(chroot: Chroot) -> None:
+    """PyInstaller's bootloader then unpacks onto whatever /dev/shm is (creating it if need be):
+    a write to the host's disk that irkit cannot prevent, so the log must say so."""
+    rc, stderr, shm = chroot.run(
+        "collect", "-c", "host", "-o", "/out/noshm.zip", "--quiet", tmpfs=False
+    )
+    assert rc in RAN, stderr.decode(errors="replace")
+    assert shm == [], "the unpack directory was left on the disk"
+    with BundleReader(chroot.root / "out" / "noshm.zip") as reader:
+        runtime = [e for e in reader.log_entries() if e.get("step") == "runtime"]
+    assert [(e["outcome"], e["detail"]["memory_backed"]) for e in runtime] == [("warning", False)]
+    assert "NOT memory-backed" in runtime[0]["error"]
