@@ -188,7 +188,6 @@ rule IRKIT_Miner_GPU_XMRig_CUDA
         $lib = "libxmrig-cuda.so" ascii
         $name = "xmrig-cuda" ascii
         $s1 = "randomx" ascii
-        $s2 = "cuda" ascii
         $s4 = "kawpow" ascii
         $s5 = "cn/r" ascii
         $xmrig1 = "donate.v2.xmrig.com" ascii
