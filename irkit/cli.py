@@ -11,7 +11,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 import typer.rich_utils
@@ -118,12 +118,22 @@ def run(args: list[str]) -> int:
 
 
 def _pipe_closed(message: str) -> int:
-    """Say so once, and point stdout at /dev/null: Python's own flush at exit must not fail."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
-    err.print(f"[red]error:[/] {host(message)}")
+    """Say so once where that is still possible, and point the closed stream at /dev/null:
+    Python's own flush at exit must not fail (it would exit 120). The closed pipe may be
+    stdout (`-o - | head`) or stderr (`2>&1 | head`)."""
+    _to_devnull(sys.stdout)
+    try:
+        err.print(f"[red]error:[/] {host(message)}")
+        sys.stderr.flush()
+    except OSError:
+        _to_devnull(sys.stderr)
     return ExitCode.BROKEN_PIPE
+
+
+def _to_devnull(stream: TextIO) -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, stream.fileno())
+    os.close(devnull)
 
 
 def _internal_error(exc: BaseException) -> int:

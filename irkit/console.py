@@ -1,13 +1,22 @@
 """Terminal output. Host text is attacker-controlled: control characters, ANSI escapes and
 rich markup in it are neutralised before anything reaches a responder's terminal."""
 
+import errno
 import re
 
 from rich.console import Console
 from rich.markup import escape
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """rich exits 1 when its pipe closes, and 1 means findings here: raise instead, so
+        that cli.run ends with the closed-pipe exit code (6)."""
+        raise BrokenPipeError(errno.EPIPE, "the pipe to the terminal was closed")
+
+
+err = _Console(stderr=True, highlight=False, soft_wrap=True)
+out = _Console(highlight=False, soft_wrap=True)
 
 INVISIBLE = "\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff"
 """Bidi controls (U+061C, U+200E/F, U+202A-E, U+2066-9) and zero-width characters (U+200B-D,

@@ -257,6 +257,25 @@ def test_broken_pipe_is_exit_6_with_one_line(tmp_path: Path, encrypted: bool) ->
     assert "output pipe was closed" in stderr
 
 
+def test_a_closed_stderr_pipe_is_exit_6_not_a_failed_flush(tmp_path: Path) -> None:
+    """`irkit verify case.zip 2>&1 | head -1`: the closed pipe is stderr. Python's flush at
+    exit failed on it and the single file exited 120."""
+    root, proc = fixture_host(tmp_path / "host")
+    out = tmp_path / "case.zip"
+    assert subprocess.run(irkit_command(*collect_args(out, root, proc)), env=irkit_env(),
+                          capture_output=True).returncode == 0  # fmt: skip
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before irkit writes a line
+    try:
+        child = subprocess.run(
+            irkit_command("verify", out), env=irkit_env(), stdout=subprocess.DEVNULL,
+            stderr=write_end, timeout=120,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert child.returncode == 6
+
+
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A real 16 MiB filesystem (tmpfs) to fill; root only."""
