@@ -116,7 +116,10 @@ def test_an_original_larger_than_hash_bytes_is_not_hashed(
     assert record["partial"] is True and record["cap"] == "executable_bytes"
     assert record["sha256"] is None and "hash_bytes" in record["not_hashed"]
     assert bundle.member_entry(record["member"])["partial"] is True
-    assert not [i for i in bundle.iocs if (i.get("detail") or {}).get("sha256")]
+    # Only this test's two processes: other programs on a shared machine may be flagged too.
+    ours = {f"executable of pid {gone.pid}", f"executable of pid {kept.pid}"}
+    hashed = [i for i in bundle.iocs if (i.get("detail") or {}).get("sha256")]
+    assert not [i for i in hashed if i.get("context") in ours or "miner" in str(i.get("value"))]
 
 
 def _copy(data: bytes, limit: int | None, hash_limit: int | None) -> tuple[dict, bytes, list]:  # type: ignore[type-arg]
