@@ -67,6 +67,9 @@ class FileRecord(Record):
     """last access time (`fstat`)"""
     ctime: str
     """inode change time (`fstat`)"""
+    crtime: str | None = None
+    """birth time (statx `STATX_BTIME` of the open file); null when the kernel or the
+    filesystem does not report it"""
     partial: bool = False
     """the member is not the whole original (its manifest entry is `partial` too)"""
     partial_reason: str | None = None

@@ -16,6 +16,7 @@ import types
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import MISSING, fields, is_dataclass
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
@@ -24,7 +25,7 @@ from irkit.evidence.records import Record
 if TYPE_CHECKING:
     from irkit.evidence.reader import BundleReader
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "data" / "schema"
+SCHEMA_DIR = Path(str(resources.files("irkit") / "data" / "schema"))
 R = TypeVar("R", bound=Record)
 Check = Callable[[Any], Any]
 """Returns the value as the record holds it, or raises _WrongType."""

@@ -16,6 +16,7 @@ from irkit.evidence.log import LogEntry
 from irkit.evidence.manifest import FILES_RECORDS_NAME, MemberEntry
 from irkit.evidence.reader import BundleError, BundleReader, MemberError
 from irkit.evidence.records import Record
+from irkit.evidence.typed import R, typed_records
 from irkit.evidence.writer import EvidenceWriter
 
 IOCS_MEMBER = "iocs.json"
@@ -91,6 +92,10 @@ class BundleView:
 
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         return [r.data for r in self.records if r.type == kind]
+
+    def typed(self, cls: type[R]) -> list[R]:
+        """The `cls.kind` records as `cls`; one that does not fit is a line in `problems`."""
+        return list(typed_records(self.of_type(cls.kind), cls, self.problems, self.label))
 
     @property
     def not_intact_banner(self) -> str | None:
