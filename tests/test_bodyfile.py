@@ -16,7 +16,7 @@ from hostfixtures import write_tree
 from irkit.evidence.reader import BundleReader
 from irkit.evidence.records import FileRecord
 from irkit.evidence.view import view_from_reader
-from irkit.timeline import write_bodyfile
+from irkit.timeline import build_timeline, write_bodyfile
 from irkit.timeline.formats import bodyfile_line, bodyfile_name
 from tests.reportbundles import ANSI_NAME, PIPE_NAME, scenario_bundle
 
@@ -162,3 +162,13 @@ def test_mactime_shows_no_zero_dates(
         row[0] == "2020-01-02T03:04:04Z" and row[-1].endswith(":/etc/crontab") for row in rows
     )
     assert any(row[-1].endswith(f":{exe} (deleted)") for row in rows)
+
+
+def test_the_timeline_names_a_recovered_executable_by_its_path(
+    collected: tuple[Path, Path, int, str],
+) -> None:
+    bundle, _, pid, exe = collected
+    with BundleReader(bundle) as reader:
+        view = view_from_reader(reader)
+    messages = {e.message for e in build_timeline([view]) if e.event_type == "file"}
+    assert f"file {exe} (deleted) (recovered from /proc/{pid}/exe)" in messages

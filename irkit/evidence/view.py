@@ -94,8 +94,13 @@ class BundleView:
         return [r.data for r in self.records if r.type == kind]
 
     def typed(self, cls: type[R]) -> list[R]:
-        """The `cls.kind` records as `cls`; one that does not fit is a line in `problems`."""
-        return list(typed_records(self.of_type(cls.kind), cls, self.problems, self.label))
+        """The `cls.kind` records as `cls`; one that does not fit is a line in `problems`
+        (once, however often the view is asked)."""
+        skipped: list[str] = []
+        found = list(typed_records(self.of_type(cls.kind), cls, skipped, self.label))
+        known = set(self.problems)
+        self.problems += [line for line in skipped if line not in known]
+        return found
 
     @property
     def not_intact_banner(self) -> str | None:

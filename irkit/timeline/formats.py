@@ -21,7 +21,7 @@ from irkit.collectors.processes import ProcessRecord
 from irkit.console import neutralize
 from irkit.evidence.records import FileRecord
 from irkit.evidence.view import BundleView
-from irkit.timeline.events import Event, to_microseconds
+from irkit.timeline.events import Event, executable_names, to_microseconds
 
 FORMATS = ("jsonl", "csv", "bodyfile")
 
@@ -137,16 +137,6 @@ def bodyfile_line(record: FileRecord, host: str, name: str | None = None) -> str
         _seconds(record.crtime),
     ]
     return "|".join(fields)
-
-
-def executable_names(processes: Iterable[ProcessRecord]) -> dict[str, str]:
-    """Member → the executable's own path, for binaries copied through `/proc/PID/exe`: the
-    file is the program on disk (deleted, as fls would mark it), not a proc link."""
-    return {
-        p.exe_member: f"{p.exe} (deleted)" if p.exe_deleted else p.exe
-        for p in processes
-        if p.exe_member and p.exe
-    }
 
 
 def write_bodyfile(views: Sequence[BundleView], out: IO[str]) -> int:
