@@ -7,7 +7,6 @@ does not report `STATX_BTIME` (tmpfs before Linux 5.x, many network filesystems)
 """
 
 import ctypes
-import ctypes.util
 import os
 import struct
 from collections.abc import Callable
@@ -26,9 +25,10 @@ _MASK = struct.Struct("=I")
 
 @cache
 def _statx() -> Callable[..., int] | None:
-    name = ctypes.util.find_library("c")
     try:
-        libc = ctypes.CDLL(name, use_errno=True)
+        # dlopen(NULL): the libc this Python already runs on. Never ctypes.util.find_library,
+        # which runs the host's ldconfig or gcc to look for it.
+        libc = ctypes.CDLL(None, use_errno=True)
         function: Callable[..., int] = libc.statx
     except (OSError, AttributeError, TypeError):
         return None
