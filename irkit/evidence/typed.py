@@ -39,13 +39,32 @@ class _WrongType(Exception):
     pass
 
 
-def _simple(expected: type) -> Check:
+_EXACT: dict[Any, frozenset[type]] = {
+    type(None): frozenset({type(None)}),
+    bool: frozenset({bool}),
+    int: frozenset({int}),
+    float: frozenset({float, int}),
+    str: frozenset({str}),
+}
+"""What JSON gives for a simple annotation, matched on the exact type (True is not an int;
+an int is a float's value too, as in Python's typing)."""
+
+
+def _exact(annotation: Any) -> frozenset[type] | None:
+    """The exact types a simple annotation (`int`, `str | None`, ...) admits; None if it is not
+    simple. The fast path: most fields of most records are simple."""
+    if annotation in _EXACT:
+        return _EXACT[annotation]
+    if get_origin(annotation) in (Union, types.UnionType):
+        parts = [_exact(arg) for arg in get_args(annotation)]
+        if all(part is not None for part in parts):
+            return frozenset().union(*parts)  # type: ignore[arg-type]
+    return None
+
+
+def _of_types(exact: frozenset[type]) -> Check:
     def check(value: Any) -> Any:
-        if isinstance(value, bool) and expected is not bool:
-            raise _WrongType
-        if expected is float and isinstance(value, int):
-            return float(value)
-        if not isinstance(value, expected):
+        if type(value) not in exact:
             raise _WrongType
         return value
 
@@ -64,18 +83,31 @@ def _union(checks: list[Check]) -> Check:
     return check
 
 
-def _list(item: Check) -> Check:
+def _list(annotation: Any) -> Check:
+    exact = _exact(annotation)
+    if exact is not None:
+
+        def simple(value: Any) -> Any:
+            if type(value) is not list or not all(type(v) in exact for v in value):
+                raise _WrongType
+            return value
+
+        return simple
+    item = _checker(annotation)
+
     def check(value: Any) -> Any:
-        if not isinstance(value, list):
+        if type(value) is not list:
             raise _WrongType
         return [item(v) for v in value]
 
     return check
 
 
-def _dict(item: Check) -> Check:
+def _dict(annotation: Any) -> Check:
+    item = _checker(annotation)
+
     def check(value: Any) -> Any:
-        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        if type(value) is not dict or not all(type(k) is str for k in value):
             raise _WrongType
         return {k: item(v) for k, v in value.items()}
 
@@ -84,7 +116,7 @@ def _dict(item: Check) -> Check:
 
 def _nested(cls: type) -> Check:
     def check(value: Any) -> Any:
-        if not isinstance(value, dict):
+        if type(value) is not dict:
             raise _WrongType
         try:
             return record_from_dict(cls, value)
@@ -96,29 +128,29 @@ def _nested(cls: type) -> Check:
 
 def _checker(annotation: Any) -> Check:
     origin, args = get_origin(annotation), get_args(annotation)
+    exact = _exact(annotation)
+    if exact is not None:
+        return _of_types(exact)
     if annotation is Any:
         return lambda value: value
-    if annotation is type(None):
-        return _simple(type(None))
     if origin in (Union, types.UnionType):
         return _union([_checker(arg) for arg in args])
     if origin is list:
-        return _list(_checker(args[0]))
+        return _list(args[0])
     if origin is dict:
-        return _dict(_checker(args[1]))
+        return _dict(args[1])
     if is_dataclass(annotation):
         return _nested(annotation)  # type: ignore[arg-type]
-    if isinstance(annotation, type):
-        return _simple(annotation)
     raise TypeError(f"cannot check a field of type {annotation!r}")
 
 
 @cache
-def _field_checks(cls: type) -> tuple[tuple[str, Check, bool], ...]:
+def _field_checks(cls: type) -> tuple[tuple[str, frozenset[type] | None, Check, bool], ...]:
     hints = get_type_hints(cls)
     return tuple(
         (
             item.name,
+            _exact(hints[item.name]),
             _checker(hints[item.name]),
             item.default is MISSING and item.default_factory is MISSING,
         )
@@ -130,15 +162,21 @@ def _field_checks(cls: type) -> tuple[tuple[str, Check, bool], ...]:
 def record_from_dict(cls: type[R], data: Mapping[str, Any]) -> R:
     """The record `data` holds, checked field by field; RecordError names the first bad one."""
     values = {}
-    for name, check, required in _field_checks(cls):  # type: ignore[arg-type]
-        if name not in data:
-            if required:
+    name = ""
+    try:
+        for name, exact, check, required in _field_checks(cls):  # type: ignore[arg-type]
+            if name in data:
+                value = data[name]
+                if exact is None:
+                    values[name] = check(value)
+                elif type(value) in exact:
+                    values[name] = value
+                else:
+                    raise _WrongType
+            elif required:
                 raise RecordError(f"no {name!r} field")
-            continue
-        try:
-            values[name] = check(data[name])
-        except _WrongType:
-            raise RecordError(f"field {name!r} is not what a {cls.__name__} holds") from None
+    except _WrongType:
+        raise RecordError(f"field {name!r} is not what a {cls.__name__} holds") from None
     return cls(**values)
 
 

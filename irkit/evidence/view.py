@@ -6,7 +6,7 @@ writer that is still open (the report written into a bundle before the manifest 
 so the timeline and the report are built by one code path whatever their input.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,11 +93,12 @@ class BundleView:
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         return [r.data for r in self.records if r.type == kind]
 
-    def typed(self, cls: type[R]) -> list[R]:
-        """The `cls.kind` records as `cls`; one that does not fit is a line in `problems`
-        (once, however often the view is asked)."""
+    def typed(self, cls: type[R], where: Callable[[dict[str, Any]], bool] | None = None) -> list[R]:
+        """The `cls.kind` records (those `where` picks) as `cls`; one that does not fit is a
+        line in `problems` (once, however often the view is asked)."""
+        items = [r for r in self.of_type(cls.kind) if where is None or where(r)]
         skipped: list[str] = []
-        found = list(typed_records(self.of_type(cls.kind), cls, skipped, self.label))
+        found = list(typed_records(items, cls, skipped, self.label))
         known = set(self.problems)
         self.problems += [line for line in skipped if line not in known]
         return found

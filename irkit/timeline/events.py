@@ -180,12 +180,13 @@ def _generic_rule(record: dict[str, Any]) -> EventRule:
     return EventRule(fields, _generic_message)
 
 
-def executable_names(processes: Iterable[ProcessRecord]) -> dict[str, str]:
+def executable_names(view: BundleView) -> dict[str, str]:
     """Member → the executable's own path, for binaries copied through `/proc/PID/exe`: the
-    file is the program on disk (deleted, as fls would mark it), not a proc link."""
+    file is the program on disk (deleted, as fls would mark it), not a proc link. Only the
+    processes that have such a member are read as records (a bundle may hold 100,000)."""
     return {
         p.exe_member: f"{p.exe} (deleted)" if p.exe_deleted else p.exe
-        for p in processes
+        for p in view.typed(ProcessRecord, lambda r: bool(r.get("exe_member")))
         if p.exe_member and p.exe
     }
 
@@ -241,7 +242,7 @@ def log_events(entries: Iterable[dict[str, Any]], host: str) -> Iterator[Event]:
 
 def bundle_events(view: BundleView) -> list[Event]:
     acquired = view.member_acquired()
-    executables = executable_names(view.typed(ProcessRecord))
+    executables = executable_names(view)
     events = [
         e for item in view.records for e in record_events(item, view.label, acquired, executables)
     ]

@@ -17,7 +17,6 @@ import stat
 from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
-from irkit.collectors.processes import ProcessRecord
 from irkit.console import neutralize
 from irkit.evidence.records import FileRecord
 from irkit.evidence.view import BundleView
@@ -145,7 +144,7 @@ def write_bodyfile(views: Sequence[BundleView], out: IO[str]) -> int:
     the view's problems."""
     count = 0
     for view in views:
-        executables = executable_names(view.typed(ProcessRecord))
+        executables = executable_names(view)
         for record in view.typed(FileRecord):
             name = executables.get(record.member)
             out.write(bodyfile_line(record, view.label, name) + "\n")
