@@ -16,9 +16,9 @@ from conftest import irkit_command, irkit_env
 
 import irkit.cli  # noqa: F401  (imports every module that defines a record type)
 from irkit.analysis.heuristics import FIELD_TYPES
-from irkit.evidence.records import Record
+from irkit.evidence.records import FileRecord, Record
 from irkit.evidence.schema import DOCS, RECORD_CLASSES, problems, record_classes, render_docs
-from irkit.evidence.typed import SCHEMA_DIR, field_types
+from irkit.evidence.typed import SCHEMA_DIR, field_types, record_from_dict
 
 
 def test_the_docs_and_the_schemas_are_what_the_dataclasses_give() -> None:
@@ -131,3 +131,13 @@ def test_a_schema_refuses_a_record_that_does_not_fit() -> None:
               "ctime": None, "sha256": None, "member": None, "detail": {}}  # fmt: skip
     with pytest.raises(jsonschema.ValidationError, match="'1' is not of type"):
         jsonschema.validate(record, schema, cls=jsonschema.Draft202012Validator)
+
+
+def test_a_record_from_an_older_irkit_without_a_newer_field_is_valid() -> None:
+    schema = json.loads((SCHEMA_DIR / "file.json").read_text())
+    record = FileRecord("/etc/x", "files/etc/x", "t", None, 1, 0o100644, 0, 0, "", "", "")
+    older = {k: v for k, v in record.to_dict().items() if k != "crtime"}
+    jsonschema.validate(older, schema, cls=jsonschema.Draft202012Validator)
+    assert record_from_dict(FileRecord, older) == record
+    with pytest.raises(jsonschema.ValidationError, match="Additional properties"):
+        jsonschema.validate(older | {"surprise": 1}, schema, cls=jsonschema.Draft202012Validator)

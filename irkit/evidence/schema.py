@@ -24,7 +24,7 @@ import sys
 import textwrap
 import types
 from collections.abc import Iterator
-from dataclasses import fields, is_dataclass
+from dataclasses import MISSING, Field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
@@ -98,6 +98,12 @@ def _json_type(annotation: Any) -> dict[str, Any]:
     raise TypeError(f"no JSON Schema for a record field of type {annotation!r}")
 
 
+def _required(item: Field[Any]) -> bool:
+    """A field without a default: irkit writes every field, but a bundle from an older irkit
+    may lack one added since with a default, and readers take the default."""
+    return item.default is MISSING and item.default_factory is MISSING
+
+
 def _object_schema(cls: type) -> dict[str, Any]:
     hints = get_type_hints(cls)
     meanings = field_meanings(cls)
@@ -110,13 +116,14 @@ def _object_schema(cls: type) -> dict[str, Any]:
     return {
         "type": "object",
         "properties": properties,
-        "required": [item.name for item in fields(cls)],
+        "required": [item.name for item in fields(cls) if _required(item)],
         "additionalProperties": False,
     }
 
 
 def record_schema(cls: type[Record]) -> dict[str, Any]:
-    """The JSON Schema of one record line: every field is written, `type` names the kind."""
+    """The JSON Schema of one record line: `type` names the kind; no field beyond the
+    dataclass's, and every field without a default present."""
     schema = _object_schema(cls)
     schema["properties"] = {"type": {"const": cls.kind}, **schema["properties"]}
     schema["required"] = ["type", *schema["required"]]
