@@ -7,7 +7,7 @@ an entry here lets a collector's dataclass stay a bare list of fields. Keyed by 
 """
 
 _PROC_READ = "; null when it could not be read"
-_HOST_COPY = "of the copied file (`member` is its path in the bundle); null for symlink records"
+_HOST_COPY = "of the copied file (`member`); null for symlink records"
 _REVIEW_TIME = "when the review ran (UTC)"
 
 MEANINGS: dict[str, dict[str, str]] = {
