@@ -22,6 +22,7 @@ from irkit.analysis.signals import (
 from irkit.analysis.tunnels import SSH_PROGRAMS, Tunnel, find_tunnel, parse_tunnel
 from irkit.analysis.verdict import judge
 from irkit.evidence.records import Finding, Record, severity_rank
+from irkit.evidence.typed import field_types
 from irkit.playbook import AnalysisSettings
 
 MINER_SIGNALS = {"pool-connection", "stratum-cmdline", "wallet-cmdline", "yara-miner", "high-cpu",
@@ -102,17 +103,10 @@ class Analysis:
         return [f for f in self.findings if severity_rank(f.severity) >= severity_rank(threshold)]
 
 
-_NUMBER = (int, float)
-FIELD_TYPES: dict[str, tuple[type, ...]] = {
-    "pid": (int,), "ppid": (int,), "remote_port": (int,), "line": (int,),
-    "cpu_percent": _NUMBER, "used_memory": _NUMBER,
-    "name": (str,), "exe": (str,), "user": (str,), "cgroup": (str,), "state": (str,),
-    "proto": (str,), "remote_address": (str,), "command": (str,), "mechanism": (str,),
-    "source": (str,), "ld_preload": (str,), "exe_sha256": (str,), "exe_member": (str,),
-    "member": (str,), "path": (str,), "rule": (str,), "severity": (str,), "mtime": (str,),
-    "start_time": (str,), "cmdline": (list,), "flags": (list,), "mitre": (list,),
-    "evidence": (list,),
-}  # fmt: skip
+FIELD_TYPES: dict[str, tuple[type, ...]] = field_types(
+    "process", "socket", "persistence", "gpu_process", "finding"
+)
+"""Generated from the record dataclasses (irkit.evidence.schema): the types a field may have."""
 
 
 def _normalise(record: dict[str, Any]) -> dict[str, Any]:

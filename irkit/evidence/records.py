@@ -44,28 +44,44 @@ class FileRecord(Record):
 
     kind: ClassVar[str] = "file"
     path: str
+    """host path (lossless)"""
     member: str
+    """where the copy is in the bundle"""
     collector: str
+    """who copied it"""
     sha256: str | None
-    """Of the whole original, never of a cut copy's prefix; None when it could not be read
-    whole (`not_hashed` says why). The member's own hash is in the manifest."""
+    """of the **whole original**, never of a cut copy: a copy cut at a cap is hashed on past
+    the cap, up to the `hash_bytes` limit; null when the original could not be read whole
+    (`not_hashed` says why). The member's own hash is in the manifest"""
     size: int
-    """Bytes copied into the member."""
+    """bytes copied into the member"""
     mode: int
+    """`st_mode` from `fstat` of the open file"""
     uid: int
+    """owner uid (`fstat`)"""
     gid: int
+    """group gid (`fstat`)"""
     mtime: str
+    """content modification time (`fstat`)"""
     atime: str
+    """last access time (`fstat`)"""
     ctime: str
+    """inode change time (`fstat`)"""
+    crtime: str | None = None
+    """birth time (statx `STATX_BTIME` of the open file); null when the kernel or the
+    filesystem does not report it"""
     partial: bool = False
+    """the member is not the whole original (its manifest entry is `partial` too)"""
     partial_reason: str | None = None
-    """Why the copy is not the whole original: a cap hit, a read error, an interrupt."""
+    """why: `cut at the executable_bytes cap (N bytes)`, a read error, `the file shrank while
+    read`, an interrupt"""
     cap: str | None = None
-    """The size cap that cut the copy (a `limits:` option name), if one did."""
+    """the `limits:` option that cut the copy, if one did"""
     original_size: int | None = None
-    """Bytes of the original: counted when read whole, else what stat said (None if 0)."""
+    """bytes of the original: counted when it was read whole, else what `stat` said (null for
+    /proc files)"""
     not_hashed: str | None = None
-    """Why `sha256` is None."""
+    """why `sha256` is null: `larger than the hash_bytes cap (N bytes)`, a read error"""
 
 
 @dataclass

@@ -6,7 +6,7 @@ writer that is still open (the report written into a bundle before the manifest 
 so the timeline and the report are built by one code path whatever their input.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from irkit.evidence.log import LogEntry
 from irkit.evidence.manifest import FILES_RECORDS_NAME, MemberEntry
 from irkit.evidence.reader import BundleError, BundleReader, MemberError
 from irkit.evidence.records import Record
+from irkit.evidence.typed import R, typed_records
 from irkit.evidence.writer import EvidenceWriter
 
 IOCS_MEMBER = "iocs.json"
@@ -91,6 +92,16 @@ class BundleView:
 
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         return [r.data for r in self.records if r.type == kind]
+
+    def typed(self, cls: type[R], where: Callable[[dict[str, Any]], bool] | None = None) -> list[R]:
+        """The `cls.kind` records (those `where` picks) as `cls`; one that does not fit is a
+        line in `problems` (once, however often the view is asked)."""
+        items = [r for r in self.of_type(cls.kind) if where is None or where(r)]
+        skipped: list[str] = []
+        found = list(typed_records(items, cls, skipped, self.label))
+        known = set(self.problems)
+        self.problems += [line for line in skipped if line not in known]
+        return found
 
     @property
     def not_intact_banner(self) -> str | None:

@@ -29,12 +29,25 @@ from irkit.evidence.manifest import (
 from irkit.evidence.names import safe_member_name
 from irkit.evidence.records import FileRecord, Record, dumps_record
 from irkit.evidence.sink import BundleSink, HashingSink, OutputFull
+from irkit.evidence.statx import birth_time
 from irkit.hosttext import fs_text
 from irkit.interrupts import InterruptGuard
 from irkit.timeutil import utc_iso, utc_now_iso
 
 CHUNK = 1 << 20
 ZIP64_THRESHOLD = 1 << 31
+ZIP_FIRST, ZIP_LAST = (1980, 1, 1, 0, 0, 0), (2107, 12, 31, 23, 59, 58)
+"""The dates a zip entry can hold; a source's mtime outside them is clamped."""
+
+
+def zip_date_time(mtime: float | None) -> tuple[int, int, int, int, int, int]:
+    """A member's zip date (UTC): its source file's mtime, so `unzip -l` and extraction show
+    when the file last changed; the time of writing for members irkit makes."""
+    try:
+        moment = time.gmtime(time.time() if mtime is None else mtime)[:6]
+    except (OverflowError, OSError, ValueError):
+        moment = ZIP_LAST if mtime is not None and mtime > 0 else ZIP_FIRST
+    return max(ZIP_FIRST, min(ZIP_LAST, moment))
 
 
 @dataclass
@@ -138,6 +151,7 @@ class _TeeCopy:
             self.not_hashed = f"larger than the hash_bytes cap ({hash_limit} bytes)"
 
     def record(self, entry: MemberEntry, st: os.stat_result, collector: str) -> FileRecord:
+        born = birth_time(self.handle.fileno())
         reason = self.failure or self.cut
         if reason is None and stat.S_ISREG(st.st_mode) and self.read < st.st_size:
             reason = f"the file shrank while read: {self.read} of {st.st_size} bytes"
@@ -154,6 +168,7 @@ class _TeeCopy:
             mtime=utc_iso(st.st_mtime),
             atime=utc_iso(st.st_atime),
             ctime=utc_iso(st.st_ctime),
+            crtime=None if born is None else utc_iso(born),
             partial=reason is not None or entry.partial,
             partial_reason=reason,
             cap=self.cap,
@@ -207,11 +222,13 @@ class EvidenceWriter:
         compress: bool = True,
         large: bool = False,
         reserved: bool = False,
+        mtime: float | None = None,
     ) -> MemberEntry:
-        """Write one member chunk by chunk; an interrupt leaves it closed and marked partial."""
+        """Write one member chunk by chunk; an interrupt leaves it closed and marked partial.
+        `mtime` is the source file's, kept as the zip entry's date."""
         name = name if reserved else self.unique_name(name)
         self._names.add(name)
-        info = zipfile.ZipInfo(name, date_time=time.gmtime()[:6])
+        info = zipfile.ZipInfo(name, date_time=zip_date_time(mtime))
         info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
         info.external_attr = (stat.S_IFREG | 0o444) << 16
         sha = hashlib.sha256()
@@ -315,7 +332,12 @@ class EvidenceWriter:
         entry: MemberEntry | None = None
         try:
             entry = self.write_stream(
-                member, copy.chunks(), collector=collector, origin=origin, large=large
+                member,
+                copy.chunks(),
+                collector=collector,
+                origin=origin,
+                large=large,
+                mtime=st.st_mtime,
             )
             if copy.failure is None and limit is not None and copy.read == limit:
                 copy.read_past(max(hash_limit or 0, limit), cap or "limit")

@@ -5,11 +5,12 @@ type still contributes the fields whose names say they are times (`time`, `*_tim
 ...), so a record type added later shows up on the timeline without a change here.
 """
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from irkit.collectors.processes import ProcessRecord
 from irkit.evidence.view import BundleView, SourcedRecord
 from irkit.timeutil import parse_iso
 
@@ -179,23 +180,48 @@ def _generic_rule(record: dict[str, Any]) -> EventRule:
     return EventRule(fields, _generic_message)
 
 
-def record_events(item: SourcedRecord, host: str, acquired: dict[str, str]) -> Iterator[Event]:
-    """The events of one record (none when it holds no readable time)."""
+def executable_names(view: BundleView) -> dict[str, str]:
+    """Member → the executable's own path, for binaries copied through `/proc/PID/exe`: the
+    file is the program on disk (deleted, as fls would mark it), not a proc link. Only the
+    processes that have such a member are read as records (a bundle may hold 100,000)."""
+    return {
+        p.exe_member: f"{p.exe} (deleted)" if p.exe_deleted else p.exe
+        for p in view.typed(ProcessRecord, lambda r: bool(r.get("exe_member")))
+        if p.exe_member and p.exe
+    }
+
+
+def _message(item: SourcedRecord, rule: EventRule, executables: Mapping[str, str]) -> str:
+    record = item.data
+    member = record.get("member")
+    real = executables.get(member) if item.type == "file" and isinstance(member, str) else None
+    if real:
+        return f"file {real} (recovered from {_text(record.get('path'))})"
+    return rule.message(record)
+
+
+def record_events(
+    item: SourcedRecord,
+    host: str,
+    acquired: dict[str, str],
+    executables: Mapping[str, str] | None = None,
+) -> Iterator[Event]:
+    """The events of one record (none when it holds no readable time); a recovered binary's
+    `file` record is worded by its executable's path (`executables`, by member)."""
     record = item.data
     rule = RULES.get(item.type) or _generic_rule(record)
+    message = _message(item, rule, executables or {})
     found = False
     for name, description in rule.fields:
         micros = to_microseconds(record.get(name))
         if micros is None:
             continue
         found = True
-        yield Event(micros, description, item.type, rule.message(record), host, item.member, record)
+        yield Event(micros, description, item.type, message, host, item.member, record)
     if not found and rule.observed is not None:
         micros = to_microseconds(acquired.get(item.member))
         if micros is not None:
-            yield Event(
-                micros, rule.observed, item.type, rule.message(record), host, item.member, record
-            )
+            yield Event(micros, rule.observed, item.type, message, host, item.member, record)
 
 
 def log_events(entries: Iterable[dict[str, Any]], host: str) -> Iterator[Event]:
@@ -216,7 +242,10 @@ def log_events(entries: Iterable[dict[str, Any]], host: str) -> Iterator[Event]:
 
 def bundle_events(view: BundleView) -> list[Event]:
     acquired = view.member_acquired()
-    events = [e for item in view.records for e in record_events(item, view.label, acquired)]
+    executables = executable_names(view)
+    events = [
+        e for item in view.records for e in record_events(item, view.label, acquired, executables)
+    ]
     events.extend(log_events(view.log, view.label))
     for event in events:
         event.bundle_integrity = view.integrity.state

@@ -18,8 +18,9 @@ from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
 from irkit.console import neutralize
+from irkit.evidence.records import FileRecord
 from irkit.evidence.view import BundleView
-from irkit.timeline.events import Event, to_microseconds
+from irkit.timeline.events import Event, executable_names, to_microseconds
 
 FORMATS = ("jsonl", "csv", "bodyfile")
 
@@ -107,47 +108,45 @@ def bodyfile_name(path: str) -> str:
     return _BODY_SPECIAL.sub(lambda m: f"%{ord(m.group()):02X}", neutralize(path))
 
 
-def _seconds(value: Any) -> int:
+UNKNOWN_TIME = "-1"
+"""A time the bundle does not hold (no birth time from statx, an unreadable value): mactime
+lists 0 as a 0000-00-00 row but leaves out a negative time. (Plaso reads -1 as 1969: the JSONL
+timeline is the one for it.)"""
+
+
+def _seconds(value: str | None) -> str:
     micros = to_microseconds(value)
-    return 0 if micros is None else micros // 1_000_000
+    return UNKNOWN_TIME if micros is None else str(micros // 1_000_000)
 
 
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def bodyfile_line(record: dict[str, Any], host: str | None = None) -> str:
-    mode = record.get("mode")
-    name = _text_path(record.get("path"))
-    if host:
-        name = f"{host}:{name}"
+def bodyfile_line(record: FileRecord, host: str, name: str | None = None) -> str:
+    """One TSK 3 line; the name is `host:path` (mactime has no host column), `name` in place of
+    the record's path where the file is better known by another (a recovered executable)."""
     fields = [
         "0",
-        bodyfile_name(name),
+        bodyfile_name(f"{host}:{record.path if name is None else name}"),
         "0",
-        stat.filemode(mode) if isinstance(mode, int) else "----------",
-        str(_int(record.get("uid"))),
-        str(_int(record.get("gid"))),
-        str(_int(record.get("size"))),
-        str(_seconds(record.get("atime"))),
-        str(_seconds(record.get("mtime"))),
-        str(_seconds(record.get("ctime"))),
-        str(_seconds(record.get("crtime"))),
+        stat.filemode(record.mode),
+        str(record.uid),
+        str(record.gid),
+        str(record.size),
+        _seconds(record.atime),
+        _seconds(record.mtime),
+        _seconds(record.ctime),
+        _seconds(record.crtime),
     ]
     return "|".join(fields)
 
 
-def _text_path(value: Any) -> str:
-    return value if isinstance(value, str) else str(value or "")
-
-
 def write_bodyfile(views: Sequence[BundleView], out: IO[str]) -> int:
-    """One line per collected file (MD5 is 0: bundles record sha256, in the JSONL timeline).
-    With several bundles each name is prefixed by its host, as mactime has no host column."""
+    """One line per collected file (MD5 is 0: bundles record sha256, in the JSONL timeline),
+    each name prefixed by its host. A file record that does not fit its type is skipped into
+    the view's problems."""
     count = 0
     for view in views:
-        prefix = view.label if len(views) > 1 else None
-        for record in view.of_type("file"):
-            out.write(bodyfile_line(record, prefix) + "\n")
+        executables = executable_names(view)
+        for record in view.typed(FileRecord):
+            name = executables.get(record.member)
+            out.write(bodyfile_line(record, view.label, name) + "\n")
             count += 1
     return count
