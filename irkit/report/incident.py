@@ -264,8 +264,10 @@ class Incident:
     def window_text(self) -> tuple[str, str] | None:
         if self.window is None:
             return None
-        first, last = (EPOCH + t * ONE_MICROSECOND for t in self.window)
-        return first.isoformat(timespec="microseconds"), last.isoformat(timespec="microseconds")
+        first, last = (
+            (EPOCH + t * ONE_MICROSECOND).isoformat(timespec="microseconds") for t in self.window
+        )
+        return first.replace("+00:00", "Z"), last.replace("+00:00", "Z")
 
 
 def _window(signals: Iterable[Any]) -> tuple[int, int] | None:
