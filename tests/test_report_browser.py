@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from irkit.evidence.reader import BundleReader
-from irkit.report.html import report_from_reader
+from irkit.evidence.view import view_from_reader
+from irkit.report.html import build_report, report_from_reader
 from tests.cdp import Browser, find_chromium
 from tests.reportbundles import (
     ANSI_NAME,
@@ -189,6 +190,11 @@ def test_hostile_host_text_shows_as_text_and_runs_nothing(browser: Browser, tmp_
         "document.querySelector('#lineage li.node.flagged[data-pid=\"4242\"] .value').textContent"
     )
     assert lineage == "/tmp/.x/kworker (deleted)"
+    values = browser.evaluate(
+        "Array.from(document.querySelectorAll('#lineage .value, #findings .value'))"
+        ".map(v => v.textContent)"
+    )
+    assert values.count(XSS_CMDLINE) >= 2, "in the tree and in the finding, as text"
     open_section(browser, "processes")
     miner = browser.evaluate(
         """(() => { const row = document.querySelector('.proc[data-pid="4242"]');
@@ -226,6 +232,18 @@ def test_evidence_links_lead_to_the_members_they_rest_on(browser: Browser, tmp_p
              .map(tr => tr.cells[0].textContent); })()"""
     )
     assert members == ["files/etc/crontab"]
+    target = browser.evaluate(
+        """(() => { document.querySelector('a.pid-link[data-pid="4242"]').click();
+           return document.querySelector('.target').closest('li.node').dataset.pid; })()"""
+    )
+    assert target == "4242"
+    copied = browser.evaluate(
+        """(async () => { const value = document.querySelector('#findings .value');
+           const button = value.nextElementSibling; button.click();
+           while (button.textContent === "copy") await new Promise(requestAnimationFrame);
+           return [button.className, button.textContent]; })()"""
+    )
+    assert copied[0] == "copy-button" and copied[1] in ("copied", "selected")
     assert_quiet_and_offline(browser, report)
 
 
@@ -357,4 +375,25 @@ def test_print_shows_the_incident_without_controls(browser: Browser, tmp_path: P
         assert browser.evaluate("document.querySelector('#lineage li.node.flagged') !== null")
     finally:
         browser.send("Emulation.setEmulatedMedia", {"media": ""})
+    assert_quiet_and_offline(browser, report)
+
+
+def test_two_hosts_get_a_tree_each_and_one_timeline(browser: Browser, tmp_path: Path) -> None:
+    views = []
+    for host in ("web-1", "web-2"):
+        folder = tmp_path / host
+        folder.mkdir()
+        with BundleReader(scenario_bundle(folder, hostname=host)) as reader:
+            views.append(view_from_reader(reader))
+    report = tmp_path / "two.html"
+    report.write_bytes(build_report(views))
+    open_report(browser, report)
+    trees = browser.evaluate(
+        """Array.from(document.querySelectorAll('#lineage ul.lineage'))
+           .map(u => [u.dataset.host, u.querySelectorAll('li.node.flagged').length])"""
+    )
+    assert trees == [["web-1", 1], ["web-2", 1]]
+    click(browser, "#tl-all")
+    hosts = {row[1] for row in browser.evaluate(TIMELINE_ROWS)}
+    assert hosts == {"web-1", "web-2"}
     assert_quiet_and_offline(browser, report)
