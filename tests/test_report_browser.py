@@ -342,6 +342,12 @@ def test_a_triage_report_opens_on_the_incident(
                               return r.getClientRects().length > 1; }).map(n => n.textContent)"""
         )
         assert split == []
+        misplaced_heads = browser.evaluate(
+            """Array.from(document.querySelectorAll('table')).filter(t => t.tBodies[0].rows.length
+                 && t.tHead.rows[0].cells[0].getBoundingClientRect().bottom
+                    > t.tBodies[0].rows[0].getBoundingClientRect().top + 1).length"""
+        )
+        assert misplaced_heads == 0
         height = min(int(browser.evaluate("document.documentElement.scrollHeight")), 6000)
         shot = browser.send(
             "Page.captureScreenshot",
