@@ -501,12 +501,16 @@
     const overview = densityStrip(document.getElementById("tl-overview"), events, setWindow);
     const zoom = densityStrip(document.getElementById("tl-zoom"), events, setWindow);
 
+    // The zoomed strip spans at least MIN_SPAN around the shown window, so a window of one
+    // instant (a process that started and was flagged at once) is drawn in the middle.
+    const MIN_SPAN = 2000000;
     function drawStrips() {
       const shownLo = lo === null ? first : lo;
       const shownHi = hi === null ? last : hi;
+      const pad = Math.max(0, (MIN_SPAN - (shownHi - shownLo)) / 2);
       const bands = incident ? [[incident[0], incident[1], "incident"]] : [];
       overview.draw(first, last, bands.concat([[shownLo, shownHi, "view"]]));
-      zoom.draw(shownLo, shownHi, bands);
+      zoom.draw(shownLo - pad, shownHi + pad, bands.concat(pad ? [[shownLo, shownHi, "view"]] : []));
     }
 
     function setWindow(a, b) {
