@@ -208,3 +208,34 @@ def test_without_a_serious_finding_there_is_no_window_and_no_tree() -> None:
     assert data["incident_window"] is None
     summary = summarize([view])
     assert build_incident([view], summary.findings).trees == []
+
+
+def test_records_of_the_wrong_shape_still_give_a_report() -> None:
+    """A hostile bundle's fields may hold anything: the incident is built around them."""
+    odd = {**process(9, 1, "x", ["x"], flags=3, user=None, uid=[1]), "cmdline": {"a": 1}}
+    init = {**process(1, 0, "init", ["init"]), "ppid": "0", "cmdline": "init"}
+    view = view_from_parts(
+        {
+            "records/p.jsonl": [odd, init],
+            "records/s.jsonl": [
+                {"type": "socket", "pid": 9, "pids": 5, "flags": "pool-port", "local_port": []},
+                {"type": "socket", "pid": None, "pids": [{"x": 1}, 9, "9"]},
+            ],
+            "records/y.jsonl": [
+                {"type": "yara-hit", "rule": "R", "strings": 7, "target": 9, "pid": 9},
+                {"type": "persistence", "source": None, "line": "x", "detail": "ExecStart"},
+            ],
+            "records/f.jsonl": [
+                {"type": "finding", "title": "YARA R on None 9", "severity": "high", "pid": 9,
+                 "rule": "R", "source": "yara", "time": "not a time"},
+                {"type": "finding", "title": "persistence: None", "severity": "critical",
+                 "path": None, "pid": "9"},
+            ],
+        }
+    )  # fmt: skip
+    summary = summarize([view])
+    incident = build_incident([view], summary.findings)
+    [(_host, [root])] = incident.trees
+    assert root.pid == 1 and root.children[0].pid == 9
+    assert incident.window_text == (odd["start_time"], odd["start_time"])
+    assert "YARA R on None 9" in build_report([view]).decode()

@@ -30,6 +30,11 @@ def is_serious(finding: dict[str, Any]) -> bool:
     return severity_rank(str(finding.get("severity"))) >= severity_rank(FLAG_SEVERITY)
 
 
+def _listed(value: Any) -> list[Any]:
+    """A list field as a list, whatever a hostile bundle put there instead."""
+    return value if isinstance(value, list) else []
+
+
 def _join(value: Any) -> str:
     if isinstance(value, list):
         return " ".join(str(part) for part in value)
@@ -101,9 +106,9 @@ class _Host:
             if kind == "process" and isinstance(pid, int):
                 self.processes.setdefault(pid, record)
             elif kind == "socket":
-                for owner in {pid, *(record.get("pids") or [])}:
-                    if isinstance(owner, int):
-                        self.sockets[owner].append(record)
+                owners = [o for o in [pid, *_listed(record.get("pids"))] if isinstance(o, int)]
+                for owner in dict.fromkeys(owners):
+                    self.sockets[owner].append(record)
             elif kind == "persistence":
                 self.persistence[_join(record.get("source"))].append(record)
             elif kind == "yara-hit":
@@ -140,7 +145,7 @@ def _process_evidence(process: dict[str, Any]) -> list[Evidence]:
 
 
 def _hit_evidence(hit: dict[str, Any]) -> list[Evidence]:
-    strings = [s for s in hit.get("strings") or [] if isinstance(s, dict)]
+    strings = [s for s in _listed(hit.get("strings")) if isinstance(s, dict)]
     items = []
     for s in strings[:MAX_STRINGS]:
         offset = s.get("offset")
@@ -173,7 +178,8 @@ def finding_evidence(finding: dict[str, Any], host: _Host) -> list[Evidence]:
     if finding.get("socket"):
         items.append(Evidence("socket", _join(finding["socket"])))
     elif isinstance(pid, int):
-        items.extend(Evidence("socket", socket_line(s)) for s in host.sockets.get(pid, []))
+        lines = (socket_line(s) for s in host.sockets.get(pid, []))
+        items.extend(Evidence("socket", line) for line in lines if line)
     return items
 
 
@@ -203,7 +209,7 @@ def _signal_text(finding: dict[str, Any]) -> str:
 def _signals(
     pid: int, process: dict[str, Any], host: _Host, findings: list[dict[str, Any]]
 ) -> list[tuple[str, str]]:
-    signals = [("flag", _join(flag)) for flag in process.get("flags") or []]
+    signals = [("flag", _join(flag)) for flag in _listed(process.get("flags"))]
     signals += [
         (_join(f.get("severity")), _signal_text(f)) for f in findings if f.get("pid") == pid
     ]
