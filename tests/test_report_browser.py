@@ -237,6 +237,16 @@ def test_evidence_links_lead_to_the_members_they_rest_on(browser: Browser, tmp_p
            return document.querySelector('.target').closest('li.node').dataset.pid; })()"""
     )
     assert target == "4242"
+    card = browser.evaluate(
+        """(() => { const low = document.querySelector('details.minor');
+           const link = Array.from(document.querySelectorAll('#lineage a.sig'))
+             .find(a => a.textContent.startsWith('Miner hiding'));
+           link.click();
+           return [location.hash, document.querySelector(location.hash + ' .title').textContent,
+                   low.open]; })()"""
+    )
+    assert card[0].startswith("#finding-") and card[1].startswith("Miner hiding")
+    assert card[2] is False, "a link into an open card leaves the folded ones folded"
     copied = browser.evaluate(
         """(async () => { const value = document.querySelector('#findings .value');
            const button = value.nextElementSibling; button.click();

@@ -158,8 +158,11 @@ def test_the_incident_joins_each_finding_to_the_records_it_names() -> None:
     [miner] = sshd.children
     assert (init.pid, sshd.pid, miner.pid) == (1, 812, 4242)
     assert miner.flagged and not init.flagged
-    assert ("flag", "kernel-thread-imitation") in miner.signals
-    assert ("high", "YARA Miner_Test") in miner.signals
+    signals = {(s.kind, s.text): s.finding for s in miner.signals}
+    assert signals[("flag", "kernel-thread-imitation")] is None
+    yara_card = signals[("high", "YARA Miner_Test")]
+    assert yara_card is not None
+    assert summary.findings[yara_card]["title"] == "YARA Miner_Test on process pid:4242"
     assert incident.window_text == ("2026-11-30T10:04:00.000000Z", "2026-11-30T10:05:00.123456Z")
     evidence = {
         f["title"]: [(e.label, e.value) for e in items]

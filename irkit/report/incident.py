@@ -183,6 +183,16 @@ def finding_evidence(finding: dict[str, Any], host: _Host) -> list[Evidence]:
     return items
 
 
+@dataclass(frozen=True)
+class Signal:
+    """One reason a process is in the tree: `kind` is a severity, "flag" or "socket"."""
+
+    kind: str
+    text: str
+    finding: int | None = None
+    """The index of the finding it comes from (its card is `#finding-N`)."""
+
+
 @dataclass
 class Node:
     """A process in the lineage tree: flagged itself, or the ancestor of one that is."""
@@ -194,8 +204,8 @@ class Node:
     cmdline: str
     start_time: str
     flagged: bool
-    signals: list[tuple[str, str]]
-    """(severity, text): the process's own flags, its verdict and its findings."""
+    signals: list["Signal"]
+    """The process's own flags, its findings and its flagged sockets."""
     children: list["Node"] = field(default_factory=list)
 
 
@@ -207,17 +217,26 @@ def _signal_text(finding: dict[str, Any]) -> str:
 
 
 def _signals(
-    pid: int, process: dict[str, Any], host: _Host, findings: list[dict[str, Any]]
-) -> list[tuple[str, str]]:
-    signals = [("flag", _join(flag)) for flag in _listed(process.get("flags"))]
+    pid: int, process: dict[str, Any], host: _Host, findings: list[tuple[int, dict[str, Any]]]
+) -> list[Signal]:
+    signals = [Signal("flag", _join(flag)) for flag in _listed(process.get("flags"))]
     signals += [
-        (_join(f.get("severity")), _signal_text(f)) for f in findings if f.get("pid") == pid
+        Signal(_join(f.get("severity")), _signal_text(f), index)
+        for index, f in findings
+        if f.get("pid") == pid
     ]
-    signals += [("socket", socket_line(s)) for s in host.sockets.get(pid, []) if s.get("flags")]
-    return list(dict.fromkeys(signals))
+    signals += [
+        Signal("socket", socket_line(s)) for s in host.sockets.get(pid, []) if s.get("flags")
+    ]
+    first: dict[tuple[str, str], Signal] = {}
+    for signal in signals:
+        first.setdefault((signal.kind, signal.text), signal)
+    return list(first.values())
 
 
-def _node(pid: int, host: _Host, flagged: set[int], findings: list[dict[str, Any]]) -> Node:
+def _node(
+    pid: int, host: _Host, flagged: set[int], findings: list[tuple[int, dict[str, Any]]]
+) -> Node:
     process = host.processes.get(pid, {"pid": pid})
     user = process.get("user")
     return Node(
@@ -232,7 +251,9 @@ def _node(pid: int, host: _Host, flagged: set[int], findings: list[dict[str, Any
     )
 
 
-def _lineage(host: _Host, flagged: set[int], findings: list[dict[str, Any]]) -> list[Node]:
+def _lineage(
+    host: _Host, flagged: set[int], findings: list[tuple[int, dict[str, Any]]]
+) -> list[Node]:
     """The flagged processes and their ancestors, merged into one forest, lowest pid first.
 
     The parent links are the host's: a chain that loops back on itself, or runs longer than
@@ -305,7 +326,9 @@ def build_incident(views: Sequence[BundleView], findings: list[dict[str, Any]]) 
         flagged = {f["pid"] for f in mine if isinstance(f.get("pid"), int)}
         times += [host.processes.get(pid, {}).get("start_time") for pid in flagged]
         times += [e.get("mtime") for f in mine for e in host.persistence_of(f)]
-        roots = _lineage(host, flagged, [f for f in findings if f.get("host") == label])
+        roots = _lineage(
+            host, flagged, [(i, f) for i, f in enumerate(findings) if f.get("host") == label]
+        )
         if roots:
             trees.append((label, roots))
     return Incident(trees=trees, evidence=evidence, window=_window(times))

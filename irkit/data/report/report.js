@@ -628,10 +628,13 @@
         if (found.length) { event.preventDefault(); found[0].scrollIntoView({ block: "center" }); }
       });
     });
-    document.querySelectorAll("header nav a").forEach(function (a) {
+    // An in-page link opens every folded section around its target (and draws it) first.
+    document.querySelectorAll('a[href^="#"]').forEach(function (a) {
       a.addEventListener("click", function () {
-        const target = document.getElementById(a.getAttribute("href").slice(1));
-        if (target && target.tagName === "DETAILS") openSection(target);
+        let node = document.getElementById(a.getAttribute("href").slice(1));
+        for (; node; node = node.parentElement) {
+          if (node.tagName === "DETAILS") openSection(node);
+        }
       });
     });
   }
