@@ -8,6 +8,9 @@ escapes included) and copied through `copy_open_file`, as a collector does.
 
 import json
 import os
+import shutil
+import signal
+import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -252,3 +255,67 @@ def large_bundle(path: Path, events: int) -> Path:
         writer.write_records("records/findings.jsonl", [finding], collector="bench")
         writer.close(complete=True)
     return path
+
+
+TRIAGE_EXIT = (1, 3)
+"""Findings; or incomplete, when this machine denies some reads even to root (livehost.py)."""
+
+
+def triage_bundle(work: Path) -> tuple[Path, dict[str, int]]:
+    """A real `irkit triage` of this machine with an incident planted on it: an "agent" (a bash
+    script) runs `sh -c` that starts a synthetic miner from a hidden directory, named like a
+    kernel thread and logged in to a stratum server on loopback; a fixture root holds its cron
+    and systemd persistence. Returns the bundle and the pids the scene started (agent, shell,
+    miner). Needs gcc for the miner; the processes are stopped before this returns."""
+    from tests.conftest import irkit_command, irkit_env
+    from tests.minersample import build_miner, stratum_server, synthetic_monero_wallet
+
+    wallet = synthetic_monero_wallet()
+    with stratum_server() as (port, _logins):
+        hidden = work / ".cache" / ".x"
+        hidden.mkdir(parents=True)
+        exe = hidden / "kworkerds"
+        shutil.copy2(build_miner(work, wallet, port), exe)
+        miner = f"{exe} --url=stratum+tcp://127.0.0.1:{port} --user={wallet}.rig01 -a rx/0"
+        agent = work / "agent.sh"
+        agent.write_text(f"#!/bin/bash\nsh -c '{miner}; true'\n")
+        root = work / "root"
+        for name, text in {
+            "etc/passwd": "root:x:0:0:root:/root:/bin/bash\n",
+            "etc/crontab": f"SHELL=/bin/sh\n*/5 * * * * root {exe} >/dev/null 2>&1\n",
+            "etc/systemd/system/kworker.service": f"[Service]\nExecStart={exe}\n",
+        }.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(text)
+        scene = subprocess.Popen(
+            ["bash", str(agent)], stdout=subprocess.PIPE, start_new_session=True
+        )
+        try:
+            assert scene.stdout is not None
+            assert scene.stdout.readline().strip() == b"ready"
+            pids = {"agent": scene.pid, **_children_of(scene.pid)}
+            bundle = work / "triage.zip"
+            done = subprocess.run(
+                irkit_command("triage", "--root", root, "--proc", "/proc", "-o", bundle, "-q"),
+                env=irkit_env(),
+                capture_output=True,
+                timeout=600,
+                check=False,
+            )
+            assert done.returncode in TRIAGE_EXIT, done.stderr.decode()
+        finally:
+            os.killpg(scene.pid, signal.SIGKILL)
+            scene.wait()
+    return bundle, pids
+
+
+def _children_of(agent: int) -> dict[str, int]:
+    """The shell the agent started and the miner that shell started, from /proc."""
+    shell = _child(agent)
+    return {"shell": shell, "miner": _child(shell)}
+
+
+def _child(pid: int) -> int:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    assert len(children) == 1, children
+    return int(children[0])

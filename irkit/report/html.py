@@ -30,6 +30,7 @@ from irkit.evidence.view import (
 )
 from irkit.evidence.writer import EvidenceWriter
 from irkit.report.custody import custody_data
+from irkit.report.incident import Incident, build_incident, is_serious
 from irkit.report.jsondoc import integrity_data, summary_head
 from irkit.report.summary import Summary, summarize
 from irkit.timeline.events import Event, build_timeline
@@ -127,13 +128,16 @@ def _timeline_data(events: Sequence[Event], table: _RecordTable) -> dict[str, An
     }
 
 
-def report_data(views: Sequence[BundleView], summary: Summary, events: Sequence[Event]) -> Any:
+def report_data(
+    views: Sequence[BundleView], summary: Summary, incident: Incident, events: Sequence[Event]
+) -> Any:
     table = _RecordTable()
     bundles = [_bundle_data(view, table) for view in views]
     return {
         "generated": utc_now_iso(),
         "tool_version": __version__,
         "summary": summary_head(views, summary),
+        "incident_window": incident.window,
         "findings": summary.findings,
         "iocs": summary.iocs,
         "bundles": bundles,
@@ -145,6 +149,7 @@ def report_data(views: Sequence[BundleView], summary: Summary, events: Sequence[
 def build_report(views: Sequence[BundleView], *, events: Sequence[Event] | None = None) -> bytes:
     """The report of one bundle, or of several with one merged timeline, as UTF-8 HTML."""
     summary = summarize(views)
+    incident = build_incident(views, summary.findings)
     if events is None:
         events = build_timeline(views)
     nonce = secrets.token_urlsafe(18)
@@ -152,12 +157,15 @@ def build_report(views: Sequence[BundleView], *, events: Sequence[Event] | None 
     html = template.render(
         nonce=nonce,
         summary=summary,
+        incident=incident,
+        major=[i for i, f in enumerate(summary.findings) if is_serious(f)],
+        minor=[i for i, f in enumerate(summary.findings) if not is_serious(f)],
         views=views,
         custody=custody_data,
         banners=not_intact_banners(views),
         css=Markup(_asset("report.css")),
         js=Markup(_asset("report.js")),
-        data=script_json(report_data(views, summary, events)),
+        data=script_json(report_data(views, summary, incident, events)),
         version=__version__,
     )
     return html.encode("utf-8", "backslashreplace")

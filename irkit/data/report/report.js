@@ -29,6 +29,47 @@
     return node;
   }
 
+  const LONG = 48;
+
+  // A button after `value` that copies its text as shown (escapes visible).
+  function copyButton(value) {
+    const button = el("button", "copy", "copy-button");
+    button.type = "button";
+    button.title = "copy this value";
+    button.addEventListener("click", function (event) {
+      event.preventDefault();
+      event.stopPropagation();
+      copyText(value, button);
+    });
+    value.after(button);
+  }
+
+  function copyText(value, button) {
+    function selected() {
+      const range = document.createRange();
+      range.selectNodeContents(value);
+      const selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      try { return document.execCommand("copy"); } catch (e) { return false; }
+    }
+    function done(ok) { button.textContent = ok ? "copied" : "selected"; }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(value.textContent).then(() => done(true), () => done(selected()));
+    } else done(selected());
+  }
+
+  // A table cell; a long value wraps inside it and gets a copy button, a short one never breaks.
+  function valueCell(text, cls) {
+    const shown = show(text);
+    if (shown.length <= LONG) return el("td", shown, cls);
+    const td = el("td", null, "long" + (cls ? " " + cls : ""));
+    const value = el("span", shown, "value");
+    td.appendChild(value);
+    copyButton(value);
+    return td;
+  }
+
   function mount(name) { return document.querySelector('.mount[data-section="' + name + '"]'); }
 
   // A filterable, paginated table: only one page of rows is ever in the DOM.
@@ -49,7 +90,9 @@
     const body = el("tbody");
     table.appendChild(body);
     const pager = el("div", null, "pager");
-    wrap.append(controls, table, pager);
+    const scroll = el("div", null, "scroll");
+    scroll.appendChild(table);
+    wrap.append(controls, scroll, pager);
     container.appendChild(wrap);
     let haystack = null;
     let matches = rows;
@@ -63,7 +106,7 @@
       matches.slice(start, start + PAGE).forEach(function (row) {
         const tr = el("tr");
         if (options.rowClass) { const cls = options.rowClass(row); if (cls) tr.className = cls; }
-        columns.forEach(c => tr.appendChild(el("td", cellText(row, c))));
+        columns.forEach(c => tr.appendChild(valueCell(cellText(row, c))));
         if (options.onClick) { tr.classList.add("clickable"); tr.addEventListener("click", () => options.onClick(row, tr)); }
         body.appendChild(tr);
       });
@@ -295,7 +338,117 @@
     ]), rows);
   }
 
-  // The timeline: filters run over all events, only one page of matching rows is rendered.
+  const SVG = "http://www.w3.org/2000/svg";
+  const BINS = 160;
+
+  function svgEl(tag, attrs) {
+    const node = document.createElementNS(SVG, tag);
+    Object.keys(attrs).forEach(k => node.setAttribute(k, String(attrs[k])));
+    return node;
+  }
+
+  // An event-density strip: one bar per bin over [lo, hi], log-scaled so one event still shows;
+  // the incident window and the shown window are bands over it. Dragging picks a span.
+  function densityStrip(container, events, onPick) {
+    const W = 1000;
+    const H = 56;
+    const strip = { lo: 0, hi: 0, bins: [] };
+    const svg = svgEl("svg", { viewBox: "0 0 " + W + " " + H, preserveAspectRatio: "none", role: "img" });
+    const axis = el("div", null, "axis");
+    const left = el("span");
+    const right = el("span");
+    axis.append(left, right);
+    container.append(svg, axis);
+    const x = t => strip.hi > strip.lo ? (t - strip.lo) / (strip.hi - strip.lo) * W : W / 2;
+    const t = px => strip.lo + Math.max(0, Math.min(W, px)) / W * (strip.hi - strip.lo);
+    function band(lo, hi, cls) {
+      if (lo === null || hi === null || hi < strip.lo || lo > strip.hi) return;
+      const a = Math.max(0, x(lo));
+      const b = Math.min(W, x(hi));
+      const width = Math.max(3, b - a);
+      svg.appendChild(svgEl("rect", { x: Math.min(a, W - width), y: 0, width: width, height: H, class: cls }));
+    }
+    strip.draw = function (lo, hi, bands) {
+      strip.lo = lo;
+      strip.hi = hi;
+      svg.textContent = "";
+      const counts = new Array(BINS).fill(0);
+      const span = hi - lo;
+      let first = lowerBound(events, lo);
+      for (let i = first; i < events.length && events[i][0] <= hi; i++) {
+        const bin = span > 0 ? Math.min(BINS - 1, Math.floor((events[i][0] - lo) / span * BINS)) : 0;
+        counts[bin]++;
+      }
+      strip.bins = counts;
+      bands.forEach(b => band(b[0], b[1], b[2]));
+      const top = Math.log1p(Math.max(1, ...counts));
+      const barW = W / BINS;
+      counts.forEach(function (n, i) {
+        if (!n) return;
+        const h = Math.max(2, Math.log1p(n) / top * (H - 4));
+        const bar = svgEl("rect", { x: i * barW + 0.5, y: H - h, width: Math.max(1, barW - 1), height: h, class: "bar" });
+        bar.appendChild(svgEl("title", {})).textContent = n + " event(s) from " + iso(lo + span * i / BINS);
+        svg.appendChild(bar);
+      });
+      left.textContent = iso(lo);
+      right.textContent = iso(hi);
+    };
+    let down = null;
+    let brush = null;
+    function px(event) {
+      const box = svg.getBoundingClientRect();
+      return box.width ? (event.clientX - box.left) / box.width * W : 0;
+    }
+    svg.addEventListener("pointerdown", function (event) {
+      down = px(event);
+      brush = svgEl("rect", { x: down, y: 0, width: 0, height: H, class: "brush" });
+      svg.appendChild(brush);
+      if (svg.setPointerCapture) svg.setPointerCapture(event.pointerId);
+    });
+    svg.addEventListener("pointermove", function (event) {
+      if (down === null) return;
+      const now = px(event);
+      brush.setAttribute("x", String(Math.min(down, now)));
+      brush.setAttribute("width", String(Math.abs(now - down)));
+    });
+    svg.addEventListener("pointerup", function (event) {
+      if (down === null) return;
+      const now = px(event);
+      const start = down;
+      down = null;
+      if (Math.abs(now - start) < 4) {
+        // A click opens the bin under it.
+        const bin = Math.floor(Math.max(0, Math.min(W - 1, now)) / (W / BINS));
+        const size = (strip.hi - strip.lo) / BINS;
+        onPick(strip.lo + bin * size, strip.lo + (bin + 1) * size);
+      } else {
+        onPick(t(Math.min(start, now)), t(Math.max(start, now)));
+      }
+    });
+    return strip;
+  }
+
+  // Index of the first event at or after `time` (events are sorted by time).
+  function lowerBound(events, time) {
+    let a = 0;
+    let b = events.length;
+    while (a < b) {
+      const mid = (a + b) >> 1;
+      if (events[mid][0] < time) a = mid + 1; else b = mid;
+    }
+    return a;
+  }
+
+  function iso(ts) {
+    const ms = Math.floor(ts / 1000);
+    const micro = ((Math.round(ts) % 1000) + 1000) % 1000;
+    const date = new Date(ms);
+    if (isNaN(date.getTime())) return String(ts);
+    return date.toISOString().slice(0, 23) + String(micro).padStart(3, "0") + "Z";
+  }
+
+  // The timeline: it opens on the incident window, newest first. Filters run over all events;
+  // only one page of matching rows is rendered.
   function renderTimeline() {
     const tl = DATA.timeline;
     const events = tl.events;
@@ -304,30 +457,31 @@
     const type = document.getElementById("tl-type");
     const from = document.getElementById("tl-from");
     const to = document.getElementById("tl-to");
+    const newest = document.getElementById("tl-newest");
     const status = document.getElementById("tl-status");
     tl.types.forEach(function (t, i) {
       const option = el("option", t);
       option.value = String(i);
       type.appendChild(option);
     });
-    const table = el("table");
+    const table = el("table", null, "timeline");
     const head = el("tr");
-    ["time (UTC)"].concat(MULTI ? ["host"] : []).concat(["type", "description", "message", "source"])
-      .forEach(h => head.appendChild(el("th", h)));
+    [["time (UTC)", "c-time"]].concat(MULTI ? [["host", "c-host"]] : [])
+      .concat([["type", "c-type"], ["description", "c-desc"], ["message", "c-msg"], ["source", "c-src"]])
+      .forEach(h => head.appendChild(el("th", h[0], h[1])));
     table.appendChild(el("thead")).appendChild(head);
     const body = el("tbody");
     table.appendChild(body);
     const pager = el("div", null, "pager");
     container.append(table, pager);
+    const first = events.length ? events[0][0] : 0;
+    const last = events.length ? events[events.length - 1][0] : 0;
+    const incident = DATA.incident_window;
     let haystack = null;
     let matches = events;
     let page = 0;
-
-    function iso(ts) {
-      const ms = Math.floor(ts / 1000);
-      const micro = ((ts % 1000) + 1000) % 1000;
-      return new Date(ms).toISOString().slice(0, 23) + String(micro).padStart(3, "0") + "Z";
-    }
+    let lo = null;
+    let hi = null;
 
     function parseBound(input, end) {
       const value = input.value.trim();
@@ -336,82 +490,164 @@
       let normal = value.replace(" ", "T");
       if (/^\d{4}-\d{2}-\d{2}$/.test(normal)) normal += end ? "T23:59:59.999" : "T00:00:00";
       if (!/(Z|[+-]\d{2}:?\d{2})$/.test(normal)) normal += "Z";
+      const fraction = /\.(\d{4,6})/.exec(normal);
       const ms = Date.parse(normal);
       if (isNaN(ms)) { input.classList.add("invalid"); return null; }
-      return ms * 1000 + (end ? 999 : 0);
+      // Date.parse keeps milliseconds: the microseconds are added back from the text.
+      const micro = fraction ? Number(fraction[1].slice(3).padEnd(3, "0")) : (end ? 999 : 0);
+      return ms * 1000 + micro;
+    }
+
+    const overview = densityStrip(document.getElementById("tl-overview"), events, setWindow);
+    const zoom = densityStrip(document.getElementById("tl-zoom"), events, setWindow);
+
+    // The zoomed strip spans at least MIN_SPAN around the shown window, so a window of one
+    // instant (a process that started and was flagged at once) is drawn in the middle.
+    const MIN_SPAN = 2000000;
+    function drawStrips() {
+      const shownLo = lo === null ? first : lo;
+      const shownHi = hi === null ? last : hi;
+      const pad = Math.max(0, (MIN_SPAN - (shownHi - shownLo)) / 2);
+      const bands = incident ? [[incident[0], incident[1], "incident"]] : [];
+      overview.draw(first, last, bands.concat([[shownLo, shownHi, "view"]]));
+      zoom.draw(shownLo - pad, shownHi + pad, bands.concat(pad ? [[shownLo, shownHi, "view"]] : []));
+    }
+
+    function setWindow(a, b) {
+      from.value = a === null ? "" : iso(Math.floor(a));
+      to.value = b === null ? "" : iso(Math.ceil(b));
+      apply();
+    }
+
+    function cell(tr, value, cls) {
+      const td = el("td", value, cls);
+      tr.appendChild(td);
+      return td;
     }
 
     function render() {
       body.textContent = "";
       const start = page * PAGE;
-      matches.slice(start, start + PAGE).forEach(function (e) {
+      const count = Math.min(PAGE, matches.length - start);
+      for (let k = 0; k < count; k++) {
+        const index = newest.checked ? matches.length - 1 - start - k : start + k;
+        const e = matches[index];
         const tr = el("tr", null, "clickable");
-        tr.appendChild(el("td", iso(e[0])));
-        if (MULTI) tr.appendChild(el("td", tl.hosts[e[4]]));
-        tr.appendChild(el("td", tl.types[e[1]]));
-        tr.appendChild(el("td", tl.descs[e[2]]));
-        tr.appendChild(el("td", e[3]));
-        tr.appendChild(el("td", tl.members[e[5]]));
+        cell(tr, iso(e[0]), "c-time");
+        if (MULTI) cell(tr, tl.hosts[e[4]], "c-host");
+        cell(tr, tl.types[e[1]], "c-type");
+        cell(tr, tl.descs[e[2]], "c-desc");
+        tr.appendChild(valueCell(e[3], "c-msg"));
+        cell(tr, tl.members[e[5]], "c-src");
         tr.addEventListener("click", () => showDetail(RECORDS[e[6]], tr));
         body.appendChild(tr);
-      });
-      status.textContent = matches.length + " of " + events.length + " events";
+      }
+      status.textContent = matches.length + " of " + events.length + " events" +
+        (lo !== null || hi !== null ? " in the window shown" : "");
       renderPager(pager, page, matches.length, p => { page = p; render(); });
     }
 
     function apply() {
       const needle = text.value.trim().toLowerCase();
       const kind = type.value === "" ? -1 : Number(type.value);
-      const lo = parseBound(from, false);
-      const hi = parseBound(to, true);
+      lo = parseBound(from, false);
+      hi = parseBound(to, true);
       if (needle && !haystack) {
         haystack = events.map(e => (e[3] + "\u0001" + tl.types[e[1]] + "\u0001" + tl.descs[e[2]] + "\u0001" +
           tl.hosts[e[4]] + "\u0001" + tl.members[e[5]]).toLowerCase());
       }
-      matches = events.filter((e, i) => (kind < 0 || e[1] === kind) &&
-        (lo === null || e[0] >= lo) && (hi === null || e[0] <= hi) &&
-        (!needle || haystack[i].includes(needle)));
+      const startAt = lo === null ? 0 : lowerBound(events, lo);
+      matches = [];
+      for (let i = startAt; i < events.length; i++) {
+        const e = events[i];
+        if (hi !== null && e[0] > hi) break;
+        if ((kind < 0 || e[1] === kind) && (!needle || haystack[i].includes(needle))) matches.push(e);
+      }
       page = 0;
+      drawStrips();
       render();
     }
 
     if (events.length) {
-      from.placeholder = iso(events[0][0]);
-      to.placeholder = iso(events[events.length - 1][0]);
+      from.placeholder = iso(first);
+      to.placeholder = iso(last);
     }
-    [text, type, from, to].forEach(input => input.addEventListener("input", apply));
-    type.addEventListener("change", apply);
-    render();
+    [text, type, from, to, newest].forEach(input => input.addEventListener("input", apply));
+    [type, newest].forEach(input => input.addEventListener("change", apply));
+    document.getElementById("tl-incident").disabled = !incident;
+    document.getElementById("tl-incident").addEventListener("click", () => setWindow(incident[0], incident[1]));
+    document.getElementById("tl-all").addEventListener("click", () => setWindow(null, null));
+    document.getElementById("tl-zoomout").addEventListener("click", function () {
+      const a = lo === null ? first : lo;
+      const b = hi === null ? last : hi;
+      const half = Math.max(b - a, 1000000);
+      const wideLo = Math.max(first, a - half);
+      const wideHi = Math.min(last, b + half);
+      setWindow(wideLo <= first ? null : wideLo, wideHi >= last ? null : wideHi);
+    });
+    if (incident) setWindow(incident[0], incident[1]); else apply();
+  }
+
+  // Reference sections are drawn the first time they are opened: the page opens on the incident.
+  const lazy = new Map();
+  function section(id, draw) {
+    const details = document.getElementById(id);
+    lazy.set(details, draw);
+    details.addEventListener("toggle", function () { if (details.open) openSection(details); });
+  }
+  function openSection(details) {
+    const draw = lazy.get(details);
+    if (draw) { lazy.delete(details); draw(); }
+    details.open = true;
+    return details;
+  }
+
+  function addCopyButtons(root) {
+    root.querySelectorAll(".copy").forEach(v => { if (v.textContent.length >= 24) copyButton(v); });
   }
 
   function wireLinks() {
     document.querySelectorAll("a.member-link").forEach(function (a) {
       a.addEventListener("click", function () {
+        openSection(document.getElementById("members"));
         const name = a.dataset.member.split("#")[0];
         if (membersTable) membersTable.setFilter(name);
       });
     });
     document.querySelectorAll("a.pid-link").forEach(function (a) {
+      a.addEventListener("click", function (event) {
+        document.querySelectorAll(".target").forEach(n => n.classList.remove("target"));
+        const same = n => n.dataset.pid === a.dataset.pid && n.dataset.host === a.dataset.host;
+        let found = Array.from(document.querySelectorAll("#lineage li.node")).filter(same)
+          .map(n => n.querySelector(".node-box"));
+        if (!found.length) {
+          openSection(document.getElementById("processes"));
+          found = Array.from(document.querySelectorAll(".proc")).filter(same);
+        }
+        found.forEach(n => n.classList.add("target"));
+        if (found.length) { event.preventDefault(); found[0].scrollIntoView({ block: "center" }); }
+      });
+    });
+    // An in-page link opens every folded section around its target (and draws it) first.
+    document.querySelectorAll('a[href^="#"]').forEach(function (a) {
       a.addEventListener("click", function () {
-        document.querySelectorAll(".proc.target").forEach(n => n.classList.remove("target"));
-        document.querySelectorAll(".proc").forEach(function (n) {
-          if (n.dataset.pid === a.dataset.pid && n.dataset.host === a.dataset.host) {
-            n.classList.add("target");
-            n.scrollIntoView({ block: "center" });
-          }
-        });
+        let node = document.getElementById(a.getAttribute("href").slice(1));
+        for (; node; node = node.parentElement) {
+          if (node.tagName === "DETAILS") openSection(node);
+        }
       });
     });
   }
 
-  renderIocs();
-  renderProcesses();
-  renderSockets();
-  renderPersistence();
-  renderOtherRecords();
   renderTimeline();
-  renderLog();
-  renderMembers();
+  renderIocs();
+  section("processes", renderProcesses);
+  section("sockets", renderSockets);
+  section("persistence", renderPersistence);
+  section("records", renderOtherRecords);
+  section("log", renderLog);
+  section("members", renderMembers);
+  addCopyButtons(document);
   wireLinks();
   document.body.dataset.ready = "1";
 })();
