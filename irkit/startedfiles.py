@@ -2,26 +2,49 @@
 
 `irkit.analysis.startfiles` says which files (a miner's config and log, a tunnel's config) and
 what they mean; this reads them from the host: through the process's own root on a live host
-(/proc/PID/root, so a container's files are found), else through `--root`. Each is copied into
-the bundle as evidence; one that is missing or refused is a logged skip.
+(/proc/PID/root, so a container's files are found; links resolved inside that root), else
+through `--root`. Each is copied into the bundle as evidence; one that is missing or refused is
+a logged skip.
+
+Miner configs are read before the analysis (`started_configs`), for every process and every
+persistence entry that starts a miner: a miner run with no arguments has its pool and wallet
+only there, and the analysis needs them to call it a miner. Only a config that names a pool
+and a wallet or algorithm is kept; any other file read on the way stays out of the bundle.
 """
 
+import io
+import os
+import posixpath
 from typing import Any
 
 from irkit.analysis.heuristics import Analysis, tunnel_ioc
 from irkit.analysis.iocs import Ioc, iocs_from_config
 from irkit.analysis.signals import command_starts_miner
 from irkit.analysis.startfiles import (
+    BESIDE_EXE,
+    IN_CWD,
+    NAMED,
+    STARTED_CONFIGS_MEMBER,
+    StartedConfig,
     apply_tunnel_config,
     iocs_from_log,
+    is_miner_config,
+    launched_configs,
     log_file_of,
     started_with,
     tunnel_configs,
 )
 from irkit.analysis.tunnels import parse_tunnel
-from irkit.collectors.base import Context, CopiedFile
+from irkit.collectors.base import KEEP_FOR_PARSING, Context, CopiedFile
 from irkit.collectors.failsoft import item_guard
 from irkit.evidence.records import Finding, severity_rank
+from irkit.evidence.writer import host_file_member
+from irkit.hostfs import NotRegularFile, open_in_root, read_capped
+
+MAX_STARTED_CONFIGS = 256
+"""Miner configs kept from one host; a thousand workers of one miner need not give more."""
+_ABSENT = (FileNotFoundError, NotADirectoryError, NotRegularFile)
+"""Most places irkit looks for a default config hold none: not worth a log line."""
 
 
 def started_file_iocs(
@@ -96,9 +119,96 @@ def tunnel_files(
     return found
 
 
-def read_started_file(ctx: Context, pid: int, path: str) -> CopiedFile | None:
-    with item_guard(ctx, "started-file", pid=pid, path=path):
-        if ctx.proc_is_live:
-            return ctx.copy_proc_file(pid, "root", path.lstrip("/"))
-        return ctx.copy_host_file(path)
+def read_started_file(ctx: Context, pid: int | None, path: str) -> CopiedFile | None:
+    """Copy a file a process (or, with `pid` None, a persistence entry) was started with."""
+    with item_guard(ctx, "started-file", pid=pid, path=path), open_started(ctx, pid, path) as f:
+        return copy_started(ctx, f, origin_of(ctx, pid, path))
     return None
+
+
+def open_started(ctx: Context, pid: int | None, path: str) -> io.FileIO:
+    """A file as the process sees it: inside its own root on a live host, links resolved
+    inside that root (a container's `/etc/x -> /etc/shadow` stays in the container)."""
+    if pid is not None and ctx.proc_is_live:
+        return open_in_root(ctx.live_proc / str(pid) / "root", path, excluded=ctx.excluded)
+    return open_in_root(ctx.root, path, excluded=ctx.excluded)
+
+
+def origin_of(ctx: Context, pid: int | None, path: str) -> str:
+    return f"/proc/{pid}/root{path}" if pid is not None and ctx.proc_is_live else path
+
+
+def copy_started(ctx: Context, handle: io.FileIO, origin: str) -> CopiedFile:
+    """Copy an opened file into the bundle (once per origin), cut at copy_bytes."""
+    known = ctx.writer.copied_file(origin)
+    if known is not None:
+        return CopiedFile(known, handle.read(KEEP_FOR_PARSING))
+    record, data = ctx.writer.copy_open_file(
+        handle, origin, host_file_member(origin), collector=ctx.collector,
+        limit=ctx.limits.copy_bytes, cap="copy_bytes", hash_limit=ctx.limits.hash_bytes,
+        keep=KEEP_FOR_PARSING,
+    )  # fmt: skip
+    return CopiedFile(record, data)
+
+
+def started_configs(ctx: Context, records: list[dict[str, Any]]) -> list[StartedConfig]:
+    """The miner configs of every process (named by `-c`/`--config`, else config.json or
+    config.ini beside its executable or in its working directory) and of every persistence
+    entry that starts a miner; each kept one is copied into the bundle and written to
+    STARTED_CONFIGS_MEMBER."""
+    wanted: list[tuple[int | None, str | None, str, str]] = []
+    for r in records:
+        if r.get("type") == "process" and isinstance(r.get("pid"), int):
+            argv = [str(a) for a in r.get("cmdline") or []]
+            exe = str(r.get("exe") or "").removesuffix(" (deleted)")
+            cwd = r["cwd"] if isinstance(r.get("cwd"), str) else None
+            wanted += [(r["pid"], None, how, path) for how, path in process_configs(argv, exe, cwd)]
+        elif r.get("type") == "persistence" and isinstance(r.get("command"), str):
+            where = f"{r.get('source')}" + (f":{r['line']}" if r.get("line") else "")
+            wanted += [(None, where, how, path) for how, path in launched_configs(r["command"])]
+    found: list[StartedConfig] = []
+    for pid, entry, how, path in wanted:
+        if len(found) >= MAX_STARTED_CONFIGS:
+            ctx.log("started-config", "partial", f"more than {MAX_STARTED_CONFIGS} configs")
+            break
+        with item_guard(ctx, "started-config", pid=pid, entry=entry, path=path):
+            config = read_config(ctx, pid, path)
+            if config is not None:
+                config.how, config.entry = how, entry
+                found.append(config)
+    if found:
+        ctx.writer.write_records(STARTED_CONFIGS_MEMBER, found, collector=ctx.collector)
+    return found
+
+
+def process_configs(argv: list[str], exe: str, cwd: str | None) -> list[tuple[str, str]]:
+    """(how, path) of each config a process may run with (`startfiles.started_with`)."""
+    named = {path for kind, path in started_with(argv, None, cwd) if kind == "config"}
+    exe_dir = posixpath.dirname(exe) if exe.startswith("/") else None
+    return [
+        (NAMED if path in named else BESIDE_EXE if posixpath.dirname(path) == exe_dir
+         else IN_CWD, path)
+        for kind, path in started_with(argv, exe, cwd) if kind == "config"
+    ]  # fmt: skip
+
+
+def read_config(ctx: Context, pid: int | None, path: str) -> StartedConfig | None:
+    """The config at `path` when it is a miner's (copied into the bundle), else None (read,
+    bounded, and left out). A missing file is no log line: most places hold none."""
+    try:
+        handle = open_started(ctx, pid, path)
+    except _ABSENT:
+        return None
+    with handle:
+        data, _ = read_capped(handle.fileno(), min(ctx.limits.copy_bytes, KEEP_FOR_PARSING))
+        context = f"config {path}" + (f" of pid {pid}" if pid is not None else "")
+        text = data.decode("utf-8", "surrogateescape")
+        if not is_miner_config(iocs_from_config(text, context, "config")):
+            return None
+        handle.seek(0, os.SEEK_SET)
+        copied = copy_started(ctx, handle, origin_of(ctx, pid, path))
+    iocs = iocs_from_config(copied.text, context, "config")
+    return StartedConfig(
+        path, NAMED, pid, None, copied.record.member, copied.record.sha256,
+        [i.to_dict() for i in iocs],
+    )  # fmt: skip

@@ -35,7 +35,7 @@ from irkit.hunt import (
 from irkit.hunt.around import around_in_data, around_in_process
 from irkit.hunt.bundle import log_scan_problems
 from irkit.playbook import HuntStep, Playbook
-from irkit.startedfiles import started_file_iocs
+from irkit.startedfiles import started_configs, started_file_iocs
 
 HUNTS_MEMBER = "records/hunts.jsonl"
 FINDINGS_MEMBER = "records/findings.jsonl"
@@ -97,6 +97,9 @@ class Triage:
 
     def __call__(self, ctx: Context) -> None:
         records = [r.to_dict() for recs in ctx.collected.values() for r in recs]
+        ctx.collector = "started-files"
+        records += [c.to_dict() for c in started_configs(ctx, records)]
+        ctx.collector = "irkit"
         flagged = {
             v.pid
             for v in analyse(records, self.playbook.analysis).verdicts

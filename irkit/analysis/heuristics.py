@@ -6,6 +6,7 @@ A process is called a likely miner when independent signals agree, not on any
 one of them: pool ports, cmdline words and CPU use each have innocent causes.
 """
 
+import ipaddress
 import re
 import shlex
 from collections import defaultdict
@@ -19,13 +20,14 @@ from irkit.analysis.signals import (
     command_starts_miner,
     is_private_address,
 )
+from irkit.analysis.startfiles import STARTED_CONFIGS_MEMBER, started_config_iocs
 from irkit.analysis.tunnels import SSH_PROGRAMS, Tunnel, find_tunnel, parse_tunnel
 from irkit.analysis.verdict import judge
 from irkit.evidence.records import Finding, Record, severity_rank
 from irkit.playbook import AnalysisSettings
 
 MINER_SIGNALS = {"pool-connection", "stratum-cmdline", "wallet-cmdline", "yara-miner", "high-cpu",
-                 "gpu-unexpected", "miner-cmdline"}  # fmt: skip
+                 "gpu-unexpected", "miner-cmdline", "config-pool", "config-wallet"}  # fmt: skip
 EXE_SIGNALS = {"deleted-exe", "exe-location", "kthread-imitation", "memfd-exe"}
 PERSISTENCE_MITRE = {
     "cron": "T1053.003",
@@ -189,6 +191,9 @@ class _Analyser:
         self.persistence = grouped.get("persistence", [])
         self.gpu = grouped.get("gpu_process", [])
         self.hits = grouped.get("finding", [])
+        self.configs = grouped.get("started-config", [])
+        """Miner configs the triage read (irkit.startedfiles): of a process, or of the
+        persistence entry (`entry`, source:line) that starts a miner with it."""
         self.signals: dict[int, list[Signal]] = defaultdict(list)
         self.findings: list[Finding] = []
         self.iocs: list[Ioc] = []
@@ -204,6 +209,7 @@ class _Analyser:
         for process in self.processes.values():
             self.process_signals(process)
         self.socket_signals()
+        self.config_signals()
         self.gpu_signals()
         self.hit_signals()
         verdicts = [self.verdict(pid, sigs) for pid, sigs in sorted(self.signals.items())]
@@ -275,14 +281,9 @@ class _Analyser:
                 "high", "T1496", where,
             ))  # fmt: skip
         if wallets:
-            shown = ", ".join(
-                f"{w.value} ({w.detail.get('currency')}, checksum "
-                f"{'valid' if w.validated else 'not valid'})"
-                for w in wallets
-            )
             self.add(pid, Signal(
-                "wallet-cmdline", f"a wallet address in its command line: {shown}", "high",
-                "T1496", where,
+                "wallet-cmdline", f"a wallet address in its command line: "
+                f"{_wallets_shown(wallets)}", "high", "T1496", where,
             ))  # fmt: skip
         joined = " ".join(argv)
         if not urls and not wallets and command_starts_miner(joined):
@@ -354,6 +355,43 @@ class _Analyser:
             endpoint = tunnel_ioc(tunnel, f"socket of pid {pid}", "socket")
             if endpoint is not None:
                 self.pid_iocs[pid].append(endpoint)
+
+    def config_signals(self) -> None:
+        """A process's miner config: its pool and wallet are signals (and IOCs), and a
+        connection to that pool is a pool connection whatever the port (443 included)."""
+        for config in self.configs:
+            pid = config.get("pid")
+            found = started_config_iocs(config)
+            pools = [i for i in found if i.ioc_type == "pool-host"]
+            if not isinstance(pid, int) or pid not in self.processes or not pools:
+                continue
+            where = [
+                m for m in (STARTED_CONFIGS_MEMBER, config.get("member")) if isinstance(m, str)
+            ]
+            shown = f"its config {config.get('path')} ({config.get('how')})"
+            pools_shown = ", ".join(i.value for i in pools)
+            self.add(pid, Signal(
+                "config-pool", f"{shown} names the pool {pools_shown}", "high", "T1496", where
+            ))  # fmt: skip
+            wallets = [i for i in found if i.ioc_type == "wallet"]
+            if wallets:
+                self.add(pid, Signal(
+                    "config-wallet", f"{shown} names the wallet {_wallets_shown(wallets)}",
+                    "high", "T1496", where,
+                ))  # fmt: skip
+            self.pid_iocs[pid] += found
+            for remote, port in sorted(self.connections.get(pid, set())):
+                pool = next((i for i in pools if _same_pool(i, remote, port)), None)
+                if pool is None:
+                    continue
+                self.add(pid, Signal(
+                    "pool-connection", f"a connection to {remote}:{port}, the pool its config "
+                    f"names ({pool.value})", "high", "T1496", [SOCKETS_MEMBER],
+                ))  # fmt: skip
+                self.pid_iocs[pid].append(Ioc(
+                    "pool-host", f"{remote}:{port}", f"socket of pid {pid}",
+                    detail={"host": remote, "port": port}, source="socket",
+                ))  # fmt: skip
 
     def gpu_signals(self) -> None:
         allowed = set(self.settings.gpu_allow)
@@ -527,6 +565,16 @@ class _Analyser:
             reasons.append("its command holds a pool URL or wallet")
         else:
             found = []
+        evidence = ["records/persistence.jsonl", entry.get("member")]
+        for config in self.configs:
+            if config.get("entry") != where or config.get("pid") is not None:
+                continue
+            named = started_config_iocs(config)
+            values = [i.value for i in named if i.ioc_type in ("pool-host", "wallet", "worker")]
+            reasons.append(f"the config it starts the miner with, {config.get('path')}, names "
+                           f"{', '.join(values) or 'a pool'}")  # fmt: skip
+            found += named
+            evidence += [STARTED_CONFIGS_MEMBER, config.get("member")]
         words = _words(command)
         tunnel = find_tunnel(words)
         if tunnel is not None:
@@ -550,7 +598,7 @@ class _Analyser:
                 reasons=reasons,
                 path=entry.get("source"),
                 mitre=[PERSISTENCE_MITRE.get(mechanism, "T1547")],
-                evidence=[m for m in ("records/persistence.jsonl", entry.get("member")) if m],
+                evidence=list(dict.fromkeys(m for m in evidence if isinstance(m, str))),
                 time=entry.get("mtime"),
             )
         )
@@ -593,6 +641,34 @@ class _Analyser:
             or (s.kind.startswith("yara") and "its executable" in s.reason)
             for s in self.signals.get(verdict.pid, [])
         )
+
+
+def _wallets_shown(wallets: list[Ioc]) -> str:
+    return ", ".join(
+        f"{w.value} ({w.detail.get('currency')}, checksum "
+        f"{'valid' if w.validated else 'not valid'})"
+        for w in wallets
+    )
+
+
+def _same_pool(pool: Ioc, remote: str, port: int) -> bool:
+    """A connection to a config's pool: the same port, and the same address where the config
+    gives one (irkit resolves no names on a suspect host, so a name matches by its port)."""
+    host = str(pool.detail.get("host") or "")
+    if pool.detail.get("port") != port:
+        return False
+    try:
+        return ipaddress.ip_address(host) == ipaddress.ip_address(remote)
+    except ValueError:
+        return not _is_address(host)
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def is_local(address: str) -> bool:

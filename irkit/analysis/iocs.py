@@ -141,6 +141,14 @@ def download_iocs(command: str, context: str, source: str = "persistence") -> li
 
 
 _JSON_KEY = re.compile(r'"(url|user|pass|rig-id|algo|coin)"\s*:\s*"([^"\n]{1,512})"')
+_POOL_KEYS = ("url", "pool")
+_USER_KEYS = ("user", "wallet", "username", "login")
+_WORKER_KEYS = ("rig-id", "rig_id", "rigname", "worker", "pass", "password")
+_ALGO_KEYS = ("algo", "algorithm", "coin")
+MAX_CONFIG_POOLS = 64
+"""Pools read from one config; a hostile file of a million pools costs no more than this."""
+MAX_POOL_VALUES = 8
+"""Values read from one key of a pool (bzminer lists `url` and `wallet`)."""
 
 
 def _json_fragments(text: str) -> list[dict[str, Any]]:
@@ -155,36 +163,95 @@ def _json_fragments(text: str) -> list[dict[str, Any]]:
     return pools
 
 
-def _walk_pools(data: Any) -> Iterable[dict[str, Any]]:
+def _strings(value: Any) -> list[str]:
+    """A key's value as strings: one string, or the strings of a list (bzminer's `url: [...]`)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value[:MAX_POOL_VALUES] if isinstance(v, str)]
+    return []
+
+
+def _lower_keys(data: dict[Any, Any]) -> dict[str, Any]:
+    return {k.lower(): v for k, v in data.items() if isinstance(k, str)}
+
+
+def _walk_pools(data: Any, depth: int = 0) -> Iterable[dict[str, Any]]:
+    """Every object with a pool address (`url` in XMRig and T-Rex, `pool` in SRBMiner, `url`
+    lists in bzminer's `pool_configs`), keys lower-cased."""
+    if depth > 64:
+        return
     if isinstance(data, dict):
-        if "url" in data and isinstance(data["url"], str):
-            yield data
+        keys = _lower_keys(data)
+        if any(_strings(keys.get(k)) for k in _POOL_KEYS):
+            yield keys
         for value in data.values():
-            yield from _walk_pools(value)
+            yield from _walk_pools(value, depth + 1)
     elif isinstance(data, list):
         for item in data:
-            yield from _walk_pools(item)
+            yield from _walk_pools(item, depth + 1)
+
+
+_INI_LINE = re.compile(r"^\s*([A-Za-z][\w.-]{0,63})\s*=\s*\"?([^\"\r\n]{0,512}?)\"?\s*$")
+_INI_SECTION = re.compile(r"^\s*\[([^\]\r\n]{1,64})\]\s*$")
+_INI_POOL_KEY = re.compile(r"^(pool|url)\d*$")
+
+
+def _ini_pools(text: str) -> list[dict[str, Any]]:
+    """Pools of an INI config (nanominer's `config.ini`: a section per algorithm holding
+    `wallet`, `rigName` and `pool1`...`poolN`); keys before any section form their own."""
+    sections: list[dict[str, Any]] = [{}]
+    for line in text.splitlines()[:100_000]:
+        if header := _INI_SECTION.match(line):
+            sections.append({"_section": header.group(1).strip()})
+        elif pair := _INI_LINE.match(line):
+            key, value = pair.group(1).lower(), pair.group(2).strip()
+            if _INI_POOL_KEY.match(key):
+                sections[-1].setdefault("url", []).append(value)
+            else:
+                sections[-1].setdefault(key, value)
+    pools = []
+    for section in sections:
+        if not section.get("url"):
+            continue
+        name = section.pop("_section", "")
+        if name and name.lower() not in ("common", "general", "global") and "algo" not in section:
+            section["algo"] = name
+        pools.append(section)
+    return pools
+
+
+def _pool_iocs(pool: dict[str, Any], context: str, source: str) -> list[Ioc]:
+    """Pool, wallet or login, worker and algorithm of one pool object (keys lower-cased)."""
+    found: list[Ioc] = []
+    for key in _POOL_KEYS:
+        for url in _strings(pool.get(key)):
+            found += _pool(url, context, source)
+    for key in _USER_KEYS:
+        for user in _strings(pool.get(key)):
+            found += _user(user, context, source)
+    for key in _WORKER_KEYS:
+        found += [Ioc("worker", w, context, source=source) for w in _strings(pool.get(key))]
+    for key in _ALGO_KEYS:
+        found += [Ioc("algorithm", a, context, source=source) for a in _strings(pool.get(key))]
+    return found
 
 
 def iocs_from_config(text: str, context: str, source: str = "config") -> list[Ioc]:
-    """XMRig-style JSON configs (bare host:port urls included), else the text's URLs and wallets."""
+    """Miner configs: JSON in the shapes of XMRig, T-Rex, SRBMiner, bzminer (bare host:port
+    urls included), INI in nanominer's; else the text's URLs and wallets."""
     found: list[Ioc] = []
     try:
         data = json.loads(text)
     except ValueError:
-        data = _json_fragments(text)
+        data = _json_fragments(text) or _ini_pools(text)
     except RecursionError:
         data = None
-    for pool in _walk_pools(data):
-        found += _pool(pool["url"], context, source)
-        if isinstance(pool.get("user"), str):
-            found += _user(pool["user"], context, source)
-        for key in ("rig-id", "pass"):
-            if isinstance(pool.get(key), str):
-                found.append(Ioc("worker", pool[key], context, source=source))
-        for key in ("algo", "coin"):
-            if isinstance(pool.get(key), str):
-                found.append(Ioc("algorithm", pool[key], context, source=source))
+    top = _lower_keys(data) if isinstance(data, dict) else {}
+    for pool in list(_walk_pools(data))[:MAX_CONFIG_POOLS]:
+        if not any(k in pool for k in _ALGO_KEYS):
+            pool = {**pool, **{k: top[k] for k in _ALGO_KEYS if k in top}}  # T-Rex: algo on top
+        found += _pool_iocs(pool, context, source)
     for match in POOL_URL.finditer(text):
         found += _pool(match.group(0), context, source)
     found += _text_wallets(text, context, source)

@@ -13,9 +13,15 @@ IOCs with `source` "config" or "log". A tunnel started with a config file (`frpc
 import json
 import posixpath
 import re
+import shlex
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from irkit.analysis.iocs import Ioc, iocs_from_argv, keep, option_values
+from irkit.analysis.signals import command_starts_miner
 from irkit.analysis.tunnels import Tunnel
+from irkit.evidence.records import Record
+from irkit.knowledge.miners import MINER_NAMES
 
 _CONFIG_OPTIONS = ("-c", "--config")
 _LOG_OPTIONS = ("-l", "--log-file")
@@ -52,6 +58,131 @@ def started_with(argv: list[str], exe: str | None, cwd: str | None) -> list[tupl
                 if path and ("config", path) not in found:
                     found.append(("config", path))
     return found
+
+
+STARTED_CONFIGS_MEMBER = "records/started-configs.jsonl"
+
+
+@dataclass
+class StartedConfig(Record):
+    """A miner config that a process runs with, or that a persistence entry starts a miner
+    with, read during the triage: where it is, why irkit looked there, its copy in the bundle
+    and what it names (IOC dicts, `source` "config")."""
+
+    kind: ClassVar[str] = "started-config"
+    path: str
+    how: str
+    """Why irkit read it: "named on its command line", "beside its executable"..."""
+    pid: int | None = None
+    entry: str | None = None
+    """The persistence entry (`source:line`) that starts the miner with it."""
+    member: str | None = None
+    sha256: str | None = None
+    iocs: list[dict[str, Any]] = field(default_factory=list)
+
+
+def started_config_iocs(record: dict[str, Any]) -> list[Ioc]:
+    """The IOCs of a started-config record, as the analysis reads it back (from this run or a
+    bundle): items of the wrong shape and values that are no IOC are dropped."""
+    pid, path = record.get("pid"), record.get("path")
+    context = f"config {path}" + (f" of pid {pid}" if isinstance(pid, int) else "")
+    items = record.get("iocs")
+    out = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        kind, value, detail = item.get("ioc_type"), item.get("value"), item.get("detail")
+        if not isinstance(kind, str) or not isinstance(value, str):
+            continue
+        validated = item.get("validated") if isinstance(item.get("validated"), bool) else None
+        detail = dict(detail) if isinstance(detail, dict) else {}
+        out.append(Ioc(kind, value, context, validated, detail, "config"))
+    return keep(out)
+
+
+NAMED = "named on its command line"
+BESIDE_EXE = "beside its executable"
+IN_CWD = "in its working directory"
+BESIDE_PROGRAM = "beside the program it starts"
+_MINER_EVIDENCE = ("wallet", "algorithm")
+
+
+def is_miner_config(iocs: list[Ioc]) -> bool:
+    """A config that names a pool and a wallet or an algorithm: a web app's `config.json`
+    with a `url` and a `user` is not one."""
+    types = {i.ioc_type for i in iocs}
+    return "pool-host" in types and any(t in types for t in _MINER_EVIDENCE)
+
+
+WRAPPERS = frozenset(
+    {"nohup", "setsid", "exec", "sudo", "doas", "env", "nice", "ionice", "taskset", "timeout",
+     "screen", "tmux", "chrt", "stdbuf", "su", "runuser", "start-stop-daemon", "daemonize"}
+)  # fmt: skip
+"""Programs that start another; the miner is a later word of the same command."""
+_SHELLS = re.compile(r"^(ba|da|z|k)?sh$")
+_OPERATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "(", ")", "|&"})
+MAX_COMMAND = 1 << 16
+"""Characters of one persistence command read for the programs it starts."""
+MAX_SHELL_DEPTH = 4
+
+
+def _segments(command: str) -> list[list[str]]:
+    """The simple commands of a shell line, split at `&&`, `;`, `|`..."""
+    lexer = shlex.shlex(command[:MAX_COMMAND], posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    segments: list[list[str]] = [[]]
+    try:
+        for word in lexer:
+            if word in _OPERATORS:
+                segments.append([])
+            else:
+                segments[-1].append(word)
+    except ValueError:  # an unclosed quote: what was read so far
+        pass
+    return [s for s in segments if s]
+
+
+def _program(words: list[str]) -> int | None:
+    """Index of the program a simple command runs: a miner's name wherever it stands, else the
+    first word that is no wrapper, option, variable assignment or wrapper's argument."""
+    for i, word in enumerate(words):
+        if MINER_NAMES.search(word.rsplit("/", 1)[-1]):
+            return i
+    for i, word in enumerate(words):
+        name = word.lstrip("-@+!:").rsplit("/", 1)[-1]
+        if name in WRAPPERS or word.startswith("-") or "=" in word or word.isdigit():
+            continue
+        return i
+    return None
+
+
+def launched_configs(command: str, depth: int = 0) -> list[tuple[str, str]]:
+    """(how, absolute path) of each config a persistence command starts a miner with: the
+    `-c`/`--config` it names (relative to a `cd DIR` before it, else to the program's
+    directory), else config.json and config.ini beside the program (XMRig's and nanominer's
+    defaults). `sh -c '...'` is read inside."""
+    found: list[tuple[str, str]] = []
+    cwd: str | None = None
+    for words in _segments(command):
+        if words[0] == "cd" and len(words) > 1:
+            cwd = absolute(words[1], cwd) if words[1].startswith("/") or cwd else None
+            continue
+        if _SHELLS.match(words[0].lstrip("-@+!:").rsplit("/", 1)[-1]) and "-c" in words:
+            inner = words.index("-c") + 1
+            if inner < len(words) and depth < MAX_SHELL_DEPTH:
+                found += launched_configs(words[inner], depth + 1)
+            continue
+        start = _program(words)
+        if start is None or not command_starts_miner(" ".join(words)):
+            continue
+        program = absolute(words[start].lstrip("-@+!:"), cwd)
+        folder = cwd or (posixpath.dirname(program) if program else None)
+        named = [absolute(v, folder) for v in option_values(words[start:], _CONFIG_OPTIONS)]
+        found += [(NAMED, path) for path in named if path]
+        if not named and program:
+            found += [(BESIDE_PROGRAM, posixpath.join(posixpath.dirname(program), name))
+                      for name in DEFAULT_CONFIGS]  # fmt: skip
+    return list(dict.fromkeys(found))
 
 
 def log_file_of(config_text: str, cwd: str | None) -> str | None:
