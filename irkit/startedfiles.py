@@ -14,15 +14,12 @@ and a wallet or algorithm is kept; any other file read on the way stays out of t
 
 import io
 import os
-import posixpath
 from typing import Any
 
 from irkit.analysis.heuristics import Analysis, tunnel_ioc
 from irkit.analysis.iocs import Ioc, iocs_from_config
 from irkit.analysis.signals import command_starts_miner
 from irkit.analysis.startfiles import (
-    BESIDE_EXE,
-    IN_CWD,
     NAMED,
     STARTED_CONFIGS_MEMBER,
     StartedConfig,
@@ -31,6 +28,7 @@ from irkit.analysis.startfiles import (
     is_miner_config,
     launched_configs,
     log_file_of,
+    process_configs,
     started_with,
     tunnel_configs,
 )
@@ -179,17 +177,6 @@ def started_configs(ctx: Context, records: list[dict[str, Any]]) -> list[Started
     if found:
         ctx.writer.write_records(STARTED_CONFIGS_MEMBER, found, collector=ctx.collector)
     return found
-
-
-def process_configs(argv: list[str], exe: str, cwd: str | None) -> list[tuple[str, str]]:
-    """(how, path) of each config a process may run with (`startfiles.started_with`)."""
-    named = {path for kind, path in started_with(argv, None, cwd) if kind == "config"}
-    exe_dir = posixpath.dirname(exe) if exe.startswith("/") else None
-    return [
-        (NAMED if path in named else BESIDE_EXE if posixpath.dirname(path) == exe_dir
-         else IN_CWD, path)
-        for kind, path in started_with(argv, exe, cwd) if kind == "config"
-    ]  # fmt: skip
 
 
 def read_config(ctx: Context, pid: int | None, path: str) -> StartedConfig | None:

@@ -20,7 +20,7 @@ from irkit.evidence.records import Record
 from irkit.knowledge.notindicators import LIVE_SOURCES, is_placeholder, is_static_noise
 
 POOL_URL = re.compile(
-    r"\b((?:stratum2?|stratum1)?(?:\+(?:tcp|ssl|tls|ws|wss))?|daemon\+https?|ethproxy|nicehash)"
+    r"\b((?:stratum2?|stratum1)?(?:\+(?:tcps?|ssl|tls|wss?))?|daemon\+https?|ethproxy|nicehash)"
     r"://([A-Za-z0-9.\-_]+|\[[0-9a-fA-F:]+\]):(\d{2,5})\b"
 )
 _HOSTPORT = re.compile(r"^([A-Za-z0-9.\-_]+|\[[0-9a-fA-F:]+\]):(\d{2,5})$")
@@ -140,7 +140,9 @@ def download_iocs(command: str, context: str, source: str = "persistence") -> li
     return keep(found)
 
 
-_JSON_KEY = re.compile(r'"(url|user|pass|rig-id|algo|coin)"\s*:\s*"([^"\n]{1,512})"')
+_JSON_KEY = re.compile(
+    r'"(url|pool|user|wallet|pass|rig-id|worker|algo|algorithm|coin)"\s*:\s*"([^"\n]{1,512})"'
+)
 _POOL_KEYS = ("url", "pool")
 _USER_KEYS = ("user", "wallet", "username", "login")
 _WORKER_KEYS = ("rig-id", "rig_id", "rigname", "worker", "pass", "password")
@@ -152,12 +154,12 @@ MAX_POOL_VALUES = 8
 
 
 def _json_fragments(text: str) -> list[dict[str, Any]]:
-    """Pools from JSON that does not parse (a window of memory, a cut file): each `"url"` key
-    starts a pool, the keys after it belong to it."""
+    """Pools from JSON that does not parse (a window of memory, a cut file): each `"url"` or
+    `"pool"` key starts a pool, the keys after it belong to it."""
     pools: list[dict[str, Any]] = []
     for key, value in _JSON_KEY.findall(text):
-        if key == "url":
-            pools.append({"url": value})
+        if key in _POOL_KEYS:
+            pools.append({key: value})
         elif pools:
             pools[-1].setdefault(key, value)
     return pools

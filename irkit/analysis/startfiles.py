@@ -185,6 +185,19 @@ def launched_configs(command: str, depth: int = 0) -> list[tuple[str, str]]:
     return list(dict.fromkeys(found))
 
 
+def process_configs(argv: list[str], exe: str, cwd: str | None) -> list[tuple[str, str]]:
+    """(how, path) of each config a process may run with: the ones its command line names,
+    else XMRig's defaults beside its executable and in its working directory."""
+    named = [absolute(v, cwd) for v in option_values(argv, _CONFIG_OPTIONS)]
+    if any(named):
+        return [(NAMED, path) for path in named if path]
+    exe_dir = posixpath.dirname(exe) if exe.startswith("/") else None
+    return [
+        (BESIDE_EXE if posixpath.dirname(path) == exe_dir else IN_CWD, path)
+        for _, path in started_with(argv, exe, cwd)
+    ]
+
+
 def log_file_of(config_text: str, cwd: str | None) -> str | None:
     """The `log-file` an XMRig-style JSON config names, as an absolute path."""
     try:
