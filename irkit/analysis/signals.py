@@ -6,7 +6,7 @@ Kept apart from the heuristics so rules of thumb can be reviewed (and extended) 
 import ipaddress
 import re
 
-from irkit.knowledge.miners import MINER_NAMES
+from irkit.knowledge.miners import names_a_miner
 
 MINER_OPTIONS = re.compile(
     r"(--donate-level|--randomx|--cpu-max-threads-hint|--coin[ =]|--algo[ =]|-a (?:rx/|cn/|kawpow"
@@ -36,7 +36,7 @@ def is_private_address(address: str) -> bool:
 
 
 def command_starts_miner(command: str) -> bool:
-    return bool(MINER_NAMES.search(command) or MINER_OPTIONS.search(command))
+    return names_a_miner(command) or bool(MINER_OPTIONS.search(command))
 
 
 def command_fetches_and_runs(command: str) -> bool:
