@@ -14,6 +14,7 @@ and a wallet or algorithm is kept; any other file read on the way stays out of t
 
 import io
 import os
+import posixpath
 from typing import Any
 
 from irkit.analysis.heuristics import Analysis, tunnel_ioc
@@ -48,10 +49,15 @@ _ABSENT = (FileNotFoundError, NotADirectoryError, NotRegularFile)
 def started_file_iocs(
     ctx: Context, records: list[dict[str, Any]], analysis: Analysis, threshold: str
 ) -> list[Ioc]:
-    """IOCs from the files each miner or tunnel at or above `threshold` was started with; each
-    IOC belongs to that process's finding."""
+    """IOCs from the logs of each miner and the configs of each tunnel at or above
+    `threshold` (a miner's config was read before the analysis: `started_configs`); each IOC
+    belongs to that process's finding."""
     floor = severity_rank(threshold)
     processes = {r.get("pid"): r for r in records if r.get("type") == "process"}
+    logs: dict[Any, list[str]] = {}
+    for r in records:
+        if r.get("type") == StartedConfig.kind and isinstance(r.get("log"), str):
+            logs.setdefault(r.get("pid"), []).append(r["log"])
     findings = {f.title: f for f in analysis.findings}
     found: list[Ioc] = []
     for verdict in analysis.verdicts:
@@ -61,8 +67,8 @@ def started_file_iocs(
         argv = [str(a) for a in p.get("cmdline") or []]
         cwd = p.get("cwd") if isinstance(p.get("cwd"), str) else None
         if verdict.verdict == "likely miner" or command_starts_miner(" ".join(argv)):
-            exe = str(p.get("exe") or "").removesuffix(" (deleted)")
-            iocs = miner_files(ctx, verdict.pid, started_with(argv, exe, cwd), cwd)
+            named = [path for kind, path in started_with(argv, None, cwd) if kind == "log"]
+            iocs = miner_logs(ctx, verdict.pid, named + logs.get(verdict.pid, []))
         elif verdict.verdict == "tunnel":
             iocs = tunnel_files(ctx, verdict.pid, argv, cwd, findings.get(verdict.title))
         else:
@@ -73,23 +79,13 @@ def started_file_iocs(
     return found
 
 
-def miner_files(ctx: Context, pid: int, files: list[tuple[str, str]], cwd: str | None) -> list[Ioc]:
-    """Pools, wallets, workers and algorithms of a miner's config, and the pools its log
-    (named on the command line or in the config) says it used."""
+def miner_logs(ctx: Context, pid: int, paths: list[str]) -> list[Ioc]:
+    """The pools a miner's logs (named on its command line or in its config) say it used."""
     found: list[Ioc] = []
-    while files:
-        kind, path = files.pop(0)
+    for path in dict.fromkeys(paths):
         copied = read_started_file(ctx, pid, path)
-        if copied is None:
-            continue
-        context = f"{kind} {path} of pid {pid}"
-        if kind == "log":
-            found += iocs_from_log(copied.text, context)
-            continue
-        found += iocs_from_config(copied.text, context, "config")
-        log = log_file_of(copied.text, cwd)
-        if log:
-            files.append(("log", log))
+        if copied is not None:
+            found += iocs_from_log(copied.text, f"log {path} of pid {pid}")
     return found
 
 
@@ -197,5 +193,5 @@ def read_config(ctx: Context, pid: int | None, path: str) -> StartedConfig | Non
     iocs = iocs_from_config(copied.text, context, "config")
     return StartedConfig(
         path, NAMED, pid, None, copied.record.member, copied.record.sha256,
-        [i.to_dict() for i in iocs],
+        [i.to_dict() for i in iocs], log_file_of(copied.text, posixpath.dirname(path)),
     )  # fmt: skip

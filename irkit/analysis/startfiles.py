@@ -79,6 +79,8 @@ class StartedConfig(Record):
     member: str | None = None
     sha256: str | None = None
     iocs: list[dict[str, Any]] = field(default_factory=list)
+    log: str | None = None
+    """The `log-file` it names, read after the analysis when its process is flagged."""
 
 
 def started_config_iocs(record: dict[str, Any]) -> list[Ioc]:
