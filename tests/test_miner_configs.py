@@ -9,6 +9,8 @@ real bundle writer over a fixture root.
 import io
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -206,3 +208,34 @@ def test_any_json_config_or_record_never_crashes(data: Any) -> None:
     if isinstance(data, dict):
         started_config_iocs(data)
         started_config_iocs({"iocs": [data]})
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="chroot needs root (CI runs the tests as root)")
+def test_a_process_config_is_read_inside_its_own_root(tmp_path: Path) -> None:
+    """A process in a chroot (a container, to irkit): its config.json is read inside its root,
+    and a link there to an absolute path stays inside that root, never reaching the host's
+    file of that name."""
+    jail = tmp_path / "jail"
+    jail.mkdir()
+    secret = tmp_path / "host-only.json"  # a miner config on the host, outside the jail
+    secret.write_text((FIXTURES / "trex.json").read_text())
+    os.symlink(str(secret), jail / "config.json")
+    (jail / "config.ini").write_text((FIXTURES / "nanominer.ini").read_text())
+    script = (
+        f"import os, time; os.chroot({str(jail)!r}); os.chdir('/'); print('ready', flush=True);"
+        " time.sleep(120)"
+    )
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == b"ready"
+        record = {"type": "process", "pid": child.pid, "cmdline": ["j"], "exe": "", "cwd": "/"}
+        sink = io.BytesIO()
+        writer = EvidenceWriter(sink, command_line=["test"], guard=InterruptGuard())
+        found = started_configs(Context(writer, root=Path("/"), proc=Path("/proc")), [record])
+    finally:
+        child.kill()
+        child.wait()
+    assert [(c.path, c.how) for c in found] == [("/config.ini", "in its working directory")]
+    values = {i.value for i in started_config_iocs(found[0].to_dict())}
+    assert W1 in values and ETH not in values
+    assert found[0].member == f"files/proc/{child.pid}/root/config.ini"
