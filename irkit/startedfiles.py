@@ -22,9 +22,9 @@ from irkit.analysis.iocs import Ioc, iocs_from_config
 from irkit.analysis.signals import command_starts_miner
 from irkit.analysis.startfiles import (
     NAMED,
-    STARTED_CONFIGS_MEMBER,
     StartedConfig,
     apply_tunnel_config,
+    file_configs,
     iocs_from_log,
     is_miner_config,
     launched_configs,
@@ -145,12 +145,16 @@ def copy_started(ctx: Context, handle: io.FileIO, origin: str) -> CopiedFile:
     return CopiedFile(record, data)
 
 
+Wanted = tuple[int | None, str | None, str, str]
+"""(pid, persistence entry or file, how, path) of a config to look for."""
+
+
 def started_configs(ctx: Context, records: list[dict[str, Any]]) -> list[StartedConfig]:
     """The miner configs of every process (named by `-c`/`--config`, else config.json or
     config.ini beside its executable or in its working directory) and of every persistence
-    entry that starts a miner; each kept one is copied into the bundle and written to
-    STARTED_CONFIGS_MEMBER."""
-    wanted: list[tuple[int | None, str | None, str, str]] = []
+    entry that starts a miner; each kept one is copied into the bundle (the caller writes
+    the records: `irkit.triage`)."""
+    wanted: list[Wanted] = []
     for r in records:
         if r.get("type") == "process" and isinstance(r.get("pid"), int):
             argv = [str(a) for a in r.get("cmdline") or []]
@@ -160,6 +164,17 @@ def started_configs(ctx: Context, records: list[dict[str, Any]]) -> list[Started
         elif r.get("type") == "persistence" and isinstance(r.get("command"), str):
             where = f"{r.get('source')}" + (f":{r['line']}" if r.get("line") else "")
             wanted += [(None, where, how, path) for how, path in launched_configs(r["command"])]
+    return read_configs(ctx, wanted)
+
+
+def file_started_configs(ctx: Context, host_path: str, text: str) -> list[StartedConfig]:
+    """The configs a file a launch rule flagged (a script, a Dockerfile, a compose file, a
+    Kubernetes manifest) starts a miner with, read under `--root`."""
+    wanted: list[Wanted] = [(None, host_path, how, p) for how, p in file_configs(text, host_path)]
+    return read_configs(ctx, wanted)
+
+
+def read_configs(ctx: Context, wanted: list[Wanted]) -> list[StartedConfig]:
     found: list[StartedConfig] = []
     for pid, entry, how, path in wanted:
         if len(found) >= MAX_STARTED_CONFIGS:
@@ -170,8 +185,6 @@ def started_configs(ctx: Context, records: list[dict[str, Any]]) -> list[Started
             if config is not None:
                 config.how, config.entry = how, entry
                 found.append(config)
-    if found:
-        ctx.writer.write_records(STARTED_CONFIGS_MEMBER, found, collector=ctx.collector)
     return found
 
 

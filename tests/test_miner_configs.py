@@ -22,8 +22,12 @@ from minersample import synthetic_monero_wallet
 
 from irkit.analysis.iocs import iocs_from_config
 from irkit.analysis.startfiles import (
+    BESIDE_FILE,
     BESIDE_PROGRAM,
+    COPIED_BY,
+    MOUNTED_BY,
     NAMED,
+    file_configs,
     is_miner_config,
     launched_configs,
     process_configs,
@@ -112,6 +116,36 @@ def test_the_config_a_persistence_command_starts_a_miner_with(
     assert launched_configs(command) == expected
 
 
+LAUNCH_FILES: dict[str, list[tuple[str, str]]] = {
+    "Dockerfile": [(COPIED_BY, "/srv/x/conf/pool.json"), (COPIED_BY, "/srv/x/extra/config.ini"),
+                   (BESIDE_FILE, "/srv/x/config.json")],
+    "docker-compose.yml": [(MOUNTED_BY, "/srv/x/config.json"),
+                           (MOUNTED_BY, "/opt/pools/config.json"),
+                           (BESIDE_FILE, "/srv/x/config.ini")],
+    "daemonset.yaml": [(MOUNTED_BY, "/etc/node-agent/config.json"),
+                       (MOUNTED_BY, "/etc/one.json"), (BESIDE_FILE, "/srv/x/config.json")],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(LAUNCH_FILES))
+def test_the_configs_a_launch_file_brings_along(name: str) -> None:
+    """The host side of what a container gets (COPY, volumes, hostPath); never a path of the
+    container's own command (`--config=/etc/xmrig.json`, `-c /cfg/config.json`)."""
+    found = file_configs((FIXTURES / name).read_text(), f"/srv/x/{name}")
+    assert set(LAUNCH_FILES[name]) <= set(found)
+    paths = [path for _, path in found]
+    assert not {"/etc/xmrig.json", "/cfg/config.json", "/src/xmrig/build/config.json"} & set(paths)
+    assert len(paths) == len(set(paths))
+    corrupt = (FIXTURES / f"{name}.corrupt").read_bytes().decode("utf-8", "surrogateescape")
+    for _, path in file_configs(corrupt, f"/srv/x/{name}"):
+        assert path.startswith("/") and "\0" not in path
+
+
+def test_a_script_that_starts_a_miner_brings_its_config() -> None:
+    script = "#!/bin/sh\ncd /opt/.m\nnohup ./xmrig -c /opt/.m/c.json >/dev/null 2>&1 &\n"
+    assert file_configs(script, "/etc/init.d/m")[0] == (NAMED, "/opt/.m/c.json")
+
+
 def test_a_process_config_says_why_it_was_read() -> None:
     named = process_configs(["./netd", "-c", "conf/m.json"], "/srv/netd", "/srv/work")
     assert named == [(NAMED, "/srv/work/conf/m.json")]
@@ -175,7 +209,6 @@ def test_only_miner_configs_are_copied_and_links_stay_in_the_root(tmp_path: Path
     assert ("wallet", W1) in {
         (i.ioc_type, i.value) for i in started_config_iocs(found[0].to_dict())
     }
-    assert "records/started-configs.jsonl" in names
 
 
 @fuzz_settings()
@@ -183,8 +216,9 @@ def test_only_miner_configs_are_copied_and_links_stay_in_the_root(tmp_path: Path
 def test_any_config_text_or_command_never_crashes(text: str) -> None:
     for ioc in iocs_from_config(text, "fuzz"):
         assert ioc.ioc_type and ioc.value
-    for _, path in launched_configs(text):
+    for _, path in launched_configs(text) + file_configs(text, "/srv/Dockerfile"):
         assert path.startswith("/") and "\0" not in path
+    assert len(file_configs(text, "/srv/run.sh")) <= 16
 
 
 _JSON = st.recursive(

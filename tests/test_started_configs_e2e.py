@@ -180,3 +180,82 @@ def test_a_miner_configured_only_by_its_config_is_a_likely_miner(
     assert entries["/etc/systemd/system/update.service:4"]["path"] == "/etc/xmrig/config.json"
     assert "files/etc/xmrig/config.json" in names
     assert all(c["member"] in names for c in configs)
+
+
+COMPOSE_WALLET = synthetic_monero_wallet(25)
+K8S_WALLET = synthetic_monero_wallet(26)
+IMAGE_WALLET = synthetic_monero_wallet(27)
+FILES_PLAYBOOK = (
+    "name: launch-files\ncollectors:\n  persistence: {}\nhunts:\n  - name: files\n"
+    '    targets: paths\n    paths: ["/srv/"]\n    budget_seconds: 60\n'
+    "analysis:\n  threshold: medium\n"
+)
+
+
+def launch_files_root(base: Path) -> Path:
+    """A compose file, a DaemonSet and a Dockerfile that start XMRig, each with the config it
+    brings along on the host; and a benign compose file with a web app's config."""
+    compose = (
+        "services:\n  worker:\n    image: someone/xmrig:6.21\n    restart: always\n"
+        "    volumes:\n      - ./config.json:/xmrig/config.json:ro\n"
+    )
+    daemonset = (
+        "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: node-agent\nspec:\n"
+        "  template:\n    spec:\n      containers:\n      - name: agent\n"
+        "        image: someone/xmrig:latest\n"
+        '        command: ["xmrig", "-c", "/cfg/config.json"]\n'
+        "        volumeMounts:\n        - {name: cfg, mountPath: /cfg}\n"
+        "      volumes:\n      - name: cfg\n        hostPath:\n          path: /etc/node-agent\n"
+    )
+    dockerfile = (
+        "FROM alpine:3.19\nCOPY build/xmrig /usr/local/bin/xmrig\n"
+        "COPY conf/pool.json /etc/xmrig.json\n"
+        'ENTRYPOINT ["/usr/local/bin/xmrig", "--config=/etc/xmrig.json"]\n'
+    )
+    benign = "services:\n  web:\n    image: nginx:1.25\n    volumes:\n      - ./c.json:/c.json\n"
+    return write_tree(
+        base,
+        {
+            "etc/passwd": "root:x:0:0:root:/root:/bin/bash\n",
+            "srv/mine/docker-compose.yml": compose,
+            "srv/mine/config.json": miner_config(3333, COMPOSE_WALLET, "composerig"),
+            "srv/k8s/daemonset.yaml": daemonset,
+            "etc/node-agent/config.json": miner_config(4444, K8S_WALLET, "k8srig"),
+            "srv/img/Dockerfile": dockerfile,
+            "srv/img/conf/pool.json": miner_config(5555, IMAGE_WALLET, "imagerig"),
+            "srv/web/docker-compose.yml": benign,
+            "srv/web/c.json": '{"url": "api.internal.test:8443", "user": "svc"}',
+        },
+    )
+
+
+@pytest.mark.slow
+def test_a_launch_files_config_is_read_with_it(tmp_path: Path, run_irkit) -> None:
+    playbook = tmp_path / "files.yaml"
+    playbook.write_text(FILES_PLAYBOOK)
+    root = launch_files_root(tmp_path / "root")
+    out = tmp_path / "files.zip"
+    proc = run_irkit("triage", "-p", playbook, "--root", root, "-o", out, "--json")
+    assert proc.returncode == 1, proc.stderr.decode()
+    report = json.loads(proc.stdout)
+    by_path = {f["path"]: f for f in report["findings"] if f["source"] == "yara"}
+    iocs = {(i["ioc_type"], i["value"]): i for i in report["iocs"]}
+    for path, config, wallet, worker in (
+        ("/srv/mine/docker-compose.yml", "/srv/mine/config.json", COMPOSE_WALLET, "composerig"),
+        ("/srv/k8s/daemonset.yaml", "/etc/node-agent/config.json", K8S_WALLET, "k8srig"),
+        ("/srv/img/Dockerfile", "/srv/img/conf/pool.json", IMAGE_WALLET, "imagerig"),
+    ):
+        finding = by_path[path]
+        assert any(config in r and wallet in r for r in finding["reasons"]), finding
+        # A config under /srv is a YARA finding of its own too; its IOCs may belong to either.
+        titles = {f["title"] for f in report["findings"] if f["path"] in (path, config)}
+        assert iocs[("wallet", wallet)]["finding"] in titles
+        assert iocs[("wallet", wallet)]["source"] in ("config", "file")
+        assert ("worker", worker) in iocs
+    assert iocs[("wallet", K8S_WALLET)]["finding"] == by_path["/srv/k8s/daemonset.yaml"]["title"]
+    assert iocs[("wallet", K8S_WALLET)]["source"] == "config"
+    assert "/srv/web/docker-compose.yml" not in by_path
+    with zipfile.ZipFile(out) as bundle:
+        names = set(bundle.namelist())
+    assert {"files/etc/node-agent/config.json", "files/srv/img/conf/pool.json"} <= names
+    assert "files/srv/web/c.json" not in names

@@ -20,7 +20,11 @@ from irkit.analysis.signals import (
     command_starts_miner,
     is_private_address,
 )
-from irkit.analysis.startfiles import STARTED_CONFIGS_MEMBER, started_config_iocs
+from irkit.analysis.startfiles import (
+    STARTED_CONFIGS_MEMBER,
+    config_reason,
+    started_config_iocs,
+)
 from irkit.analysis.tunnels import SSH_PROGRAMS, Tunnel, find_tunnel, parse_tunnel
 from irkit.analysis.verdict import judge
 from irkit.evidence.records import Finding, Record, severity_rank
@@ -569,11 +573,8 @@ class _Analyser:
         for config in self.configs:
             if config.get("entry") != where or config.get("pid") is not None:
                 continue
-            named = started_config_iocs(config)
-            values = [i.value for i in named if i.ioc_type in ("pool-host", "wallet", "worker")]
-            reasons.append(f"the config it starts the miner with, {config.get('path')}, names "
-                           f"{', '.join(values) or 'a pool'}")  # fmt: skip
-            found += named
+            reasons.append(config_reason(config))
+            found += started_config_iocs(config)
             evidence += [STARTED_CONFIGS_MEMBER, config.get("member")]
         words = _words(command)
         tunnel = find_tunnel(words)

@@ -102,6 +102,17 @@ def started_config_iocs(record: dict[str, Any]) -> list[Ioc]:
     return keep(out)
 
 
+def config_reason(record: dict[str, Any]) -> str:
+    """What a persistence entry's or a launch file's finding says of the config it starts a
+    miner with."""
+    named = started_config_iocs(record)
+    values = [i.value for i in named if i.ioc_type in ("pool-host", "wallet", "worker")]
+    return (
+        f"the config it starts the miner with, {record.get('path')} ({record.get('how')}), "
+        f"names {', '.join(values) or 'a pool'}"
+    )
+
+
 NAMED = "named on its command line"
 BESIDE_EXE = "beside its executable"
 IN_CWD = "in its working directory"
@@ -198,6 +209,81 @@ def process_configs(argv: list[str], exe: str, cwd: str | None) -> list[tuple[st
         (BESIDE_EXE if posixpath.dirname(path) == exe_dir else IN_CWD, path)
         for _, path in started_with(argv, exe, cwd)
     ]
+
+
+BESIDE_FILE = "beside the file that starts it"
+COPIED_BY = "copied into the image by"
+MOUNTED_BY = "mounted into the container by"
+CONFIG_SUFFIXES = (".json", ".ini", ".conf", ".txt", ".toml", ".cfg")
+MAX_FILE_CONFIGS = 16
+_DOCKER_COPY = re.compile(r"(?im)^[ \t]*(?:COPY|ADD)[ \t]+([^\r\n]{1,2048})$")
+_SHORT_VOLUME = re.compile(r"""(?m)^[ \t]*-[ \t]*["']?((?:\.{1,2}/|/|~/)[^:"'\s]{0,1024}):/""")
+_LONG_SOURCE = re.compile(
+    r"""(?m)^[ \t]*-?[ \t]*source:[ \t]*["']?((?:\.{1,2}/|/)[^"'\s]{0,1024})"""
+)
+_HOST_PATH = re.compile(
+    r"""hostPath:[ \t]*(?:\{[ \t]*|\r?\n[ \t]+)path:[ \t]*["']?(/[^"'\s,}]{0,1024})"""
+)
+
+
+def _docker_sources(text: str) -> list[str]:
+    """The build-context sources of a Dockerfile's COPY and ADD (not `--from` a stage, not
+    URLs), shell or JSON form."""
+    sources: list[str] = []
+    for line in _DOCKER_COPY.findall(text):
+        try:
+            words = json.loads(line) if line.lstrip().startswith("[") else shlex.split(line)
+        except (ValueError, RecursionError):
+            continue
+        if not isinstance(words, list) or any(str(w).startswith("--from") for w in words):
+            continue
+        words = [str(w) for w in words if not str(w).startswith("--")]
+        sources += [w for w in words[:-1] if "://" not in w and not any(c in w for c in "*?$")]
+    return sources
+
+
+MAX_SCRIPT_LINES = 10_000
+
+
+def is_container_manifest(path: str) -> bool:
+    """A Dockerfile, compose file or Kubernetes manifest: the paths in its commands are the
+    container's, not the host's."""
+    name = path.rsplit("/", 1)[-1].lower()
+    return name.startswith(("dockerfile", "containerfile")) or name.endswith((".yml", ".yaml"))
+
+
+def file_configs(text: str, path: str) -> list[tuple[str, str]]:
+    """(how, absolute host path) of each config a file that starts a miner (a YARA launch
+    rule's hit: a script, a Dockerfile, a compose file, a Kubernetes manifest) brings along:
+    what each of its lines starts a miner with (`launched_configs`), the files its COPY/ADD
+    take from the build context, the host side of its volumes and hostPath mounts (a folder:
+    config.json and config.ini in it), and config.json/config.ini beside the file itself.
+    A config path inside a container's command is the container's, not the host's: unread."""
+    folder = posixpath.dirname(path) if path.startswith("/") else None
+    found: list[tuple[str, str]] = []
+    if not is_container_manifest(path):
+        for line in text.splitlines()[:MAX_SCRIPT_LINES]:
+            if command_starts_miner(line):
+                found += launched_configs(line)
+    places = [(COPIED_BY, s) for s in _docker_sources(text)]
+    places += [(MOUNTED_BY, m) for m in _SHORT_VOLUME.findall(text) + _LONG_SOURCE.findall(text)]
+    places += [(MOUNTED_BY, m) for m in _HOST_PATH.findall(text)]
+    for how, place in places:
+        if place.startswith("~"):
+            continue
+        where = absolute(place, folder)
+        if where is None:
+            continue
+        if where.lower().endswith(CONFIG_SUFFIXES):
+            found.append((how, where))
+        else:
+            found += [(how, posixpath.join(where, name)) for name in DEFAULT_CONFIGS]
+    if folder:
+        found += [(BESIDE_FILE, posixpath.join(folder, name)) for name in DEFAULT_CONFIGS]
+    first: dict[str, str] = {}
+    for how, where in found:
+        first.setdefault(where, how)
+    return [(how, where) for where, how in first.items()][:MAX_FILE_CONFIGS]
 
 
 def log_file_of(config_text: str, cwd: str | None) -> str | None:
