@@ -115,21 +115,32 @@ def tunnel_files(
 
 def read_started_file(ctx: Context, pid: int | None, path: str) -> CopiedFile | None:
     """Copy a file a process (or, with `pid` None, a persistence entry) was started with."""
-    with item_guard(ctx, "started-file", pid=pid, path=path), open_started(ctx, pid, path) as f:
-        return copy_started(ctx, f, origin_of(ctx, pid, path))
+    with item_guard(ctx, "started-file", pid=pid, path=path):
+        handle, origin = open_started(ctx, pid, path)
+        with handle:
+            return copy_started(ctx, handle, origin)
     return None
 
 
-def open_started(ctx: Context, pid: int | None, path: str) -> io.FileIO:
-    """A file as the process sees it: inside its own root on a live host, links resolved
-    inside that root (a container's `/etc/x -> /etc/shadow` stays in the container)."""
+def open_started(ctx: Context, pid: int | None, path: str) -> tuple[io.FileIO, str]:
+    """A file as the process sees it, and the origin its copy is recorded under: inside its
+    own root on a live host, links resolved inside that root (a container's
+    `/etc/x -> /etc/shadow` stays in the container); else under `--root`."""
     if pid is not None and ctx.proc_is_live:
-        return open_in_root(ctx.live_proc / str(pid) / "root", path, excluded=ctx.excluded)
-    return open_in_root(ctx.root, path, excluded=ctx.excluded)
+        own = ctx.live_proc / str(pid) / "root"
+        inner = inside_root(os.readlink(own), path)
+        return open_in_root(own, inner, excluded=ctx.excluded), f"/proc/{pid}/root{inner}"
+    return open_in_root(ctx.root, path, excluded=ctx.excluded), path
 
 
-def origin_of(ctx: Context, pid: int | None, path: str) -> str:
-    return f"/proc/{pid}/root{path}" if pid is not None and ctx.proc_is_live else path
+def inside_root(root: str, path: str) -> str:
+    """A path as /proc/PID/cwd and /proc/PID/exe show it, inside the process's root. A
+    chrooted process's root and cwd read as irkit sees them (`/jail`, `/jail/srv`), so the
+    root is stripped; a container's read as the container sees them (root `/`)."""
+    root = root.rstrip("/")
+    if root and (path == root or path.startswith(root + "/")):
+        return path[len(root) :] or "/"
+    return path
 
 
 def copy_started(ctx: Context, handle: io.FileIO, origin: str) -> CopiedFile:
@@ -192,7 +203,7 @@ def read_config(ctx: Context, pid: int | None, path: str) -> StartedConfig | Non
     """The config at `path` when it is a miner's (copied into the bundle), else None (read,
     bounded, and left out). A missing file is no log line: most places hold none."""
     try:
-        handle = open_started(ctx, pid, path)
+        handle, origin = open_started(ctx, pid, path)
     except _ABSENT:
         return None
     with handle:
@@ -202,7 +213,7 @@ def read_config(ctx: Context, pid: int | None, path: str) -> StartedConfig | Non
         if not is_miner_config(iocs_from_config(text, context, "config")):
             return None
         handle.seek(0, os.SEEK_SET)
-        copied = copy_started(ctx, handle, origin_of(ctx, pid, path))
+        copied = copy_started(ctx, handle, origin)
     iocs = iocs_from_config(copied.text, context, "config")
     return StartedConfig(
         path, NAMED, pid, None, copied.record.member, copied.record.sha256,

@@ -262,14 +262,15 @@ def test_a_process_config_is_read_inside_its_own_root(tmp_path: Path) -> None:
     child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == b"ready"
-        record = {"type": "process", "pid": child.pid, "cmdline": ["j"], "exe": "", "cwd": "/"}
+        # Its cwd as the processes collector reads /proc/PID/cwd: the jail, seen from outside.
+        record = {"type": "process", "pid": child.pid, "cmdline": ["j"], "cwd": str(jail)}
         sink = io.BytesIO()
         writer = EvidenceWriter(sink, command_line=["test"], guard=InterruptGuard())
         found = started_configs(Context(writer, root=Path("/"), proc=Path("/proc")), [record])
     finally:
         child.kill()
         child.wait()
-    assert [(c.path, c.how) for c in found] == [("/config.ini", "in its working directory")]
+    assert [(c.path, c.how) for c in found] == [(f"{jail}/config.ini", "in its working directory")]
     values = {i.value for i in started_config_iocs(found[0].to_dict())}
     assert W1 in values and ETH not in values
     assert found[0].member == f"files/proc/{child.pid}/root/config.ini"
