@@ -274,3 +274,12 @@ def test_a_process_config_is_read_inside_its_own_root(tmp_path: Path) -> None:
     values = {i.value for i in started_config_iocs(found[0].to_dict())}
     assert W1 in values and ETH not in values
     assert found[0].member == f"files/proc/{child.pid}/root/config.ini"
+
+
+def test_code_given_with_dash_c_is_no_config_path() -> None:
+    assert process_configs(["sh", "-c", "cd /x && ./run"], "", "/srv") == [
+        ("in its working directory", "/srv/config.json"),
+        ("in its working directory", "/srv/config.ini"),
+    ]
+    assert process_configs(["/usr/bin/python3", "-c", "x"], "", None) == []
+    assert process_configs(["/opt/m/m", "-c", "a b"], "", None) == []

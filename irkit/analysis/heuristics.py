@@ -7,7 +7,6 @@ one of them: pool ports, cmdline words and CPU use each have innocent causes.
 """
 
 import ipaddress
-import re
 import shlex
 from collections import defaultdict
 from collections.abc import Iterable
@@ -16,6 +15,7 @@ from typing import Any, ClassVar
 
 from irkit.analysis.iocs import Ioc, dedupe, download_iocs, iocs_from_argv, iocs_from_command
 from irkit.analysis.signals import (
+    INTERPRETERS,
     command_fetches_and_runs,
     command_starts_miner,
     is_private_address,
@@ -145,9 +145,6 @@ def _by_type(records: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]
 
 PROCESSES_MEMBER = "records/processes.jsonl"
 SOCKETS_MEMBER = "records/sockets.jsonl"
-INTERPRETERS = re.compile(
-    r"^(python[\d.]*|node|nodejs|deno|bun|perl|ruby|php[\d.]*|(ba|da|z|k)?sh)$"
-)
 _SSH_TUNNELS = ("reverse", "dynamic", "tun")
 """ssh forwards that make it a tunnel out of the host (high); -L or a ProxyCommand is medium."""
 

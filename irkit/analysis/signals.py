@@ -18,6 +18,10 @@ FETCH_AND_RUN = re.compile(
     r"|base64\s+(-d|--decode)[^|;&\n]*\|\s*(ba|da|z)?sh"
     r"|(curl|wget)\b[^;\n]*(&&|;)\s*chmod\s+\+x)"
 )
+INTERPRETERS = re.compile(
+    r"^(python[\d.]*|node|nodejs|deno|bun|perl|ruby|php[\d.]*|(ba|da|z|k)?sh)$"
+)
+"""Programs whose `-c` is code, not a config, and whose script is what they run."""
 TUNNEL_TOOLS = re.compile(
     r"(?i)^(autossh|frpc|frps|chisel|ngrok|gost|bore|rathole|inlets|cloudflared|socat|iodine"
     r"|dns2tcp|ligolo(?:-ng)?|pivotnacci|revsocks|sshuttle)$"

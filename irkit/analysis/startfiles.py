@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from irkit.analysis.iocs import Ioc, iocs_from_argv, keep, option_values
-from irkit.analysis.signals import command_starts_miner
+from irkit.analysis.signals import INTERPRETERS, command_starts_miner
 from irkit.analysis.tunnels import Tunnel
 from irkit.evidence.records import Record
 from irkit.knowledge.miners import MINER_NAMES
@@ -198,16 +198,22 @@ def launched_configs(command: str, depth: int = 0) -> list[tuple[str, str]]:
     return list(dict.fromkeys(found))
 
 
+_PATH_LIKE = re.compile(r"^[^\s\x00-\x1f]{1,1024}$")
+"""A config path: no spaces or control characters (`sh -c 'code'` names none)."""
+
+
 def process_configs(argv: list[str], exe: str, cwd: str | None) -> list[tuple[str, str]]:
     """(how, path) of each config a process may run with: the ones its command line names,
     else XMRig's defaults beside its executable and in its working directory."""
-    named = [absolute(v, cwd) for v in option_values(argv, _CONFIG_OPTIONS)]
+    interpreter = bool(argv) and INTERPRETERS.match(argv[0].rsplit("/", 1)[-1])
+    values = [] if interpreter else option_values(argv, _CONFIG_OPTIONS)
+    named = [absolute(v, cwd) for v in values if _PATH_LIKE.match(v)]
     if any(named):
         return [(NAMED, path) for path in named if path]
     exe_dir = posixpath.dirname(exe) if exe.startswith("/") else None
     return [
         (BESIDE_EXE if posixpath.dirname(path) == exe_dir else IN_CWD, path)
-        for _, path in started_with(argv, exe, cwd)
+        for _, path in started_with([], exe, cwd)
     ]
 
 
