@@ -24,8 +24,8 @@ POOL_URL = re.compile(
     r"://([A-Za-z0-9.\-_]+|\[[0-9a-fA-F:]+\]):(\d{2,5})\b"
 )
 _HOSTPORT = re.compile(r"^([A-Za-z0-9.\-_]+|\[[0-9a-fA-F:]+\]):(\d{2,5})$")
-_URL_OPTIONS = ("-o", "--url", "--pool", "-P", "--server", "-s")
-_USER_OPTIONS = ("-u", "--user", "--wallet", "-w", "--username")
+_URL_OPTIONS = ("-o", "--url", "--pool", "-P", "--server", "-s", "--dualpool")
+_USER_OPTIONS = ("-u", "--user", "--wallet", "-w", "--username", "--dualuser")
 _WORKER_OPTIONS = ("--rig-id", "--worker", "--rigid", "-p", "--pass", "--password")
 _ALGO_OPTIONS = ("-a", "--algo", "--algorithm", "--coin")
 DOWNLOAD_URL = re.compile(
@@ -85,11 +85,18 @@ def _wallet(address: str, context: str, source: str) -> Ioc | None:
                {"currency": wallet.currency}, source)  # fmt: skip
 
 
+_COIN_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,9}:(?=\w)")
+"""T-Rex, lolMiner and unMineable users name the coin first: `RVN:address.worker`."""
+
+
 def _user(value: str, context: str, source: str) -> list[Ioc]:
-    """`WALLET.worker`, `WALLET+worker` or `WALLET/worker`, or just a wallet or login name."""
+    """`WALLET.worker`, `WALLET+worker` or `WALLET/worker`, or just a wallet or login name;
+    a `COIN:` before the wallet is dropped when the rest is a wallet (`kaspa:q...` is one)."""
     parts = re.split(r"[./+]", value, maxsplit=1)
     wallet_part, worker = parts[0], parts[1] if len(parts) > 1 else ""
     wallet = _wallet(wallet_part, context, source)
+    if wallet is None and _COIN_PREFIX.match(wallet_part):
+        wallet = _wallet(_COIN_PREFIX.sub("", wallet_part), context, source)
     out = [wallet or Ioc("pool-login", wallet_part, context, source=source)]
     if worker:
         out.append(Ioc("worker", worker, context, source=source))
@@ -98,7 +105,10 @@ def _user(value: str, context: str, source: str) -> list[Ioc]:
 
 def iocs_from_argv(argv: list[str], context: str, source: str = "cmdline") -> list[Ioc]:
     found: list[Ioc] = []
+    ports = [p for p in option_values(argv, ("--port",)) if p.isdigit() and len(p) <= 5]
     for url in option_values(argv, _URL_OPTIONS):
+        if ports and not _HOSTPORT.match(url) and _HOSTPORT.match(f"{url}:{ports[0]}"):
+            url = f"{url}:{ports[0]}"  # gminer: --server host --port N
         found += _pool(url, context, source)
     joined = " ".join(argv)
     for match in POOL_URL.finditer(joined):
