@@ -146,6 +146,7 @@ def test_a_miner_configured_only_by_its_config_is_a_likely_miner(
         assert finding["severity"] == "critical"
         assert any("the pool its config names (127.0.0.1:443)" in r for r in finding["reasons"])
         assert any(wallet in r for r in finding["reasons"])
+    assert report["verdict"]["verdict"].startswith("COMPROMISED")
     iocs = {(i["ioc_type"], i["value"]): i for i in report["iocs"]}
     for wallet, worker in ((WALLET, "quietrig"), (RELATIVE_WALLET, "relrig")):
         assert iocs[("wallet", wallet)]["source"] == "config"
