@@ -377,3 +377,14 @@ def test_gminers_plain_miner_binary_is_a_miner_only_as_a_program(
     command: str, starts: bool
 ) -> None:
     assert command_starts_miner(command) is starts
+
+
+def test_a_miner_that_rewrote_its_command_line_is_named_by_its_program() -> None:
+    records = [
+        process(1, "systemd", ppid=0),
+        process(600, "xmrig", exe="/tmp/.x/xmrig", cmdline=["[kswapd0]"]),
+        process(601, "sshd", exe="/usr/sbin/sshd", cmdline=["sshd: root@pts/0"]),
+    ]
+    result = analyse(records, SETTINGS)
+    assert [f.pid for f in result.findings] == [600]
+    assert "its program is named like a miner (xmrig)" in result.findings[0].reasons[0]

@@ -28,6 +28,7 @@ from irkit.analysis.startfiles import (
 from irkit.analysis.tunnels import SSH_PROGRAMS, Tunnel, find_tunnel, parse_tunnel
 from irkit.analysis.verdict import judge
 from irkit.evidence.records import Finding, Record, severity_rank
+from irkit.knowledge.miners import names_a_miner
 from irkit.playbook import AnalysisSettings
 
 MINER_SIGNALS = {"pool-connection", "stratum-cmdline", "wallet-cmdline", "yara-miner", "high-cpu",
@@ -271,6 +272,13 @@ class _Analyser:
                 "low", "T1496", where,
             ))  # fmt: skip
         self.cmdline_signals(pid, argv, where)
+        program = _exe_path(p).rsplit("/", 1)[-1]
+        named = [n for n in (program, str(p.get("name") or "")) if n and names_a_miner(n)]
+        if named and not command_starts_miner(" ".join(argv)):
+            self.add(pid, Signal(
+                "miner-cmdline", f"its program is named like a miner ({named[0]}) although its "
+                "command line does not say so", "medium", "T1496", where,
+            ))  # fmt: skip
 
     def cmdline_signals(self, pid: int, argv: list[str], where: list[str]) -> None:
         found = iocs_from_argv(argv, f"command line of pid {pid}")
