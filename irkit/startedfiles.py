@@ -24,6 +24,8 @@ from irkit.analysis.startfiles import (
     NAMED,
     StartedConfig,
     apply_tunnel_config,
+    assignment,
+    expand,
     file_configs,
     iocs_from_log,
     is_miner_config,
@@ -166,6 +168,7 @@ def started_configs(ctx: Context, records: list[dict[str, Any]]) -> list[Started
     entry that starts a miner; each kept one is copied into the bundle (the caller writes
     the records: `irkit.triage`)."""
     wanted: list[Wanted] = []
+    variables = persistence_variables(records)
     for r in records:
         if r.get("type") == "process" and isinstance(r.get("pid"), int):
             argv = [str(a) for a in r.get("cmdline") or []]
@@ -174,8 +177,25 @@ def started_configs(ctx: Context, records: list[dict[str, Any]]) -> list[Started
             wanted += [(r["pid"], None, how, path) for how, path in process_configs(argv, exe, cwd)]
         elif r.get("type") == "persistence" and isinstance(r.get("command"), str):
             where = f"{r.get('source')}" + (f":{r['line']}" if r.get("line") else "")
-            wanted += [(None, where, how, path) for how, path in launched_configs(r["command"])]
+            command = expand(r["command"], variables.get(str(r.get("source")), {}))
+            wanted += [(None, where, how, path) for how, path in launched_configs(command)]
     return read_configs(ctx, wanted)
+
+
+def persistence_variables(records: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """The variables each persistence file sets (`CFG=/opt/.m/c.json` in a crontab's
+    environment or an rc.local line), by file: `xmrig -c $CFG` names that config."""
+    found: dict[str, dict[str, str]] = {}
+    for r in records:
+        if r.get("type") != "persistence":
+            continue
+        detail = r.get("detail")
+        environment = detail.get("environment") if isinstance(detail, dict) else None
+        for text in (environment, r.get("command")):
+            pair = assignment(text) if isinstance(text, str) else None
+            if pair:
+                found.setdefault(str(r.get("source")), {}).setdefault(*pair)
+    return found
 
 
 def file_started_configs(ctx: Context, host_path: str, text: str) -> list[StartedConfig]:

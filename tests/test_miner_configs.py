@@ -27,6 +27,8 @@ from irkit.analysis.startfiles import (
     COPIED_BY,
     MOUNTED_BY,
     NAMED,
+    assignment,
+    expand,
     file_configs,
     is_miner_config,
     launched_configs,
@@ -219,6 +221,9 @@ def test_any_config_text_or_command_never_crashes(text: str) -> None:
     for _, path in launched_configs(text) + file_configs(text, "/srv/Dockerfile"):
         assert path.startswith("/") and "\0" not in path
     assert len(file_configs(text, "/srv/run.sh")) <= 16
+    pair = assignment(text)
+    assert pair is None or (pair[0] and pair[1])
+    assert len(expand(text, {"A": text[:50]})) <= 1 << 22
 
 
 _JSON = st.recursive(
@@ -283,3 +288,33 @@ def test_code_given_with_dash_c_is_no_config_path() -> None:
     ]
     assert process_configs(["/usr/bin/python3", "-c", "x"], "", None) == []
     assert process_configs(["/opt/m/m", "-c", "a b"], "", None) == []
+
+
+def test_a_variable_the_same_file_sets_names_the_config(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "opt" / ".m").mkdir(parents=True)
+    (root / "opt" / ".m" / "c.json").write_text((FIXTURES / "xmrig.json").read_text())
+    entries = [
+        {"type": "persistence", "source": "/etc/crontab", "line": 1, "command": None,
+         "detail": {"environment": "CFG=/opt/.m/c.json"}},
+        {"type": "persistence", "source": "/etc/crontab", "line": 2,
+         "command": "/opt/.m/xmrig --config=${CFG} --pool $POOL"},
+        {"type": "persistence", "source": "/etc/rc.local", "line": 3,
+         "command": "/opt/.m/xmrig -c $CFG"},  # another file: its own variables only
+    ]  # fmt: skip
+    found, _ = run_reader(root, entries)
+    assert [(c.entry, c.path) for c in found] == [("/etc/crontab:2", "/opt/.m/c.json")]
+
+
+@pytest.mark.parametrize(
+    ("text", "pair"),
+    [
+        ("CFG=/opt/x.json", ("CFG", "/opt/x.json")),
+        ('export CFG="/opt/x.json"', ("CFG", "/opt/x.json")),
+        ("CFG=$(curl x)", None),
+        ("echo CFG=/x", None),
+    ],
+)
+def test_assignments(text: str, pair: tuple[str, str] | None) -> None:
+    assert assignment(text) == pair
+    assert expand("run ${CFG} $CFG $OTHER", {"CFG": "/c"}) == "run /c /c $OTHER"

@@ -169,6 +169,27 @@ def _program(words: list[str]) -> int | None:
     return None
 
 
+_ASSIGNMENT = re.compile(
+    r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]{0,63})=([^\s;&|`$()]{1,1024})\s*$"
+)
+_VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]{0,63})\}?")
+
+
+def assignment(text: str) -> tuple[str, str] | None:
+    """`NAME=value` (a cron environment line, an rc or profile line, `export NAME=value`) with
+    a plain value, quotes removed."""
+    match = _ASSIGNMENT.match(text.replace('"', "").replace("'", ""))
+    return (match.group(1), match.group(2)) if match else None
+
+
+def expand(command: str, variables: dict[str, str]) -> str:
+    """`$NAME` and `${NAME}` replaced by the values the same file set (one pass: a value is
+    never expanded again); any other variable is left as it is."""
+    if not variables or "$" not in command:
+        return command
+    return _VARIABLE.sub(lambda m: variables.get(m.group(1), m.group(0)), command[:MAX_COMMAND])
+
+
 def launched_configs(command: str, depth: int = 0) -> list[tuple[str, str]]:
     """(how, absolute path) of each config a persistence command starts a miner with: the
     `-c`/`--config` it names (relative to a `cd DIR` before it, else to the program's
