@@ -151,9 +151,11 @@ def test_a_script_that_starts_a_miner_brings_its_config() -> None:
 def test_a_process_config_says_why_it_was_read() -> None:
     named = process_configs(["./netd", "-c", "conf/m.json"], "/srv/netd", "/srv/work")
     assert named == [(NAMED, "/srv/work/conf/m.json")]
-    defaults = dict((p, how) for how, p in process_configs(["x"], "/opt/h/x", "/home/u"))
+    defaults = dict((p, how) for how, p in process_configs(["xmrig"], "/opt/h/x", "/home/u"))
     assert defaults["/opt/h/config.json"] == "beside its executable"
     assert defaults["/home/u/config.ini"] == "in its working directory"
+    quiet = [path for _, path in process_configs(["/opt/h/x"], "/opt/h/x", "/")]
+    assert quiet == ["/opt/h/config.json", "/opt/h/config.ini"], "no miner named: not its cwd's"
 
 
 def test_a_record_read_back_from_a_hostile_bundle() -> None:
@@ -268,7 +270,7 @@ def test_a_process_config_is_read_inside_its_own_root(tmp_path: Path) -> None:
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == b"ready"
         # Its cwd as the processes collector reads /proc/PID/cwd: the jail, seen from outside.
-        record = {"type": "process", "pid": child.pid, "cmdline": ["j"], "cwd": str(jail)}
+        record = {"type": "process", "pid": child.pid, "cmdline": ["xmrig"], "cwd": str(jail)}
         sink = io.BytesIO()
         writer = EvidenceWriter(sink, command_line=["test"], guard=InterruptGuard())
         found = started_configs(Context(writer, root=Path("/"), proc=Path("/proc")), [record])
@@ -282,7 +284,7 @@ def test_a_process_config_is_read_inside_its_own_root(tmp_path: Path) -> None:
 
 
 def test_code_given_with_dash_c_is_no_config_path() -> None:
-    assert process_configs(["sh", "-c", "cd /x && ./run"], "", "/srv") == [
+    assert process_configs(["sh", "-c", "cd /x && ./xmrig"], "", "/srv") == [
         ("in its working directory", "/srv/config.json"),
         ("in its working directory", "/srv/config.ini"),
     ]

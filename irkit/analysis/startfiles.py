@@ -225,13 +225,16 @@ _PATH_LIKE = re.compile(r"^[^\s\x00-\x1f]{1,1024}$")
 
 def process_configs(argv: list[str], exe: str, cwd: str | None) -> list[tuple[str, str]]:
     """(how, path) of each config a process may run with: the ones its command line names,
-    else XMRig's defaults beside its executable and in its working directory."""
+    else config.json and config.ini beside its executable (XMRig's default) and, when its
+    command names a miner, in its working directory."""
     interpreter = bool(argv) and INTERPRETERS.match(argv[0].rsplit("/", 1)[-1])
     values = [] if interpreter else option_values(argv, _CONFIG_OPTIONS)
     named = [absolute(v, cwd) for v in values if _PATH_LIKE.match(v)]
     if any(named):
         return [(NAMED, path) for path in named if path]
     exe_dir = posixpath.dirname(exe) if exe.startswith("/") else None
+    if not command_starts_miner(" ".join(argv)):
+        cwd = None  # a daemon in / or a shell in a sample folder is not started with its cwd's file
     return [
         (BESIDE_EXE if posixpath.dirname(path) == exe_dir else IN_CWD, path)
         for _, path in started_with([], exe, cwd)
