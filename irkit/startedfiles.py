@@ -15,6 +15,7 @@ and a wallet or algorithm is kept; any other file read on the way stays out of t
 import io
 import os
 import posixpath
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from irkit.analysis.heuristics import Analysis, tunnel_ioc
@@ -124,14 +125,26 @@ def read_started_file(ctx: Context, pid: int | None, path: str) -> CopiedFile | 
     return None
 
 
-def open_started(ctx: Context, pid: int | None, path: str) -> tuple[io.FileIO, str]:
+RootKeys = dict[tuple[int, int], int]
+"""The first pid seen with each root (device, inode): processes that share a root share one
+copy of a file they all name (a config beside /usr/local/bin is one file, not one per process)."""
+
+
+def open_started(
+    ctx: Context, pid: int | None, path: str, roots: RootKeys | None = None
+) -> tuple[io.FileIO, str]:
     """A file as the process sees it, and the origin its copy is recorded under: inside its
     own root on a live host, links resolved inside that root (a container's
     `/etc/x -> /etc/shadow` stays in the container); else under `--root`."""
     if pid is not None and ctx.proc_is_live:
         own = ctx.live_proc / str(pid) / "root"
         inner = inside_root(os.readlink(own), path)
-        return open_in_root(own, inner, excluded=ctx.excluded), f"/proc/{pid}/root{inner}"
+        handle = open_in_root(own, inner, excluded=ctx.excluded)
+        first = pid
+        if roots is not None:
+            root = os.stat(own)
+            first = roots.setdefault((root.st_dev, root.st_ino), pid)
+        return handle, f"/proc/{first}/root{inner}"
     return open_in_root(ctx.root, path, excluded=ctx.excluded), path
 
 
@@ -205,37 +218,50 @@ def file_started_configs(ctx: Context, host_path: str, text: str) -> list[Starte
     return read_configs(ctx, wanted)
 
 
+@dataclass
+class ReadState:
+    """What one pass of config reads shares: each root's first pid, and each file read (by
+    origin) with what it was: a file many processes name is read, parsed and copied once."""
+
+    roots: RootKeys = field(default_factory=dict)
+    read: dict[str, StartedConfig | None] = field(default_factory=dict)
+
+
 def read_configs(ctx: Context, wanted: list[Wanted]) -> list[StartedConfig]:
     found: list[StartedConfig] = []
+    state = ReadState()
     for pid, entry, how, path in wanted:
         if len(found) >= MAX_STARTED_CONFIGS:
             ctx.log("started-config", "partial", f"more than {MAX_STARTED_CONFIGS} configs")
             break
         with item_guard(ctx, "started-config", pid=pid, entry=entry, path=path):
-            config = read_config(ctx, pid, path)
+            config = read_config(ctx, pid, path, state)
             if config is not None:
-                config.how, config.entry = how, entry
-                found.append(config)
+                found.append(replace(config, pid=pid, how=how, entry=entry))
     return found
 
 
-def read_config(ctx: Context, pid: int | None, path: str) -> StartedConfig | None:
+def read_config(ctx: Context, pid: int | None, path: str, state: ReadState) -> StartedConfig | None:
     """The config at `path` when it is a miner's (copied into the bundle), else None (read,
     bounded, and left out). A missing file is no log line: most places hold none."""
     try:
-        handle, origin = open_started(ctx, pid, path)
+        handle, origin = open_started(ctx, pid, path, state.roots)
     except _ABSENT:
         return None
     with handle:
+        if origin in state.read:
+            return state.read[origin]
+        state.read[origin] = None
         data, _ = read_capped(handle.fileno(), min(ctx.limits.copy_bytes, KEEP_FOR_PARSING))
-        context = f"config {path}" + (f" of pid {pid}" if pid is not None else "")
+        context = f"config {path}"
         text = data.decode("utf-8", "surrogateescape")
         if not is_miner_config(iocs_from_config(text, context, "config")):
             return None
         handle.seek(0, os.SEEK_SET)
         copied = copy_started(ctx, handle, origin)
     iocs = iocs_from_config(copied.text, context, "config")
-    return StartedConfig(
+    state.read[origin] = StartedConfig(
         path, NAMED, pid, None, copied.record.member, copied.record.sha256,
         [i.to_dict() for i in iocs], log_file_of(copied.text, posixpath.dirname(path)),
     )  # fmt: skip
+    return state.read[origin]

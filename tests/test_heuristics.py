@@ -331,12 +331,19 @@ def quiet_miner(config_pool: str, remote: str) -> list[dict[str, Any]]:
     [
         ("203.0.113.9:443", "203.0.113.9", "likely miner"),  # the config's address
         ("pool.example.test:443", "203.0.113.9", "likely miner"),  # a name: by its port
-        ("203.0.113.8:443", "203.0.113.9", "suspicious"),  # another address
-        ("pool.example.test:3333", "203.0.113.9", "suspicious"),  # another port
+        ("203.0.113.8:443", "203.0.113.9", None),  # another address: not its config
+        ("pool.example.test:3333", "203.0.113.9", None),  # another port: not its config
     ],
 )
-def test_a_process_run_from_its_config_alone(config_pool: str, remote: str, verdict: str) -> None:
+def test_a_process_run_from_its_config_alone(
+    config_pool: str, remote: str, verdict: str | None
+) -> None:
+    """A config found beside an executable that is not named like a miner counts only when
+    the process is connected to its pool."""
     result = analyse(quiet_miner(config_pool, remote), SETTINGS)
+    if verdict is None:
+        assert result.findings == [] and result.iocs == []
+        return
     finding = by_pid(result, 500)
     assert finding.title.startswith(verdict)
     assert any(WALLET in r and "/opt/h/config.json" in r for r in finding.reasons)
@@ -388,3 +395,18 @@ def test_a_miner_that_rewrote_its_command_line_is_named_by_its_program() -> None
     result = analyse(records, SETTINGS)
     assert [f.pid for f in result.findings] == [600]
     assert "its program is named like a miner (xmrig)" in result.findings[0].reasons[0]
+
+
+def test_a_config_beside_a_shared_folder_counts_only_for_its_miner() -> None:
+    """/usr/local/bin/config.json beside an installed xmrig: the other programs there neither
+    are miners nor use it."""
+    records = quiet_miner("pool.example.test:3333", "203.0.113.9")  # no connection to 3333
+    config = records[-1]
+    other = process(501, "node", exe="/opt/h/node", cmdline=["/opt/h/node", "app.js"])
+    miner = process(502, "xmrig", exe="/opt/h/xmrig", cmdline=["/opt/h/xmrig"])
+    records += [other, miner, {**config, "pid": 501}, {**config, "pid": 502}]
+    result = analyse(records, SETTINGS)
+    flagged = {f.pid for f in result.findings}
+    assert 501 not in flagged and 500 not in flagged
+    assert by_pid(result, 502).title.startswith("likely miner")  # by name, pool and wallet
+    assert any("/opt/h/config.json" in r for r in by_pid(result, 502).reasons)

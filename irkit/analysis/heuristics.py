@@ -21,6 +21,7 @@ from irkit.analysis.signals import (
     is_private_address,
 )
 from irkit.analysis.startfiles import (
+    NAMED,
     STARTED_CONFIGS_MEMBER,
     config_reason,
     started_config_iocs,
@@ -179,6 +180,12 @@ def _odd_dir(path: str) -> bool:
     return any(part and not part.strip(". ") for part in path.split("/")[:-1])
 
 
+def _program_miner_name(process: dict[str, Any]) -> str | None:
+    """Its executable's file name or its name (comm), when the miner table has it."""
+    names = (_exe_path(process).rsplit("/", 1)[-1], str(process.get("name") or ""))
+    return next((n for n in names if n and names_a_miner(n)), None)
+
+
 def _exe_path(process: dict[str, Any]) -> str:
     exe = process.get("exe") or ""
     return exe[: -len(" (deleted)")] if exe.endswith(" (deleted)") else exe
@@ -272,11 +279,10 @@ class _Analyser:
                 "low", "T1496", where,
             ))  # fmt: skip
         self.cmdline_signals(pid, argv, where)
-        program = _exe_path(p).rsplit("/", 1)[-1]
-        named = [n for n in (program, str(p.get("name") or "")) if n and names_a_miner(n)]
+        named = _program_miner_name(p)
         if named and not command_starts_miner(" ".join(argv)):
             self.add(pid, Signal(
-                "miner-cmdline", f"its program is named like a miner ({named[0]}) although its "
+                "miner-cmdline", f"its program is named like a miner ({named}) although its "
                 "command line does not say so", "medium", "T1496", where,
             ))  # fmt: skip
 
@@ -367,12 +373,25 @@ class _Analyser:
 
     def config_signals(self) -> None:
         """A process's miner config: its pool and wallet are signals (and IOCs), and a
-        connection to that pool is a pool connection whatever the port (443 included)."""
+        connection to that pool is a pool connection whatever the port (443 included). A
+        config irkit found by its default place (beside the executable, in the cwd) counts only
+        for a process that uses it: one named like a miner or connected to its pool; a config
+        beside /usr/local/bin/xmrig says nothing of every other program in that folder."""
         for config in self.configs:
             pid = config.get("pid")
             found = started_config_iocs(config)
             pools = [i for i in found if i.ioc_type == "pool-host"]
             if not isinstance(pid, int) or pid not in self.processes or not pools:
+                continue
+            used = []
+            for remote, port in sorted(self.connections.get(pid, set())):
+                pool = next((i for i in pools if _same_pool(i, remote, port)), None)
+                if pool is not None:
+                    used.append((remote, port, pool))
+            p = self.processes[pid]
+            argv = " ".join(str(a) for a in p.get("cmdline") or [])
+            miner = command_starts_miner(argv) or _program_miner_name(p)
+            if config.get("how") != NAMED and not used and not miner:
                 continue
             where = [
                 m for m in (STARTED_CONFIGS_MEMBER, config.get("member")) if isinstance(m, str)
@@ -389,10 +408,7 @@ class _Analyser:
                     "high", "T1496", where,
                 ))  # fmt: skip
             self.pid_iocs[pid] += found
-            for remote, port in sorted(self.connections.get(pid, set())):
-                pool = next((i for i in pools if _same_pool(i, remote, port)), None)
-                if pool is None:
-                    continue
+            for remote, port, pool in used:
                 self.add(pid, Signal(
                     "pool-connection", f"a connection to {remote}:{port}, the pool its config "
                     f"names ({pool.value})", "high", "T1496", [SOCKETS_MEMBER],
