@@ -320,3 +320,23 @@ def test_a_variable_the_same_file_sets_names_the_config(tmp_path: Path) -> None:
 def test_assignments(text: str, pair: tuple[str, str] | None) -> None:
     assert assignment(text) == pair
     assert expand("run ${CFG} $CFG $OTHER", {"CFG": "/c"}) == "run /c /c $OTHER"
+
+
+def test_a_config_many_processes_name_is_read_and_copied_once(tmp_path: Path) -> None:
+    config = tmp_path / "shared.json"
+    config.write_text((FIXTURES / "xmrig.json").read_text())
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        records = [
+            {"type": "process", "pid": pid, "cmdline": ["xmrig", "-c", str(config)], "cwd": "/"}
+            for pid in (os.getpid(), child.pid)
+        ]
+        sink = io.BytesIO()
+        writer = EvidenceWriter(sink, command_line=["test"], guard=InterruptGuard())
+        found = started_configs(Context(writer, root=Path("/"), proc=Path("/proc")), records)
+    finally:
+        child.kill()
+        child.wait()
+    assert [c.pid for c in found] == [os.getpid(), child.pid]
+    assert len({c.member for c in found}) == 1
+    assert [m.name for m in writer.members].count(found[0].member) == 1
