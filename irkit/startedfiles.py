@@ -20,17 +20,14 @@ from typing import Any
 
 from irkit.analysis.heuristics import Analysis, tunnel_ioc
 from irkit.analysis.iocs import Ioc, iocs_from_config
+from irkit.analysis.launches import assignment, expand, file_configs, launched_configs
 from irkit.analysis.signals import command_starts_miner
 from irkit.analysis.startfiles import (
     NAMED,
     StartedConfig,
     apply_tunnel_config,
-    assignment,
-    expand,
-    file_configs,
     iocs_from_log,
     is_miner_config,
-    launched_configs,
     log_file_of,
     process_configs,
     started_with,

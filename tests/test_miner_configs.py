@@ -21,17 +21,19 @@ from hypothesis import strategies as st
 from minersample import synthetic_monero_wallet
 
 from irkit.analysis.iocs import iocs_from_config
-from irkit.analysis.startfiles import (
+from irkit.analysis.launches import (
     BESIDE_FILE,
     BESIDE_PROGRAM,
     COPIED_BY,
     MOUNTED_BY,
-    NAMED,
     assignment,
     expand,
     file_configs,
-    is_miner_config,
     launched_configs,
+)
+from irkit.analysis.startfiles import (
+    NAMED,
+    is_miner_config,
     process_configs,
     started_config_iocs,
 )
