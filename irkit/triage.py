@@ -16,6 +16,12 @@ from typing import Any
 from irkit.analysis.heuristics import Analysis, analyse
 from irkit.analysis.iocexport import iocs_csv, iocs_json, iocs_stix
 from irkit.analysis.iocs import Ioc, dedupe, iocs_from_config
+from irkit.analysis.startfiles import (
+    STARTED_CONFIGS_MEMBER,
+    StartedConfig,
+    config_reason,
+    started_config_iocs,
+)
 from irkit.collectors.base import NO_PROC, Context, CopiedFile
 from irkit.collectors.failsoft import item_guard
 from irkit.collectors.memory import dump_into_bundle
@@ -35,13 +41,15 @@ from irkit.hunt import (
 from irkit.hunt.around import around_in_data, around_in_process
 from irkit.hunt.bundle import log_scan_problems
 from irkit.playbook import HuntStep, Playbook
-from irkit.startedfiles import started_file_iocs
+from irkit.startedfiles import file_started_configs, started_configs, started_file_iocs
 
 HUNTS_MEMBER = "records/hunts.jsonl"
 FINDINGS_MEMBER = "records/findings.jsonl"
 ANALYSIS_MEMBER = "records/analysis.jsonl"
 IOCS_MEMBER = "records/iocs.jsonl"
 DUMPS_MEMBER = "records/memory-flagged.jsonl"
+LAUNCH_RULES = ("IRKIT_Miner_Launch", "IRKIT_Installer_Miner")
+"""The pack's rules for files that start a miner: their configs are read too."""
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])(/[^\s'\";|&<>()`]+)")
 
 Progress = Callable[[str], None]
@@ -65,6 +73,8 @@ class TriageOutcome:
     hits: list[YaraHit] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     iocs: list[Ioc] = field(default_factory=list)
+    configs: list[StartedConfig] = field(default_factory=list)
+    """Miner configs read for processes, persistence entries and launch files."""
 
 
 def guarded_scan(
@@ -97,6 +107,10 @@ class Triage:
 
     def __call__(self, ctx: Context) -> None:
         records = [r.to_dict() for recs in ctx.collected.values() for r in recs]
+        ctx.collector = "started-files"
+        self.outcome.configs = started_configs(ctx, records)
+        records += [c.to_dict() for c in self.outcome.configs]
+        ctx.collector = "irkit"
         flagged = {
             v.pid
             for v in analyse(records, self.playbook.analysis).verdicts
@@ -272,6 +286,8 @@ class Triage:
             self.matched_text(ctx, hit, target, copied), context, source
         )
         finding = hit_to_finding(hit, evidence=[HUNTS_MEMBER, *evidence])
+        if copied is not None and hit.rule.startswith(LAUNCH_RULES):
+            finding_iocs += self.launch_configs(ctx, target.host_path, copied.text, finding)
         if severity_rank(hit.severity) >= severity_rank(self.playbook.analysis.threshold):
             for ioc in finding_iocs:
                 ioc.finding = finding.title
@@ -279,6 +295,23 @@ class Triage:
         self.outcome.hits.append(hit)
         self.outcome.findings.append(finding)
         ctx.log("yara-hit", "warning", None, rule=hit.rule, target=hit.target)
+
+    def launch_configs(
+        self, ctx: Context, host_path: str, text: str, finding: Finding
+    ) -> list[Ioc]:
+        """A file that starts a miner (a script, a unit, a Dockerfile, a compose file, a
+        Kubernetes manifest): the configs it brings along say what the miner mines."""
+        found: list[Ioc] = []
+        for config in file_started_configs(ctx, host_path, text):
+            record = config.to_dict()
+            finding.reasons.append(config_reason(record))
+            finding.evidence += [
+                STARTED_CONFIGS_MEMBER,
+                *([config.member] if config.member else []),
+            ]
+            found += started_config_iocs(record)
+            self.outcome.configs.append(config)
+        return found
 
     @staticmethod
     def matched_text(ctx: Context, hit: YaraHit, target: Target, copied: CopiedFile | None) -> str:
@@ -294,6 +327,8 @@ class Triage:
 
     def finish(self, ctx: Context, records: list[dict[str, Any]]) -> None:
         writer = ctx.writer
+        if self.outcome.configs:
+            writer.write_records(STARTED_CONFIGS_MEMBER, self.outcome.configs, collector="analysis")
         if self.outcome.hits:
             writer.write_records(HUNTS_MEMBER, self.outcome.hits, collector="hunt")
         yara_findings = [f.to_dict() for f in self.outcome.findings]

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from minersample import synthetic_monero_wallet
 
 from irkit.analysis.heuristics import analyse
+from irkit.analysis.signals import command_starts_miner
 from irkit.playbook import AgentSpec, AnalysisSettings
 
 WALLET = synthetic_monero_wallet()
@@ -221,6 +222,9 @@ fields = (
     "mechanism",
     "source",
     "used_memory",
+    "iocs",
+    "entry",
+    "path",
 )
 
 
@@ -228,7 +232,11 @@ fields = (
 @given(
     st.lists(
         st.fixed_dictionaries(
-            {"type": st.sampled_from(["process", "socket", "persistence", "gpu_process", "x"])},
+            {
+                "type": st.sampled_from(
+                    ["process", "socket", "persistence", "gpu_process", "started-config", "x"]
+                )
+            },
             optional={f: json_values for f in fields},
         ),
         max_size=6,
@@ -295,3 +303,110 @@ def test_every_other_peer_of_a_flagged_process_is_a_c2_ioc() -> None:
     result = analyse([*HOST, peer, quiet], SETTINGS)
     c2 = {(i.value, i.finding) for i in result.iocs if i.ioc_type == "c2"}
     assert c2 == {("198.51.100.50:443", "likely miner: pid 4242 (kworker/0:2)")}
+
+
+def quiet_miner(config_pool: str, remote: str) -> list[dict[str, Any]]:
+    """A process with no arguments, its config (as the triage records it) and one connection."""
+    host, port = config_pool.rsplit(":", 1)
+    iocs = [
+        {"ioc_type": "pool-host", "value": config_pool, "validated": None,
+         "detail": {"host": host, "port": int(port)}},
+        {"ioc_type": "wallet", "value": WALLET, "validated": True,
+         "detail": {"currency": "monero"}},
+        {"ioc_type": "worker", "value": "rig9", "validated": None, "detail": {}},
+    ]  # fmt: skip
+    return [
+        process(1, "systemd", ppid=0),
+        process(500, "syshelper", exe="/opt/h/syshelper", cmdline=["/opt/h/syshelper"]),
+        {"type": "socket", "proto": "tcp", "pid": 500, "state": "ESTABLISHED",
+         "remote_address": remote, "remote_port": 443, "flags": []},
+        {"type": "started-config", "pid": 500, "path": "/opt/h/config.json",
+         "how": "beside its executable", "member": "files/proc/500/root/opt/h/config.json",
+         "iocs": iocs},
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("config_pool", "remote", "verdict"),
+    [
+        ("203.0.113.9:443", "203.0.113.9", "likely miner"),  # the config's address
+        ("pool.example.test:443", "203.0.113.9", "likely miner"),  # a name: by its port
+        ("203.0.113.8:443", "203.0.113.9", None),  # another address: not its config
+        ("pool.example.test:3333", "203.0.113.9", None),  # another port: not its config
+    ],
+)
+def test_a_process_run_from_its_config_alone(
+    config_pool: str, remote: str, verdict: str | None
+) -> None:
+    """A config found beside an executable that is not named like a miner counts only when
+    the process is connected to its pool."""
+    result = analyse(quiet_miner(config_pool, remote), SETTINGS)
+    if verdict is None:
+        assert result.findings == [] and result.iocs == []
+        return
+    finding = by_pid(result, 500)
+    assert finding.title.startswith(verdict)
+    assert any(WALLET in r and "/opt/h/config.json" in r for r in finding.reasons)
+    iocs = {(i.ioc_type, i.value): i for i in result.iocs}
+    assert iocs[("wallet", WALLET)].source == "config"
+    assert iocs[("worker", "rig9")].finding == finding.title
+    assert "files/proc/500/root/opt/h/config.json" in finding.evidence
+
+
+def test_a_persistence_entry_names_its_miners_config() -> None:
+    entry = {"type": "persistence", "mechanism": "systemd", "line": 4,
+             "source": "/etc/systemd/system/u.service",
+             "command": "/opt/xmrig/xmrig --config=/etc/xmrig/config.json"}  # fmt: skip
+    config = {"type": "started-config", "pid": None, "entry": "/etc/systemd/system/u.service:4",
+              "path": "/etc/xmrig/config.json", "member": "files/etc/xmrig/config.json",
+              "iocs": [{"ioc_type": "wallet", "value": WALLET, "validated": True}]}  # fmt: skip
+    result = analyse([entry, config], SETTINGS)
+    (finding,) = result.findings
+    assert any("/etc/xmrig/config.json" in r and WALLET in r for r in finding.reasons)
+    assert "files/etc/xmrig/config.json" in finding.evidence
+    assert [(i.ioc_type, i.source, i.finding) for i in result.iocs] == [
+        ("wallet", "config", finding.title)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("command", "starts"),
+    [
+        ("./miner --algo kawpow --server rvn.pool.test --port 1", True),  # GMiner's binary
+        ("/opt/gminer/miner", True),
+        ("cd /opt/g && ./miner", True),
+        ("echo miner", False),
+        ("/usr/bin/miner-stats", False),
+        ("apt-get install -y cryptominer-docs", False),
+    ],
+)
+def test_gminers_plain_miner_binary_is_a_miner_only_as_a_program(
+    command: str, starts: bool
+) -> None:
+    assert command_starts_miner(command) is starts
+
+
+def test_a_miner_that_rewrote_its_command_line_is_named_by_its_program() -> None:
+    records = [
+        process(1, "systemd", ppid=0),
+        process(600, "xmrig", exe="/tmp/.x/xmrig", cmdline=["[kswapd0]"]),
+        process(601, "sshd", exe="/usr/sbin/sshd", cmdline=["sshd: root@pts/0"]),
+    ]
+    result = analyse(records, SETTINGS)
+    assert [f.pid for f in result.findings] == [600]
+    assert "its program is named like a miner (xmrig)" in result.findings[0].reasons[0]
+
+
+def test_a_config_beside_a_shared_folder_counts_only_for_its_miner() -> None:
+    """/usr/local/bin/config.json beside an installed xmrig: the other programs there neither
+    are miners nor use it."""
+    records = quiet_miner("pool.example.test:3333", "203.0.113.9")  # no connection to 3333
+    config = records[-1]
+    other = process(501, "node", exe="/opt/h/node", cmdline=["/opt/h/node", "app.js"])
+    miner = process(502, "xmrig", exe="/opt/h/xmrig", cmdline=["/opt/h/xmrig"])
+    records += [other, miner, {**config, "pid": 501}, {**config, "pid": 502}]
+    result = analyse(records, SETTINGS)
+    flagged = {f.pid for f in result.findings}
+    assert 501 not in flagged and 500 not in flagged
+    assert by_pid(result, 502).title.startswith("likely miner")  # by name, pool and wallet
+    assert any("/opt/h/config.json" in r for r in by_pid(result, 502).reasons)

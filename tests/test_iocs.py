@@ -220,3 +220,18 @@ def test_hostile_values_stay_strictly_valid_stix(tmp_path: Path) -> None:
     path = tmp_path / "h.json"
     path.write_bytes(iocs_stix(iocs, host="h\udcfe"))
     assert_strictly_valid(path)
+
+
+def test_gpu_miner_dialects_split_server_and_port_and_prefix_the_coin() -> None:
+    """GMiner's `--server` and `--port` apart, T-Rex's `COIN:address.worker`, lolMiner's
+    dual-mining pool and user."""
+    gminer = ["./miner", "--algo", "kawpow", "--server", "rvn.pool.test", "--port", "3636",
+              "--user", f"RVN:{WALLET}.gpu7"]  # fmt: skip
+    found = {(i.ioc_type, i.value) for i in iocs_from_argv(gminer, "c")}
+    assert {("pool-host", "rvn.pool.test:3636"), ("wallet", WALLET), ("worker", "gpu7")} <= found
+    eth = "0x" + "ab" * 20
+    lol = ["lolMiner", "--algo", "ETCHASH", "--pool", "etc.pool.test:1010", "--user", eth,
+           "--dualmode", "TONDUAL", "--dualpool", "ton.pool.test:4000",
+           "--dualuser", "dual1"]  # fmt: skip
+    found = {(i.ioc_type, i.value) for i in iocs_from_argv(lol, "c")}
+    assert {("pool-host", "ton.pool.test:4000"), ("pool-login", "dual1"), ("wallet", eth)} <= found

@@ -6,7 +6,7 @@ A process is called a likely miner when independent signals agree, not on any
 one of them: pool ports, cmdline words and CPU use each have innocent causes.
 """
 
-import re
+import ipaddress
 import shlex
 from collections import defaultdict
 from collections.abc import Iterable
@@ -15,18 +15,26 @@ from typing import Any, ClassVar
 
 from irkit.analysis.iocs import Ioc, dedupe, download_iocs, iocs_from_argv, iocs_from_command
 from irkit.analysis.signals import (
+    INTERPRETERS,
     command_fetches_and_runs,
     command_starts_miner,
     is_private_address,
+)
+from irkit.analysis.startfiles import (
+    NAMED,
+    STARTED_CONFIGS_MEMBER,
+    config_reason,
+    started_config_iocs,
 )
 from irkit.analysis.tunnels import SSH_PROGRAMS, Tunnel, find_tunnel, parse_tunnel
 from irkit.analysis.verdict import judge
 from irkit.evidence.records import Finding, Record, severity_rank
 from irkit.evidence.typed import field_types
+from irkit.knowledge.miners import names_a_miner
 from irkit.playbook import AnalysisSettings
 
 MINER_SIGNALS = {"pool-connection", "stratum-cmdline", "wallet-cmdline", "yara-miner", "high-cpu",
-                 "gpu-unexpected", "miner-cmdline"}  # fmt: skip
+                 "gpu-unexpected", "miner-cmdline", "config-pool", "config-wallet"}  # fmt: skip
 EXE_SIGNALS = {"deleted-exe", "exe-location", "kthread-imitation", "memfd-exe"}
 PERSISTENCE_MITRE = {
     "cron": "T1053.003",
@@ -133,9 +141,6 @@ def _by_type(records: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]
 
 PROCESSES_MEMBER = "records/processes.jsonl"
 SOCKETS_MEMBER = "records/sockets.jsonl"
-INTERPRETERS = re.compile(
-    r"^(python[\d.]*|node|nodejs|deno|bun|perl|ruby|php[\d.]*|(ba|da|z|k)?sh)$"
-)
 _SSH_TUNNELS = ("reverse", "dynamic", "tun")
 """ssh forwards that make it a tunnel out of the host (high); -L or a ProxyCommand is medium."""
 
@@ -169,6 +174,12 @@ def _odd_dir(path: str) -> bool:
     return any(part and not part.strip(". ") for part in path.split("/")[:-1])
 
 
+def _program_miner_name(process: dict[str, Any]) -> str | None:
+    """Its executable's file name or its name (comm), when the miner table has it."""
+    names = (_exe_path(process).rsplit("/", 1)[-1], str(process.get("name") or ""))
+    return next((n for n in names if n and names_a_miner(n)), None)
+
+
 def _exe_path(process: dict[str, Any]) -> str:
     exe = process.get("exe") or ""
     return exe[: -len(" (deleted)")] if exe.endswith(" (deleted)") else exe
@@ -183,6 +194,9 @@ class _Analyser:
         self.persistence = grouped.get("persistence", [])
         self.gpu = grouped.get("gpu_process", [])
         self.hits = grouped.get("finding", [])
+        self.configs = grouped.get("started-config", [])
+        """Miner configs the triage read (irkit.startedfiles): of a process, or of the
+        persistence entry (`entry`, source:line) that starts a miner with it."""
         self.signals: dict[int, list[Signal]] = defaultdict(list)
         self.findings: list[Finding] = []
         self.iocs: list[Ioc] = []
@@ -198,6 +212,7 @@ class _Analyser:
         for process in self.processes.values():
             self.process_signals(process)
         self.socket_signals()
+        self.config_signals()
         self.gpu_signals()
         self.hit_signals()
         verdicts = [self.verdict(pid, sigs) for pid, sigs in sorted(self.signals.items())]
@@ -258,6 +273,12 @@ class _Analyser:
                 "low", "T1496", where,
             ))  # fmt: skip
         self.cmdline_signals(pid, argv, where)
+        named = _program_miner_name(p)
+        if named and not command_starts_miner(" ".join(argv)):
+            self.add(pid, Signal(
+                "miner-cmdline", f"its program is named like a miner ({named}) although its "
+                "command line does not say so", "medium", "T1496", where,
+            ))  # fmt: skip
 
     def cmdline_signals(self, pid: int, argv: list[str], where: list[str]) -> None:
         found = iocs_from_argv(argv, f"command line of pid {pid}")
@@ -269,14 +290,9 @@ class _Analyser:
                 "high", "T1496", where,
             ))  # fmt: skip
         if wallets:
-            shown = ", ".join(
-                f"{w.value} ({w.detail.get('currency')}, checksum "
-                f"{'valid' if w.validated else 'not valid'})"
-                for w in wallets
-            )
             self.add(pid, Signal(
-                "wallet-cmdline", f"a wallet address in its command line: {shown}", "high",
-                "T1496", where,
+                "wallet-cmdline", f"a wallet address in its command line: "
+                f"{_wallets_shown(wallets)}", "high", "T1496", where,
             ))  # fmt: skip
         joined = " ".join(argv)
         if not urls and not wallets and command_starts_miner(joined):
@@ -348,6 +364,53 @@ class _Analyser:
             endpoint = tunnel_ioc(tunnel, f"socket of pid {pid}", "socket")
             if endpoint is not None:
                 self.pid_iocs[pid].append(endpoint)
+
+    def config_signals(self) -> None:
+        """A process's miner config: its pool and wallet are signals (and IOCs), and a
+        connection to that pool is a pool connection whatever the port (443 included). A
+        config irkit found by its default place (beside the executable, in the cwd) counts only
+        for a process that uses it: one named like a miner or connected to its pool; a config
+        beside /usr/local/bin/xmrig says nothing of every other program in that folder."""
+        for config in self.configs:
+            pid = config.get("pid")
+            found = started_config_iocs(config)
+            pools = [i for i in found if i.ioc_type == "pool-host"]
+            if not isinstance(pid, int) or pid not in self.processes or not pools:
+                continue
+            used = []
+            for remote, port in sorted(self.connections.get(pid, set())):
+                pool = next((i for i in pools if _same_pool(i, remote, port)), None)
+                if pool is not None:
+                    used.append((remote, port, pool))
+            p = self.processes[pid]
+            argv = " ".join(str(a) for a in p.get("cmdline") or [])
+            miner = command_starts_miner(argv) or _program_miner_name(p)
+            if config.get("how") != NAMED and not used and not miner:
+                continue
+            where = [
+                m for m in (STARTED_CONFIGS_MEMBER, config.get("member")) if isinstance(m, str)
+            ]
+            shown = f"its config {config.get('path')} ({config.get('how')})"
+            pools_shown = ", ".join(i.value for i in pools)
+            self.add(pid, Signal(
+                "config-pool", f"{shown} names the pool {pools_shown}", "high", "T1496", where
+            ))  # fmt: skip
+            wallets = [i for i in found if i.ioc_type == "wallet"]
+            if wallets:
+                self.add(pid, Signal(
+                    "config-wallet", f"{shown} names the wallet {_wallets_shown(wallets)}",
+                    "high", "T1496", where,
+                ))  # fmt: skip
+            self.pid_iocs[pid] += found
+            for remote, port, pool in used:
+                self.add(pid, Signal(
+                    "pool-connection", f"a connection to {remote}:{port}, the pool its config "
+                    f"names ({pool.value})", "high", "T1496", [SOCKETS_MEMBER],
+                ))  # fmt: skip
+                self.pid_iocs[pid].append(Ioc(
+                    "pool-host", f"{remote}:{port}", f"socket of pid {pid}",
+                    detail={"host": remote, "port": port}, source="socket",
+                ))  # fmt: skip
 
     def gpu_signals(self) -> None:
         allowed = set(self.settings.gpu_allow)
@@ -521,6 +584,13 @@ class _Analyser:
             reasons.append("its command holds a pool URL or wallet")
         else:
             found = []
+        evidence = ["records/persistence.jsonl", entry.get("member")]
+        for config in self.configs:
+            if config.get("entry") != where or config.get("pid") is not None:
+                continue
+            reasons.append(config_reason(config))
+            found += started_config_iocs(config)
+            evidence += [STARTED_CONFIGS_MEMBER, config.get("member")]
         words = _words(command)
         tunnel = find_tunnel(words)
         if tunnel is not None:
@@ -544,7 +614,7 @@ class _Analyser:
                 reasons=reasons,
                 path=entry.get("source"),
                 mitre=[PERSISTENCE_MITRE.get(mechanism, "T1547")],
-                evidence=[m for m in ("records/persistence.jsonl", entry.get("member")) if m],
+                evidence=list(dict.fromkeys(m for m in evidence if isinstance(m, str))),
                 time=entry.get("mtime"),
             )
         )
@@ -587,6 +657,34 @@ class _Analyser:
             or (s.kind.startswith("yara") and "its executable" in s.reason)
             for s in self.signals.get(verdict.pid, [])
         )
+
+
+def _wallets_shown(wallets: list[Ioc]) -> str:
+    return ", ".join(
+        f"{w.value} ({w.detail.get('currency')}, checksum "
+        f"{'valid' if w.validated else 'not valid'})"
+        for w in wallets
+    )
+
+
+def _same_pool(pool: Ioc, remote: str, port: int) -> bool:
+    """A connection to a config's pool: the same port, and the same address where the config
+    gives one (irkit resolves no names on a suspect host, so a name matches by its port)."""
+    host = str(pool.detail.get("host") or "")
+    if pool.detail.get("port") != port:
+        return False
+    try:
+        return ipaddress.ip_address(host) == ipaddress.ip_address(remote)
+    except ValueError:
+        return not _is_address(host)
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def is_local(address: str) -> bool:

@@ -20,12 +20,12 @@ from irkit.evidence.records import Record
 from irkit.knowledge.notindicators import LIVE_SOURCES, is_placeholder, is_static_noise
 
 POOL_URL = re.compile(
-    r"\b((?:stratum2?|stratum1)?(?:\+(?:tcp|ssl|tls|ws|wss))?|daemon\+https?|ethproxy|nicehash)"
+    r"\b((?:stratum2?|stratum1)?(?:\+(?:tcps?|ssl|tls|wss?))?|daemon\+https?|ethproxy|nicehash)"
     r"://([A-Za-z0-9.\-_]+|\[[0-9a-fA-F:]+\]):(\d{2,5})\b"
 )
 _HOSTPORT = re.compile(r"^([A-Za-z0-9.\-_]+|\[[0-9a-fA-F:]+\]):(\d{2,5})$")
-_URL_OPTIONS = ("-o", "--url", "--pool", "-P", "--server", "-s")
-_USER_OPTIONS = ("-u", "--user", "--wallet", "-w", "--username")
+_URL_OPTIONS = ("-o", "--url", "--pool", "-P", "--server", "-s", "--dualpool")
+_USER_OPTIONS = ("-u", "--user", "--wallet", "-w", "--username", "--dualuser")
 _WORKER_OPTIONS = ("--rig-id", "--worker", "--rigid", "-p", "--pass", "--password")
 _ALGO_OPTIONS = ("-a", "--algo", "--algorithm", "--coin")
 DOWNLOAD_URL = re.compile(
@@ -85,11 +85,18 @@ def _wallet(address: str, context: str, source: str) -> Ioc | None:
                {"currency": wallet.currency}, source)  # fmt: skip
 
 
+_COIN_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,9}:(?=\w)")
+"""T-Rex, lolMiner and unMineable users name the coin first: `RVN:address.worker`."""
+
+
 def _user(value: str, context: str, source: str) -> list[Ioc]:
-    """`WALLET.worker`, `WALLET+worker` or `WALLET/worker`, or just a wallet or login name."""
+    """`WALLET.worker`, `WALLET+worker` or `WALLET/worker`, or just a wallet or login name;
+    a `COIN:` before the wallet is dropped when the rest is a wallet (`kaspa:q...` is one)."""
     parts = re.split(r"[./+]", value, maxsplit=1)
     wallet_part, worker = parts[0], parts[1] if len(parts) > 1 else ""
     wallet = _wallet(wallet_part, context, source)
+    if wallet is None and _COIN_PREFIX.match(wallet_part):
+        wallet = _wallet(_COIN_PREFIX.sub("", wallet_part), context, source)
     out = [wallet or Ioc("pool-login", wallet_part, context, source=source)]
     if worker:
         out.append(Ioc("worker", worker, context, source=source))
@@ -98,7 +105,10 @@ def _user(value: str, context: str, source: str) -> list[Ioc]:
 
 def iocs_from_argv(argv: list[str], context: str, source: str = "cmdline") -> list[Ioc]:
     found: list[Ioc] = []
+    ports = [p for p in option_values(argv, ("--port",)) if p.isdigit() and len(p) <= 5]
     for url in option_values(argv, _URL_OPTIONS):
+        if ports and not _HOSTPORT.match(url) and _HOSTPORT.match(f"{url}:{ports[0]}"):
+            url = f"{url}:{ports[0]}"  # gminer: --server host --port N
         found += _pool(url, context, source)
     joined = " ".join(argv)
     for match in POOL_URL.finditer(joined):
@@ -140,51 +150,120 @@ def download_iocs(command: str, context: str, source: str = "persistence") -> li
     return keep(found)
 
 
-_JSON_KEY = re.compile(r'"(url|user|pass|rig-id|algo|coin)"\s*:\s*"([^"\n]{1,512})"')
+_JSON_KEY = re.compile(
+    r'"(url|pool|user|wallet|pass|rig-id|worker|algo|algorithm|coin)"\s*:\s*"([^"\n]{1,512})"'
+)
+_POOL_KEYS = ("url", "pool")
+_USER_KEYS = ("user", "wallet", "username", "login")
+_WORKER_KEYS = ("rig-id", "rig_id", "rigname", "worker", "pass", "password")
+_ALGO_KEYS = ("algo", "algorithm", "coin")
+MAX_CONFIG_POOLS = 64
+"""Pools read from one config; a hostile file of a million pools costs no more than this."""
+MAX_POOL_VALUES = 8
+"""Values read from one key of a pool (bzminer lists `url` and `wallet`)."""
 
 
 def _json_fragments(text: str) -> list[dict[str, Any]]:
-    """Pools from JSON that does not parse (a window of memory, a cut file): each `"url"` key
-    starts a pool, the keys after it belong to it."""
+    """Pools from JSON that does not parse (a window of memory, a cut file): each `"url"` or
+    `"pool"` key starts a pool, the keys after it belong to it."""
     pools: list[dict[str, Any]] = []
     for key, value in _JSON_KEY.findall(text):
-        if key == "url":
-            pools.append({"url": value})
+        if key in _POOL_KEYS:
+            pools.append({key: value})
         elif pools:
             pools[-1].setdefault(key, value)
     return pools
 
 
-def _walk_pools(data: Any) -> Iterable[dict[str, Any]]:
+def _strings(value: Any) -> list[str]:
+    """A key's value as strings: one string, or the strings of a list (bzminer's `url: [...]`)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value[:MAX_POOL_VALUES] if isinstance(v, str)]
+    return []
+
+
+def _lower_keys(data: dict[Any, Any]) -> dict[str, Any]:
+    return {k.lower(): v for k, v in data.items() if isinstance(k, str)}
+
+
+def _walk_pools(data: Any, depth: int = 0) -> Iterable[dict[str, Any]]:
+    """Every object with a pool address (`url` in XMRig and T-Rex, `pool` in SRBMiner, `url`
+    lists in bzminer's `pool_configs`), keys lower-cased."""
+    if depth > 64:
+        return
     if isinstance(data, dict):
-        if "url" in data and isinstance(data["url"], str):
-            yield data
+        keys = _lower_keys(data)
+        if any(_strings(keys.get(k)) for k in _POOL_KEYS):
+            yield keys
         for value in data.values():
-            yield from _walk_pools(value)
+            yield from _walk_pools(value, depth + 1)
     elif isinstance(data, list):
         for item in data:
-            yield from _walk_pools(item)
+            yield from _walk_pools(item, depth + 1)
+
+
+_INI_LINE = re.compile(r"^\s*([A-Za-z][\w.-]{0,63})\s*=\s*\"?([^\"\r\n]{0,512}?)\"?\s*$")
+_INI_SECTION = re.compile(r"^\s*\[([^\]\r\n]{1,64})\]\s*$")
+_INI_POOL_KEY = re.compile(r"^(pool|url)\d*$")
+
+
+def _ini_pools(text: str) -> list[dict[str, Any]]:
+    """Pools of an INI config (nanominer's `config.ini`: a section per algorithm holding
+    `wallet`, `rigName` and `pool1`...`poolN`); keys before any section form their own."""
+    sections: list[dict[str, Any]] = [{}]
+    for line in text.splitlines()[:100_000]:
+        if header := _INI_SECTION.match(line):
+            sections.append({"_section": header.group(1).strip()})
+        elif pair := _INI_LINE.match(line):
+            key, value = pair.group(1).lower(), pair.group(2).strip()
+            if _INI_POOL_KEY.match(key):
+                sections[-1].setdefault("url", []).append(value)
+            else:
+                sections[-1].setdefault(key, value)
+    pools = []
+    for section in sections:
+        if not section.get("url"):
+            continue
+        name = section.pop("_section", "")
+        if name and name.lower() not in ("common", "general", "global") and "algo" not in section:
+            section["algo"] = name
+        pools.append(section)
+    return pools
+
+
+def _pool_iocs(pool: dict[str, Any], context: str, source: str) -> list[Ioc]:
+    """Pool, wallet or login, worker and algorithm of one pool object (keys lower-cased)."""
+    found: list[Ioc] = []
+    for key in _POOL_KEYS:
+        for url in _strings(pool.get(key)):
+            found += _pool(url, context, source)
+    for key in _USER_KEYS:
+        for user in _strings(pool.get(key)):
+            found += _user(user, context, source)
+    for key in _WORKER_KEYS:
+        found += [Ioc("worker", w, context, source=source) for w in _strings(pool.get(key))]
+    for key in _ALGO_KEYS:
+        found += [Ioc("algorithm", a, context, source=source) for a in _strings(pool.get(key))]
+    return found
 
 
 def iocs_from_config(text: str, context: str, source: str = "config") -> list[Ioc]:
-    """XMRig-style JSON configs (bare host:port urls included), else the text's URLs and wallets."""
+    """Miner configs: JSON in the shapes of XMRig, T-Rex, SRBMiner, bzminer (bare host:port
+    urls included), INI in nanominer's; else the text's URLs and wallets."""
     found: list[Ioc] = []
     try:
         data = json.loads(text)
     except ValueError:
-        data = _json_fragments(text)
+        data = _json_fragments(text) or _ini_pools(text)
     except RecursionError:
         data = None
-    for pool in _walk_pools(data):
-        found += _pool(pool["url"], context, source)
-        if isinstance(pool.get("user"), str):
-            found += _user(pool["user"], context, source)
-        for key in ("rig-id", "pass"):
-            if isinstance(pool.get(key), str):
-                found.append(Ioc("worker", pool[key], context, source=source))
-        for key in ("algo", "coin"):
-            if isinstance(pool.get(key), str):
-                found.append(Ioc("algorithm", pool[key], context, source=source))
+    top = _lower_keys(data) if isinstance(data, dict) else {}
+    for pool in list(_walk_pools(data))[:MAX_CONFIG_POOLS]:
+        if not any(k in pool for k in _ALGO_KEYS):
+            pool = {**pool, **{k: top[k] for k in _ALGO_KEYS if k in top}}  # T-Rex: algo on top
+        found += _pool_iocs(pool, context, source)
     for match in POOL_URL.finditer(text):
         found += _pool(match.group(0), context, source)
     found += _text_wallets(text, context, source)

@@ -6,7 +6,7 @@ Kept apart from the heuristics so rules of thumb can be reviewed (and extended) 
 import ipaddress
 import re
 
-from irkit.knowledge.miners import MINER_NAMES
+from irkit.knowledge.miners import names_a_miner
 
 MINER_OPTIONS = re.compile(
     r"(--donate-level|--randomx|--cpu-max-threads-hint|--coin[ =]|--algo[ =]|-a (?:rx/|cn/|kawpow"
@@ -18,6 +18,10 @@ FETCH_AND_RUN = re.compile(
     r"|base64\s+(-d|--decode)[^|;&\n]*\|\s*(ba|da|z)?sh"
     r"|(curl|wget)\b[^;\n]*(&&|;)\s*chmod\s+\+x)"
 )
+INTERPRETERS = re.compile(
+    r"^(python[\d.]*|node|nodejs|deno|bun|perl|ruby|php[\d.]*|(ba|da|z|k)?sh)$"
+)
+"""Programs whose `-c` is code, not a config, and whose script is what they run."""
 TUNNEL_TOOLS = re.compile(
     r"(?i)^(autossh|frpc|frps|chisel|ngrok|gost|bore|rathole|inlets|cloudflared|socat|iodine"
     r"|dns2tcp|ligolo(?:-ng)?|pivotnacci|revsocks|sshuttle)$"
@@ -36,7 +40,7 @@ def is_private_address(address: str) -> bool:
 
 
 def command_starts_miner(command: str) -> bool:
-    return bool(MINER_NAMES.search(command) or MINER_OPTIONS.search(command))
+    return names_a_miner(command) or bool(MINER_OPTIONS.search(command))
 
 
 def command_fetches_and_runs(command: str) -> bool:

@@ -55,6 +55,7 @@ RECORD_CLASSES = (
     "irkit.analysis.heuristics:Verdict",
     "irkit.analysis.heuristics:ProcessVerdict",
     "irkit.analysis.iocs:Ioc",
+    "irkit.analysis.startfiles:StartedConfig",
     "irkit.rescan:RescanRecord",
     "irkit.memoryreview:MemoryReviewRecord",
     "irkit.memory.analyze:MemoryProcess",

@@ -3,8 +3,9 @@ the YARA pack's launch rules agree on.
 
 A name here is what a miner's binary, image or package is called by its authors (and the
 usual spellings of its forks); renamed binaries are caught by other signals (options,
-configs, memory). Keep `tests/test_miner_knowledge.py` in step: it checks that the pack's
-launch rules name every program listed here.
+configs, memory). `tests/test_hunt_families.py` checks that the pack's launch rules name every
+program listed here; the pack spells the names out (there is no rule generator), so a name
+added here needs a rule edit too.
 """
 
 import re
@@ -55,3 +56,18 @@ MINER_NAME_PATTERN = "|".join(
 
 MINER_NAMES = re.compile(rf"(?i)(?<![\w-])({MINER_NAME_PATTERN})(?![\w-])")
 """A miner's name as a word of a command line or path (`/opt/xmrig/xmrig`, `t-rex.exe`)."""
+
+PROGRAM_ONLY_NAMES: tuple[str, ...] = ("miner",)
+"""Names too common to be a miner's as a word of text, but one as the program a command runs:
+GMiner's Linux binary is plain `miner` (`./miner --algo kawpow --server ...`)."""
+
+PROGRAM_ONLY = re.compile(
+    rf"(?i)(?:^[ \t]*|(?:^|[\s;&|(])(?:\.|/\S*)?/)({'|'.join(PROGRAM_ONLY_NAMES)})(?=[\s;&|)]|$)"
+)
+"""One of PROGRAM_ONLY_NAMES as the first word of a command or a path's last part (`./miner`,
+`/opt/gm/miner`); `echo miner` or `a miner's` is none."""
+
+
+def names_a_miner(command: str) -> bool:
+    """Whether a command line or path names a miner program (MINER_NAMES or PROGRAM_ONLY)."""
+    return bool(MINER_NAMES.search(command) or PROGRAM_ONLY.search(command))

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from irkit.evidence.records import Finding, Record
+from irkit.knowledge.miners import MINER_NAME_PATTERN
 from irkit.memory.inputs import InputError, load_isf, read_input
 from irkit.memory.isf import IsfError, build_isf, isf_warnings, write_isf
 from irkit.memory.isfschema import validate_isf
@@ -37,9 +38,11 @@ PLUGINS: dict[str, str] = {
     "bash": "volatility3.plugins.linux.bash.Bash",
 }
 MINER_ARGS = re.compile(
-    r"stratum\d?\+(tcp|ssl|tls)://|--donate-level|\bxmrig\b|--coin[= ]|-a (rx|cn|kawpow)",
+    rf"stratum\d?\+(tcp|ssl|tls)://|--donate-level|(?<![\w-])({MINER_NAME_PATTERN})(?![\w-])"
+    r"|--coin[= ]|-a (rx|cn|kawpow)",
     re.IGNORECASE,
 )
+"""Miner options, or a program of the one table of miner names (irkit.knowledge.miners)."""
 PAGE = 4096
 """A raw memory image is a whole number of pages: a file that is not is no image."""
 ZERO_PROCESSES = (
