@@ -38,7 +38,7 @@ app = typer.Typer(
     help="Incident-response collection and cryptominer hunting for Linux hosts.\n\n"
     + EXIT_CODES_HELP,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 
@@ -75,6 +75,8 @@ OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 """An uncaught OSError with one of these is the output failing, not a bug of irkit."""
 INTERRUPTED = 130
 """Ctrl-C outside a collection (which seals and exits 3): the shell's own convention."""
+COMPLETE_VAR = "_IRKIT_COMPLETE"
+"""Set by the script `irkit --show-completion` prints: the shell asks for completions."""
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -89,6 +91,11 @@ def main(argv: Sequence[str] | None = None) -> None:
 def run(args: list[str]) -> int:
     """Run one command and map every way it can end to an exit code."""
     command = typer.main.get_command(app)
+    instruction = os.environ.get(COMPLETE_VAR)
+    if instruction:  # click's completion protocol, which click's own main() would handle
+        from typer.completion import shell_complete
+
+        return shell_complete(command, {}, "irkit", COMPLETE_VAR, instruction)
     try:
         with command.make_context("irkit", args) as ctx:
             command.invoke(ctx)

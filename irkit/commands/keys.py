@@ -5,6 +5,7 @@ from typing import Annotated
 
 import typer
 
+from irkit.commands.options import OverwriteOption
 from irkit.console import err, host
 from irkit.custody.keys import new_key_pair
 from irkit.exitcodes import ExitCode
@@ -18,7 +19,7 @@ keys_app = typer.Typer(
 def new(
     path: Annotated[Path, typer.Argument(help="Private key file to create (PATH.pub beside it).")],
     comment: Annotated[str, typer.Option(help="Comment on the public key line.")] = "irkit",
-    force: Annotated[bool, typer.Option(help="Replace PATH and PATH.pub if they exist.")] = False,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Make an Ed25519 signing key pair: PATH (private, OpenSSH format) and PATH.pub, both
     created 0600 and never through a link. The public key line is printed on stdout: give it
@@ -26,9 +27,9 @@ def new(
     Keep PATH off the hosts you collect from when you can; it never goes into a bundle or log.
     """
     try:
-        line, key_print = new_key_pair(path, force=force, comment=comment)
+        line, key_print = new_key_pair(path, force=overwrite, comment=comment)
     except FileExistsError as exc:
-        err.print(f"[red]error:[/] {host(exc.filename)} exists; pass --force to replace it")
+        err.print(f"[red]error:[/] {host(exc.filename)} exists; pass --overwrite to replace it")
         raise typer.Exit(ExitCode.USAGE) from exc
     except OSError as exc:
         err.print(f"[red]error:[/] cannot write {host(exc.filename or path)}: {host(exc.strerror)}")

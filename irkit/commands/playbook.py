@@ -1,10 +1,13 @@
 """`irkit playbook list|show|validate`: what the playbooks do, and whether yours is sound."""
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
+import yaml
 
+from irkit.commands.options import JsonOption
 from irkit.console import err, host, out
 from irkit.exitcodes import ExitCode
 from irkit.playbook import PlaybookError, builtin_playbooks, load_playbook
@@ -31,21 +34,20 @@ def list_playbooks() -> None:
 @app.command()
 def show(
     playbook: Annotated[str, typer.Argument(help="A built-in playbook name or a YAML file.")],
+    json_out: JsonOption = False,
 ) -> None:
-    """The plan a playbook makes: its steps in the order they run (most volatile first)."""
+    """The plan a playbook makes, as YAML: its steps in the order they run (most volatile
+    first), then every setting with the defaults filled in."""
     try:
         book = load_playbook(playbook)
     except PlaybookError as exc:
         err.print(f"[red]error:[/] {host(exc)}")
         raise typer.Exit(ExitCode.USAGE) from exc
-    out.print(f"[bold]{host(book.name)}[/] ({host(book.source)})\n{host(book.description)}\n")
-    for number, step in enumerate(book.plan(), 1):
-        out.print(f"{number:>3}. {host(step)}")
-    options = {name: opts for name, opts in book.collector_options().items() if opts}
-    if options:
-        out.print(f"\ncollector options: {host(options)}")
-    out.print(f"analysis: {host(book.analysis)}")
-    out.print(f"limits: {host(book.limits)}")
+    if json_out:
+        print(json.dumps(book.to_dict(), indent=2, ensure_ascii=True))
+        return
+    # safe_dump writes any control character as an escape inside a quoted scalar
+    print(yaml.safe_dump(book.to_dict(), sort_keys=False, allow_unicode=False), end="")
 
 
 @app.command()

@@ -7,9 +7,16 @@ from typing import Annotated
 
 import typer
 
+from irkit.commands.options import (
+    DEFAULT_FAIL_ON,
+    AllowNotIntactOption,
+    FailOnOption,
+    JsonOption,
+    OverwriteOption,
+)
 from irkit.commands.verify import IdentityOption, TrustOption, trusted_keys, verified_bundles
 from irkit.console import err, host, out
-from irkit.evidence.records import SEVERITIES, severity_rank
+from irkit.evidence.records import severity_rank
 from irkit.evidence.view import SourcedRecord, not_intact_banners
 from irkit.exitcodes import ExitCode
 from irkit.hunt import RuleError, compile_rules
@@ -105,13 +112,9 @@ def review(
         Path | None,
         typer.Option("--html", help="Write the self-contained HTML report here (one for all)."),
     ] = None,
-    force: Annotated[
-        bool, typer.Option(help="Review bundles that fail verification (reported loudly).")
-    ] = False,
-    overwrite: Annotated[bool, typer.Option(help="Replace the --html file if it exists.")] = False,
-    fail_on: Annotated[
-        str, typer.Option(help="Exit 1 when a finding is at or above this severity.")
-    ] = "high",
+    allow_not_intact: AllowNotIntactOption = False,
+    overwrite: OverwriteOption = False,
+    fail_on: FailOnOption = DEFAULT_FAIL_ON,
     rescan: Annotated[
         bool,
         typer.Option(
@@ -126,10 +129,7 @@ def review(
             "collected with it; results go to BUNDLE.memory-TIME.jsonl beside it."
         ),
     ] = False,
-    json_out: Annotated[
-        bool,
-        typer.Option("--json", help="Print the verdict, findings, IOCs and integrity as JSON."),
-    ] = False,
+    json_out: JsonOption = False,
     rules: Annotated[
         Path | None,
         typer.Option(
@@ -142,14 +142,12 @@ def review(
     """Verify each bundle, then print the verdict, findings by severity and IOCs.
 
     A bundle that is not intact is reported loudly and stops the review (exit 1) unless
-    --force. With several bundles the report holds one timeline merged across hosts.
-    Exit 0 nothing at or above --fail-on, 1 findings at or above it (or a forced review of a
-    bundle that is not intact), 2 unreadable input.
+    --allow-not-intact. With several bundles the report holds one timeline merged across
+    hosts. --json prints the verdict, findings, IOCs and integrity as JSON. Exit 0 nothing at
+    or above --fail-on, 1 findings at or above it (or a review of a bundle that is not
+    intact), 2 unreadable input.
     """
-    if fail_on not in SEVERITIES:
-        err.print(f"[red]error:[/] --fail-on must be one of {', '.join(SEVERITIES)}")
-        raise typer.Exit(ExitCode.USAGE)
-    reviewed = verified_bundles(bundles, force, "review", trusted_keys(trust), identity)
+    reviewed = verified_bundles(bundles, allow_not_intact, "review", trusted_keys(trust), identity)
     steps: list[ReviewStep] = []
     if rescan:
         steps.append(rescan_step(rules))

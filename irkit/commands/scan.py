@@ -12,8 +12,9 @@ from typing import Annotated
 import typer
 
 from irkit.commands.collect import ProcOption
+from irkit.commands.options import DEFAULT_FAIL_ON, FailOnOption, JsonOption
 from irkit.console import err, host, out
-from irkit.evidence.records import SEVERITIES, severity_rank
+from irkit.evidence.records import severity_rank
 from irkit.exitcodes import ExitCode
 from irkit.hunt import (
     FileScanOptions,
@@ -128,11 +129,8 @@ def scan(
         list[Path] | None,
         typer.Option("--image", help="Scan a memory image (raw/LiME/core) in chunks."),
     ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print hits as JSON on stdout.")] = False,
-    fail_on: Annotated[
-        str,
-        typer.Option(help="Exit 1 when a hit is at least this severe: " + ", ".join(SEVERITIES)),
-    ] = "medium",
+    json_out: JsonOption = False,
+    fail_on: FailOnOption = DEFAULT_FAIL_ON,
     max_size: Annotated[
         str, typer.Option(help="Skip files larger than this (e.g. 128M).")
     ] = "128M",
@@ -171,9 +169,6 @@ def scan(
     shipped pack. Exit 0 no hit at --fail-on or above, 1 such hits, 2 bad rules or usage: a
     PATH, pid or image that does not exist, or every target failed (all unreadable).
     """
-    if fail_on not in SEVERITIES:
-        err.print(f"[red]error:[/] --fail-on must be one of {', '.join(SEVERITIES)}")
-        raise typer.Exit(ExitCode.USAGE)
     if not (paths or pid or all_processes or image):
         err.print("[red]error:[/] nothing to scan: give PATHs, --pid, --all-processes or --image")
         raise typer.Exit(ExitCode.USAGE)

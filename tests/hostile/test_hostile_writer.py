@@ -21,6 +21,7 @@ from irkit import cli
 from irkit.collection import collect_to
 from irkit.collectors.base import Context
 from irkit.collectors.registry import select_collectors
+from irkit.commands.bundleoptions import BundleOptions
 from irkit.commands.collect import start_bundle
 from irkit.evidence.records import Finding
 from irkit.evidence.writer import EvidenceWriter
@@ -195,9 +196,7 @@ def test_the_bundle_inode_is_excluded_from_collection(tmp_path: Path) -> None:
     root, _ = fixture_host(tmp_path / "host")
     out = root / "etc" / "cron.d" / "case.zip"
     guard = InterruptGuard()
-    bundle, writer = start_bundle(
-        str(out), force=False, root=root, json_out=False, quiet=True, guard=guard
-    )
+    bundle, writer = start_bundle(str(out), BundleOptions(root=root, quiet=True), guard)
     st = partial_of(out).stat()
     assert (st.st_dev, st.st_ino) in writer.excluded_inodes
     seal = writer.close(complete=True)
@@ -211,9 +210,8 @@ def test_sidecar_link_planted_during_the_run_is_not_followed(tmp_path: Path, vic
     the sealed bundle is still published and the failure is reported (exit 5 in the CLI)."""
     root, _ = fixture_host(tmp_path / "host")
     out = tmp_path / "case.zip"
-    bundle, writer = start_bundle(
-        str(out), force=True, root=root, json_out=False, quiet=True, guard=InterruptGuard()
-    )
+    options = BundleOptions(root=root, overwrite=True, quiet=True)
+    bundle, writer = start_bundle(str(out), options, InterruptGuard())
     out.with_name("case.zip.sha256").symlink_to(victim)
     assert bundle.close(writer.close(complete=True)) is None
     assert bundle.sidecar_error is not None and "case.zip.sha256" in bundle.sidecar_error
