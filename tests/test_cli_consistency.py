@@ -8,14 +8,13 @@ from pathlib import Path
 import typer
 from typer._click import Parameter  # typer bundles its own click
 
-from irkit.cli import app
+from irkit.cli import app, load_command
 from irkit.commands.collect import progress_line
 from irkit.commands.options import DEFAULT_FAIL_ON
 from irkit.evidence.log import LogEntry
 from tests.conftest import irkit_command, irkit_env
 from tests.test_cli_help import COMMANDS
 
-ROOT = typer.main.get_command(app)
 RESULT_COMMANDS = {
     ("triage",),
     ("collect",),
@@ -30,8 +29,10 @@ RESULT_COMMANDS = {
 
 
 def params(path: tuple[str, ...]) -> list[Parameter]:
-    command = ROOT
-    for name in path:
+    if not path:
+        return list(typer.main.get_command(app).params)
+    command = load_command(path[0])
+    for name in path[1:]:
         command = command.commands[name]  # type: ignore[attr-defined]
     return list(command.params)
 

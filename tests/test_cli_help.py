@@ -6,6 +6,7 @@ deliberate change, regenerate them with `IRKIT_UPDATE_HELP=1 python -m pytest
 tests/test_cli_help.py` and read the diff.
 """
 
+import inspect
 import os
 import subprocess
 from collections.abc import Iterator
@@ -13,11 +14,11 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
-import typer
 from typer._click import Command  # typer bundles its own click
 from typer.core import TyperGroup
 
-from irkit.cli import app
+from irkit.cli import COMMANDS as COMMAND_TABLE
+from irkit.cli import load_command
 from tests.conftest import irkit_command, irkit_env
 
 SNAPSHOTS = Path(__file__).parent / "fixtures" / "help"
@@ -34,7 +35,14 @@ def command_paths(command: Command, prefix: tuple[str, ...] = ()) -> Iterator[tu
             yield from command_paths(command.commands[name], (*prefix, name))
 
 
-COMMANDS = list(command_paths(typer.main.get_command(app)))
+def root_paths() -> Iterator[tuple[str, ...]]:
+    """The root lists stand-ins; each command is loaded as it would be to run."""
+    yield ()
+    for name in COMMAND_TABLE:
+        yield from command_paths(load_command(name), (name,))
+
+
+COMMANDS = list(root_paths())
 
 
 def snapshot_name(path: tuple[str, ...]) -> str:
@@ -74,3 +82,11 @@ def test_help_matches_its_snapshot(path: tuple[str, ...]) -> None:
         SNAPSHOTS.mkdir(parents=True, exist_ok=True)
         target.write_text(shown, encoding="utf-8")
     assert shown == target.read_text(encoding="utf-8"), f"{target.name} differs"
+
+
+@pytest.mark.parametrize("name", COMMAND_TABLE)
+def test_the_listed_summary_is_the_command_s_own(name: str) -> None:
+    """`irkit --help` lists COMMANDS' one-liners without importing any command."""
+    command = load_command(name)
+    own = inspect.cleandoc(command.help or "").split("\n\n")[0].replace("\n", " ")
+    assert COMMAND_TABLE[name][1] == own

@@ -25,7 +25,6 @@ from irkit.footprint import lower_priority
 from irkit.frozen import unpacked
 from irkit.interrupts import InterruptGuard
 
-ProcOption = Annotated[Path, typer.Option(help="procfs to read processes from.")]
 OutputOption = Annotated[
     str,
     typer.Option(

@@ -5,6 +5,7 @@
 makes the exit code 1, with one default everywhere; `--json` prints the result as JSON.
 """
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -45,3 +46,4 @@ AllowNotIntactOption = Annotated[
         help="Go on with bundles that fail verification; every output then says NOT INTACT.",
     ),
 ]
+ProcOption = Annotated[Path, typer.Option(help="procfs to read processes from.")]

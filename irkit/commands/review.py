@@ -16,19 +16,19 @@ from irkit.commands.options import (
 )
 from irkit.commands.verify import IdentityOption, TrustOption, trusted_keys, verified_bundles
 from irkit.console import err, host, out
-from irkit.evidence.records import severity_rank
 from irkit.evidence.view import SourcedRecord, not_intact_banners
 from irkit.exitcodes import ExitCode
 from irkit.hunt import RuleError, compile_rules
+from irkit.hunt.rules import analyst_cache_dir
 from irkit.memory.analyze import AnalysisError
-from irkit.memoryreview import MEMORY_REVIEW_MEMBER, memory_review_records, review_memory
 from irkit.outfile import open_output_file
 from irkit.report.custody import custody_line
 from irkit.report.jsondoc import review_document
-from irkit.report.summary import Summary, summarize
+from irkit.report.summary import summarize
 from irkit.report.terminal import print_summary
-from irkit.rescan import REVIEW_MEMBER, rescan_bundle, write_review_lines
-from irkit.review import ReviewedBundle, ReviewStep, run_steps
+from irkit.review.bundles import ReviewedBundle, ReviewStep, review_exit_code, run_steps
+from irkit.review.memory import MEMORY_REVIEW_MEMBER, memory_review_records, review_memory
+from irkit.review.rescan import REVIEW_MEMBER, rescan_bundle, write_review_lines
 
 
 def _write_html(target: Path, html: bytes, overwrite: bool) -> None:
@@ -46,7 +46,7 @@ def _write_html(target: Path, html: bytes, overwrite: bool) -> None:
 
 def rescan_step(rules: Path | None) -> ReviewStep:
     try:
-        ruleset = compile_rules(rules)
+        ruleset = compile_rules(rules, cache_dir=analyst_cache_dir())
     except RuleError as exc:
         err.print(f"[red]error:[/] the YARA rules do not compile:\n{host(exc)}")
         raise typer.Exit(ExitCode.USAGE) from exc
@@ -97,13 +97,6 @@ def memory_step(rules: Path | None) -> ReviewStep:
                 ]
 
     return step
-
-
-def review_exit_code(bundles: Sequence[ReviewedBundle], summary: Summary, fail_on: str) -> int:
-    worst = max((severity_rank(str(f.get("severity"))) for f in summary.findings), default=-1)
-    if worst >= severity_rank(fail_on) or not all(b.intact for b in bundles):
-        return ExitCode.FINDINGS
-    return ExitCode.CLEAN
 
 
 def review(

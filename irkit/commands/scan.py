@@ -11,8 +11,7 @@ from typing import Annotated
 
 import typer
 
-from irkit.commands.collect import ProcOption
-from irkit.commands.options import DEFAULT_FAIL_ON, FailOnOption, JsonOption
+from irkit.commands.options import DEFAULT_FAIL_ON, FailOnOption, JsonOption, ProcOption
 from irkit.console import err, host, out
 from irkit.evidence.records import severity_rank
 from irkit.exitcodes import ExitCode
@@ -29,7 +28,7 @@ from irkit.hunt import (
     scan_tree,
 )
 from irkit.hunt.libyara import Rules
-from irkit.hunt.rules import user_cache_dir
+from irkit.hunt.rules import RULE_CACHE_ENV, analyst_cache_dir
 from irkit.hunt.windows import DEFAULT_OVERLAP, DEFAULT_WINDOW
 
 _SIZE = re.compile(r"^(?P<n>\d+)(?P<unit>[KMGT]?)i?B?$", re.IGNORECASE)
@@ -157,10 +156,11 @@ def scan(
     rule_cache: Annotated[
         bool,
         typer.Option(
-            help="Keep compiled rules in ~/.cache/irkit/yara (review machines; never on a"
-            " suspect host, where irkit writes nothing outside its output)."
+            help="Keep compiled rules in $XDG_CACHE_HOME/irkit/yara, keyed by the pack's"
+            f" sha256 (also off with {RULE_CACHE_ENV}=0). Turn it off on a suspect host, where"
+            " irkit writes nothing outside its output; triage and collect never write it."
         ),
-    ] = False,
+    ] = True,
 ) -> None:
     """Hunt with YARA in files, live process memory or memory images.
 
@@ -184,7 +184,7 @@ def scan(
         err.print("[red]error:[/] --overlap must be smaller than --chunk-size")
         raise typer.Exit(ExitCode.USAGE)
     try:
-        ruleset = compile_rules(rules, cache_dir=user_cache_dir() if rule_cache else None)
+        ruleset = compile_rules(rules, cache_dir=analyst_cache_dir() if rule_cache else None)
     except RuleError as exc:
         _print_problems(exc)
         raise typer.Exit(ExitCode.USAGE) from exc

@@ -108,7 +108,7 @@ def triage(
             "--fail-on",
             metavar="SEVERITY",
             callback=severity_option,
-            help=FAIL_ON_HELP.removesuffix(".") + " Default: the playbook's analysis threshold"
+            help=FAIL_ON_HELP + " Default: the playbook's analysis threshold"
             f" ({DEFAULT_FAIL_ON} in every built-in playbook).",
             show_default=False,
         ),

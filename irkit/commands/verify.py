@@ -18,7 +18,7 @@ from irkit.evidence.reader import BundleError
 from irkit.evidence.verify import VerifyReport
 from irkit.evidence.view import not_intact_banner
 from irkit.exitcodes import ExitCode
-from irkit.review import ReviewedBundle, Verified, integrity_of, load_verified, verify_all
+from irkit.review.bundles import ReviewedBundle, Verified, integrity_of, load_verified, verify_all
 
 
 def print_report(report: VerifyReport) -> None:

@@ -22,7 +22,7 @@ from irkit.evidence import reader
 from irkit.evidence.reader import BundleError
 from irkit.evidence.verify import verify_bundle
 from irkit.evidence.view import view_from_reader
-from irkit.review import load_verified
+from irkit.review.bundles import load_verified
 from tests.conftest import irkit_command, irkit_env
 from tests.hostile.reader_helpers import (
     Member,

@@ -28,7 +28,7 @@ from irkit.evidence.writer import EvidenceWriter
 from irkit.interrupts import CollectionInterrupted, InterruptGuard
 from irkit.memory.isf import write_isf
 from irkit.outfile import NotRegularOutput, create_output
-from irkit.rescan import write_review_lines
+from irkit.review.rescan import write_review_lines
 from irkit.timeutil import utc_now_iso
 from tests.conftest import irkit_command, irkit_env
 from tests.hostile.writer_helpers import (
@@ -436,12 +436,12 @@ def test_internal_error_is_one_line_and_exit_4(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Injected in-process: a real uncaught error would be a bug we do not know of."""
-    import irkit.review
+    import irkit.review.bundles
 
     def broken(*args: object) -> object:
         raise RuntimeError("injected failure")
 
-    monkeypatch.setattr(irkit.review, "verify_bundle", broken)
+    monkeypatch.setattr(irkit.review.bundles, "verify_bundle", broken)
     monkeypatch.delenv("IRKIT_DEBUG", raising=False)
     bundle = tmp_path / "any.zip"
     bundle.write_bytes(b"PK")
