@@ -15,17 +15,8 @@ from irkit.evidence.log import LogEntry
 from tests.conftest import irkit_command, irkit_env
 from tests.test_cli_help import COMMANDS
 
-RESULT_COMMANDS = {
-    ("triage",),
-    ("collect",),
-    ("verify",),
-    ("review",),
-    ("scan",),
-    ("rules", "check"),
-    ("memory", "analyze"),
-    ("playbook", "show"),
-}
-"""The commands that print a result (timeline writes one; the others print progress only)."""
+NO_JSON = {("timeline",)}
+"""Every command that prints a result has --json; timeline's output is its result (-o)."""
 
 
 def params(path: tuple[str, ...]) -> list[Parameter]:
@@ -62,8 +53,19 @@ def test_fail_on_has_one_default() -> None:
 
 
 def test_every_command_that_prints_a_result_has_json() -> None:
-    for path in RESULT_COMMANDS:
-        assert option(path, "--json") is not None, f"irkit {' '.join(path)} has no --json"
+    groups = {path[:-1] for path in COMMANDS if path}
+    commands = [path for path in COMMANDS if path and path not in groups]
+    assert len(commands) > 12
+    for path in commands:
+        if path not in NO_JSON:
+            assert option(path, "--json") is not None, f"irkit {' '.join(path)} has no --json"
+
+
+def test_playbook_list_and_validate_as_json(run_irkit) -> None:  # type: ignore[no-untyped-def]
+    listed = json.loads(run_irkit("playbook", "list", "--json").stdout)
+    assert {"cryptominer", "quick"} <= {entry["name"] for entry in listed}
+    checked = json.loads(run_irkit("playbook", "validate", "--json").stdout)
+    assert checked and all(entry["ok"] for entry in checked)
 
 
 def test_a_log_entry_without_an_error_still_says_what_and_where() -> None:

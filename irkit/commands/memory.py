@@ -62,6 +62,7 @@ def dump(
         ),
     ] = Limits().dump_bytes,
     overwrite: OverwriteOption = False,
+    json_out: JsonOption = False,
 ) -> None:
     """Dump a process's memory as an ELF core (readelf, gdb and YARA open it).
 
@@ -88,6 +89,10 @@ def dump(
         f"core {host(output)} ({state}): {result.regions} regions, {result.bytes_read} bytes"
         f" read, {len(plan.skipped)} regions skipped"
     )
+    if json_out:
+        dumped = {"core": str(output), "pid": pid, "partial": result.partial}
+        counts = {"regions": result.regions, "bytes_read": result.bytes_read}
+        print(json.dumps(dumped | counts | {"regions_skipped": len(plan.skipped)}, indent=2))
     raise typer.Exit(ExitCode.INCOMPLETE if result.partial else ExitCode.CLEAN)
 
 
@@ -110,6 +115,7 @@ def isf(
         bool, typer.Option(help="Check the result against volatility3's ISF schema.")
     ] = True,
     overwrite: OverwriteOption = False,
+    json_out: JsonOption = False,
 ) -> None:
     """Build a volatility3 symbol table (ISF) from BTF + kallsyms + banner, no debug kernel."""
     started = time.monotonic()
@@ -148,6 +154,9 @@ def isf(
         f"ISF {host(output)}: {len(table['user_types'])} types, {len(table['symbols'])} symbols"
         f"{', schema valid' if validate else ''} ({time.monotonic() - started:.1f} s)"
     )
+    if json_out:
+        built = {"isf": str(output), "types": len(table["user_types"])}
+        print(json.dumps(built | {"symbols": len(table["symbols"]), "validated": validate}))
 
 
 @app.command()

@@ -19,16 +19,21 @@ app = typer.Typer(
 
 
 @app.command("list")
-def list_playbooks() -> None:
+def list_playbooks(json_out: JsonOption = False) -> None:
     """The built-in playbooks, with what each is for."""
+    listed: list[dict[str, str | None]] = []
     for name in builtin_playbooks():
         try:
-            description = load_playbook(name).description
+            listed.append({"name": name, "description": load_playbook(name).description})
         except PlaybookError as exc:
-            description = f"[red]broken:[/] {host(exc)}"
-        else:
-            description = host(description)
-        out.print(f"[bold]{name:<18}[/] {description}")
+            listed.append({"name": name, "description": None, "error": str(exc)})
+    if json_out:
+        print(json.dumps(listed, indent=2, ensure_ascii=True))
+        return
+    for entry in listed:
+        error = entry.get("error")
+        description = f"[red]broken:[/] {host(error)}" if error else host(entry["description"])
+        out.print(f"[bold]{entry['name']:<18}[/] {description}")
 
 
 @app.command()
@@ -56,19 +61,23 @@ def validate(
         list[Path] | None,
         typer.Argument(help="Playbook files to check (default: every built-in playbook)."),
     ] = None,
+    json_out: JsonOption = False,
 ) -> None:
     """Check playbooks without running anything (hunts' own rules are compiled); each error
     names file and line. Exit 2 if any is broken."""
     targets = [str(f) for f in files] if files else list(builtin_playbooks())
-    broken = 0
+    checked: list[dict[str, object]] = []
     for target in targets:
         try:
             book = load_playbook(target)
             book.hunt_rules()
         except PlaybookError as exc:
-            broken += 1
+            checked.append({"playbook": target, "ok": False, "error": str(exc)})
             err.print(f"[red]✗[/] {host(exc)}")
         else:
+            checked.append({"playbook": book.source, "ok": True, "steps": len(book.plan())})
             err.print(f"[green]✓[/] {host(book.source)}: {len(book.plan())} steps")
-    if broken:
+    if json_out:
+        print(json.dumps(checked, indent=2, ensure_ascii=True))
+    if not all(entry["ok"] for entry in checked):
         raise typer.Exit(ExitCode.USAGE)
