@@ -5,14 +5,20 @@ benchmarks/startup.py measures them); these tests hold the behaviour the speed r
 """
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yara
 
 from irkit.hunt.rules import sources_sha256
 from tests.conftest import irkit_command, irkit_env
+
+SINGLE_FILE = bool(os.environ.get("IRKIT_EXECUTABLE"))
+"""The single file is made for suspect hosts: it keeps no rule cache (checked below)."""
+cached_only = pytest.mark.skipif(SINGLE_FILE, reason="the single file keeps no rule cache")
 
 
 def rule(name: str, text: str) -> str:
@@ -32,6 +38,7 @@ def scan(target: Path, rules: Path, cache_home: Path, **env: str) -> list[str]:
     return [hit["rule"] for hit in json.loads(done.stdout)["hits"]]
 
 
+@cached_only
 def test_scan_keeps_compiled_rules_by_sha256_and_a_changed_pack_is_compiled_afresh(
     tmp_path: Path,
 ) -> None:
@@ -52,6 +59,7 @@ def test_scan_keeps_compiled_rules_by_sha256_and_a_changed_pack_is_compiled_afre
     }
 
 
+@cached_only
 def test_a_cache_file_someone_else_may_write_is_not_loaded(tmp_path: Path) -> None:
     """A compiled file is planted under the real rules' name: loaded only while it is
     private to this user, never once it is group- or world-writable."""
@@ -75,6 +83,15 @@ def test_the_cache_is_off_with_the_environment_variable(tmp_path: Path) -> None:
     rules = tmp_path / "r.yar"
     rules.write_text(rule("one", "marker-one"))
     assert scan(tmp_path / "t", rules, tmp_path / "cache", IRKIT_RULE_CACHE="0") == []
+    assert not (tmp_path / "cache").exists()
+
+
+@pytest.mark.skipif(not SINGLE_FILE, reason="runs against IRKIT_EXECUTABLE=dist/irkit")
+def test_the_single_file_scan_writes_no_rule_cache(tmp_path: Path) -> None:
+    (tmp_path / "t").mkdir()
+    rules = tmp_path / "r.yar"
+    rules.write_text(rule("one", "marker-one"))
+    assert scan(tmp_path / "t", rules, tmp_path / "cache") == []
     assert not (tmp_path / "cache").exists()
 
 

@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import stat
+import sys
 import threading
 from dataclasses import dataclass, field
 from importlib import resources
@@ -233,8 +234,9 @@ RULE_CACHE_ENV = "IRKIT_RULE_CACHE"
 
 def analyst_cache_dir() -> Path | None:
     """Where scan and review keep compiled rules ($XDG_CACHE_HOME/irkit/yara), or None when
-    IRKIT_RULE_CACHE=0. Never used by triage or collect."""
-    if os.environ.get(RULE_CACHE_ENV) == "0":
+    IRKIT_RULE_CACHE=0 or this is the single file: that one is made to run on suspect hosts,
+    where irkit writes nothing outside its output. Never used by triage or collect."""
+    if os.environ.get(RULE_CACHE_ENV) == "0" or getattr(sys, "frozen", False):
         return None
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "irkit" / "yara"
