@@ -6,39 +6,118 @@ closed output pipe 6, so that 1 keeps meaning findings and only that.
 """
 
 import errno
+import importlib
 import os
 import signal
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import Annotated, TextIO
+from typing import Annotated, Any, TextIO
 
 import typer
-import typer.rich_utils
+from typer._click import Command, Context
 from typer._click.exceptions import ClickException  # typer bundles its own click
+from typer.core import TyperCommand, TyperGroup
 
 from irkit import __version__
-from irkit.commands import playbook
-from irkit.commands.collect import collect
-from irkit.commands.keys import keys_app
-from irkit.commands.memory import app as memory_app
-from irkit.commands.review import review
-from irkit.commands.rules import rules_app
-from irkit.commands.scan import scan
-from irkit.commands.timeline import timeline
-from irkit.commands.triage import triage
-from irkit.commands.verify import verify
-from irkit.console import err, host
 from irkit.evidence.sink import OutputLost, OutputPipeClosed
 from irkit.exitcodes import EXIT_CODES_HELP, ExitCode
 from irkit.interrupts import HANDLED_SIGNALS, CollectionStopped
 
+COMMANDS: dict[str, tuple[str, str]] = {
+    "triage": (
+        "irkit.commands.triage:triage",
+        "Triage this host for cryptomining: collect, hunt with YARA, analyse, seal one bundle.",
+    ),
+    "collect": (
+        "irkit.commands.collect:collect",
+        "Collect the host's state into one sealed evidence bundle (most volatile first).",
+    ),
+    "verify": (
+        "irkit.commands.verify:verify",
+        "Check a bundle's integrity against its manifest, without extracting anything.",
+    ),
+    "review": (
+        "irkit.commands.review:review",
+        "Verify each bundle, then print the verdict, findings by severity and IOCs.",
+    ),
+    "timeline": (
+        "irkit.commands.timeline:timeline",
+        "Export every timestamped fact of the bundle(s), oldest first.",
+    ),
+    "scan": (
+        "irkit.commands.scan:scan",
+        "Hunt with YARA in files, live process memory or memory images.",
+    ),
+    "rules": ("irkit.commands.rules:rules_app", "Work with YARA rule packs."),
+    "playbook": (
+        "irkit.commands.playbook:app",
+        "List, show and validate playbooks (YAML files that decide what a triage runs).",
+    ),
+    "memory": (
+        "irkit.commands.memory:app",
+        "Process memory dumps, volatility3 symbol tables from BTF, memory image analysis.",
+    ),
+    "keys": ("irkit.commands.keys:keys_app", "Signing keys for bundles."),
+}
+"""Every command: where it is defined and its one-line help (tests/test_cli_help.py checks
+that line against the command's own). Only the command that runs is imported: `irkit --help`
+and `irkit scan` do not pay for volatility3, jinja2 or the collectors."""
+
+
+def load_command(name: str) -> Command:
+    """The real command `name`: a typer function becomes a command, a typer app a group."""
+    where, _ = COMMANDS[name]
+    module, attribute = where.split(":")
+    defined = getattr(importlib.import_module(module), attribute)
+    holder = typer.Typer(add_completion=False)
+    if isinstance(defined, typer.Typer):  # stays a group, even of one command (rules check)
+        holder.add_typer(defined, name=name)
+    else:
+        holder.command(name)(defined)
+    command = typer.main.get_command(holder)
+    return plain(command.commands[name] if isinstance(command, TyperGroup) else command)
+
+
+def plain(command: Command) -> Command:
+    """Help as click writes it, in plain text (PATH, INTEGER, [default: ...]) rather than
+    rich panels: typer's rich help imports rich's traceback, pretty and markdown machinery,
+    which alone costs more than the 0.1 s a `--help` may take (docs/performance.md)."""
+    command.rich_markup_mode = None  # type: ignore[attr-defined]
+    for sub in getattr(command, "commands", {}).values():
+        plain(sub)
+    return command
+
+
+class LazyGroup(TyperGroup):
+    """The root group. It lists every command from COMMANDS (stand-ins with the one-line
+    help, for `irkit --help` and completion) and loads only the one being run."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        for name, (_, summary) in COMMANDS.items():
+            stand_in = TyperCommand(name, help=summary, short_help=summary, rich_markup_mode=None)
+            self.add_command(stand_in, name)
+
+    def resolve_command(
+        self, ctx: Context, args: list[str]
+    ) -> tuple[str | None, Command | None, list[str]]:
+        name, _, rest = super().resolve_command(ctx, args)
+        if name is None:
+            return name, None, rest
+        loaded = load_command(name)
+        self.commands[name] = loaded
+        return name, loaded, rest
+
+
 app = typer.Typer(
     name="irkit",
+    cls=LazyGroup,
+    rich_markup_mode=None,
     help="Incident-response collection and cryptominer hunting for Linux hosts.\n\n"
     + EXIT_CODES_HELP,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 
@@ -59,22 +138,12 @@ def _root(
     """Incident-response collection and cryptominer hunting for Linux hosts."""
 
 
-app.command()(triage)
-app.command()(collect)
-app.command()(verify)
-app.command()(review)
-app.command()(timeline)
-app.command()(scan)
-app.add_typer(rules_app)
-app.add_typer(playbook.app, name="playbook")
-app.add_typer(memory_app, name="memory")
-app.add_typer(keys_app, name="keys")
-
-
 OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 """An uncaught OSError with one of these is the output failing, not a bug of irkit."""
 INTERRUPTED = 130
 """Ctrl-C outside a collection (which seals and exits 3): the shell's own convention."""
+COMPLETE_VAR = "_IRKIT_COMPLETE"
+"""Set by the script `irkit --show-completion` prints: the shell asks for completions."""
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -89,6 +158,11 @@ def main(argv: Sequence[str] | None = None) -> None:
 def run(args: list[str]) -> int:
     """Run one command and map every way it can end to an exit code."""
     command = typer.main.get_command(app)
+    instruction = os.environ.get(COMPLETE_VAR)
+    if instruction:  # click's completion protocol, which click's own main() would handle
+        from typer.completion import shell_complete
+
+        return shell_complete(command, {}, "irkit", COMPLETE_VAR, instruction)
     try:
         with command.make_context("irkit", args) as ctx:
             command.invoke(ctx)
@@ -96,22 +170,22 @@ def run(args: list[str]) -> int:
     except typer.Exit as exc:
         return exc.exit_code
     except ClickException as exc:
-        typer.rich_utils.rich_format_error(exc)
+        exc.show()
         return exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
-        err.print("[red]interrupted[/]")
+        _say("[red]interrupted[/]")
         return INTERRUPTED
     except OutputPipeClosed as exc:
         return _pipe_closed(str(exc))
     except BrokenPipeError:
         return _pipe_closed("the output pipe was closed before everything was written")
     except OutputLost as exc:
-        err.print(f"[red]error:[/] {host(exc)}")
+        _say("[red]error:[/] {}", exc)
         return ExitCode.OUTPUT_FAILED
     except OSError as exc:
         if exc.errno not in OUTPUT_ERRNOS:
             return _internal_error(exc)
-        err.print(f"[red]error:[/] the output could not be written: {host(exc)}")
+        _say("[red]error:[/] the output could not be written: {}", exc)
         return ExitCode.OUTPUT_FAILED
     except (Exception, CollectionStopped) as exc:  # a stop outside a collection is a bug
         return _internal_error(exc)
@@ -123,7 +197,7 @@ def _pipe_closed(message: str) -> int:
     stdout (`-o - | head`) or stderr (`2>&1 | head`)."""
     _to_devnull(sys.stdout)
     try:
-        err.print(f"[red]error:[/] {host(message)}")
+        _say("[red]error:[/] {}", message)
         sys.stderr.flush()
     except OSError:
         _to_devnull(sys.stderr)
@@ -139,8 +213,17 @@ def _to_devnull(stream: TextIO) -> None:
 def _internal_error(exc: BaseException) -> int:
     if os.environ.get("IRKIT_DEBUG") == "1":
         traceback.print_exception(exc)
-    err.print(
-        f"[red]internal error:[/] {host(type(exc).__name__)}: {host(exc)}; please report;"
-        " details with IRKIT_DEBUG=1"
+    _say(
+        "[red]internal error:[/] {}: {}; please report; details with IRKIT_DEBUG=1",
+        type(exc).__name__,
+        exc,
     )
     return ExitCode.INTERNAL
+
+
+def _say(markup: str, *text: object) -> None:
+    """One line on stderr, `text` made safe (irkit.console.host) into the {} of `markup`.
+    The console is imported here: rich costs start-up time that most runs never need."""
+    from irkit.console import err, host
+
+    err.print(markup.format(*(host(t) for t in text)))

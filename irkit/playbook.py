@@ -5,7 +5,7 @@ name the file and line it comes from, and a broken playbook is refused before
 anything runs.
 """
 
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +96,25 @@ class Playbook:
         steps.append(f"analyse (threshold {self.analysis.threshold})")
         return steps
 
+    def to_dict(self) -> dict[str, Any]:
+        """The playbook as `irkit playbook show` prints it (YAML or JSON): the plan in the
+        order it runs, then every setting with its value after defaults were applied."""
+        hunts = [asdict(h) | {"rules_path": _text(h.rules_path)} for h in self.hunts]
+        return {
+            "name": self.name,
+            "source": self.source,
+            "description": self.description,
+            "plan": self.plan(),
+            "collectors": [asdict(c) for c in self.collectors],
+            "hunts": [{k: v for k, v in h.items() if k != "rules_line"} for h in hunts],
+            "analysis": asdict(self.analysis),
+            "limits": asdict(self.limits),
+            "custody": {
+                "sign": _text(self.custody.sign),
+                "encrypt_to": list(self.custody.encrypt_to),
+            },
+        }
+
     def collector_options(self) -> dict[str, dict[str, Any]]:
         return {c.name: c.options for c in self.collectors}
 
@@ -113,6 +132,10 @@ class Playbook:
                     self.source, hunt.rules_line, f"the rules of hunt {hunt.name!r}: {exc}"
                 ) from exc
         return compiled
+
+
+def _text(path: Path | None) -> str | None:
+    return None if path is None else str(path)
 
 
 class _Checker:

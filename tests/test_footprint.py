@@ -42,7 +42,7 @@ def test_the_footprint_defaults_are_in_the_help_and_the_log(
     run_irkit: RunIrkit, tmp_path: Path
 ) -> None:
     helped = run_irkit("triage", "--help", env=irkit_env(COLUMNS="200")).stdout.decode()
-    assert "--nice" in helped and "[default: 10]" in helped
+    assert "--nice" in helped and "[default: 10" in helped  # plain help adds the range
     assert "--io-idle" in helped and "[default: io-idle]" in helped
 
     bundle = tmp_path / "case.zip"

@@ -1,8 +1,10 @@
 """Playbooks: the shipped ones validate; broken ones are refused with file and line."""
 
+import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from irkit.playbook import PlaybookError, builtin_playbooks, load_playbook, parse_playbook
 
@@ -86,4 +88,10 @@ def test_list_and_show(run_irkit) -> None:
         assert name in listed
     shown = run_irkit("playbook", "show", "quick")
     assert shown.returncode == 0
-    assert "1. collect sockets" in shown.stdout.decode()
+    document = yaml.safe_load(shown.stdout)
+    assert document["plan"][0] == "collect sockets"
+    assert document["analysis"]["threshold"] == "medium"
+    assert document["limits"]["copy_bytes"] == 64 << 20
+    assert "Settings(" not in shown.stdout.decode(), "YAML, not Python reprs"
+    as_json = json.loads(run_irkit("playbook", "show", "quick", "--json").stdout)
+    assert as_json == document

@@ -61,9 +61,9 @@ def test_a_tampered_bundle_stops_review_unless_forced(tmp_path: Path, run_irkit:
     stopped = run_irkit("review", bundle, "--html", report)
     assert stopped.returncode == 1
     assert b"NOT INTACT" in stopped.stderr and b"files/etc/crontab" in stopped.stderr
-    assert b"pass --force to review it anyway" in stopped.stderr
+    assert b"pass --allow-not-intact to review it anyway" in stopped.stderr
     assert not report.exists()
-    forced = run_irkit("review", bundle, "--force", "--html", report)
+    forced = run_irkit("review", bundle, "--allow-not-intact", "--html", report)
     assert forced.returncode == 1
     assert b"COMPROMISED" in forced.stdout
     html = report.read_text()

@@ -15,6 +15,7 @@ from typing import ClassVar
 
 from irkit.collectors.base import Collector, Context
 from irkit.collectors.host import parse_meminfo_total
+from irkit.collectors.symbols import collect_symbol_material
 from irkit.evidence.records import Record
 from irkit.hostfs import open_proc, read_capped
 from irkit.memory.acquire import (
@@ -25,7 +26,6 @@ from irkit.memory.acquire import (
     stream_lime,
 )
 from irkit.memory.dump import DumpBudget, MapsError, dump_process
-from irkit.memory.symbols import collect_symbol_material
 
 IMAGE_MEMBER = "memory/image.lime"
 CORE_PREFIX = "memory/pid-"

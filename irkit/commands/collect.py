@@ -11,79 +11,20 @@ import typer
 from irkit.collection import CollectionResult, collect_to
 from irkit.collectors.base import Collector
 from irkit.collectors.registry import COLLECTORS, select_collectors
+from irkit.commands.bundleoptions import BundleOptions, bundle_command
 from irkit.commands.output import BundleOutput, OutputError, open_output, same_filesystem
 from irkit.console import err, host
 from irkit.custody import CustodyError
 from irkit.custody.encryption import EncryptingSink
-from irkit.custody.settings import ENCRYPT_ENV, SIGN_ENV, CustodySettings, resolve_custody
+from irkit.custody.settings import CustodySettings, resolve_custody
 from irkit.evidence.log import LogEntry
 from irkit.evidence.sink import BundleSink
-from irkit.evidence.writer import EvidenceWriter
+from irkit.evidence.writer import EvidenceWriter, Seal
 from irkit.exitcodes import ExitCode
-from irkit.footprint import DEFAULT_NICE, lower_priority
+from irkit.footprint import lower_priority
 from irkit.frozen import unpacked
 from irkit.interrupts import InterruptGuard
 
-RootOption = Annotated[
-    Path,
-    typer.Option(help="Filesystem root to read the host through (a mounted image or fixture)."),
-]
-ProcOption = Annotated[Path, typer.Option(help="procfs to read processes from.")]
-LiveProcOption = Annotated[
-    Path | None,
-    typer.Option(
-        help="procfs to read live state from (processes, sockets, kernel). Default: /proc when"
-        " --root is /, none otherwise: another host's files never mix with this one's /proc."
-    ),
-]
-ForceOption = Annotated[
-    bool,
-    typer.Option(
-        "--overwrite",
-        "--force",
-        help="Replace OUTPUT if it is a regular file (--overwrite, as in review and timeline;"
-        " --force is the older name).",
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")]
-SignOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--sign",
-        help="Sign the manifest with this Ed25519 key (irkit keys new) at sealing; the"
-        f" signature travels in the bundle as manifest.json.sig. Default: ${SIGN_ENV}, then the"
-        " playbook's custody.sign.",
-        show_default=False,
-    ),
-]
-EncryptOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--encrypt-to",
-        help="Encrypt the bundle while it is written to this age recipient (age1...) or SSH"
-        " public key (ssh-ed25519 ...), or to each one in a file. Repeatable. Default:"
-        f" ${ENCRYPT_ENV} (comma-separated), then the playbook's custody.encrypt_to.",
-        show_default=False,
-    ),
-]
-NiceOption = Annotated[
-    int,
-    typer.Option(
-        "--nice",
-        min=0,
-        max=19,
-        help="CPU priority irkit lowers itself to (never raises) before anything runs, so the "
-        "host keeps serving; hashing, YARA and dumps inherit it.",
-    ),
-]
-IoIdleOption = Annotated[
-    bool,
-    typer.Option(
-        "--io-idle/--io-normal",
-        help="Idle I/O class: irkit's reads and writes wait for a disk the host leaves idle.",
-    ),
-]
 OutputOption = Annotated[
     str,
     typer.Option(
@@ -108,21 +49,34 @@ def progress_callbacks(
 
     def on_log(entry: LogEntry) -> None:
         if not quiet and entry.outcome in ("error", "warning", "interrupted"):
-            where = entry.detail.get("path")
-            err.print(
-                f"  [yellow]{entry.outcome}[/] {entry.collector} {entry.step}"
-                + (f" {host(where)}" if where else "")
-                + f": {host(entry.error or '')}"
-            )
+            err.print(f"  [yellow]{entry.outcome}[/] {host(progress_line(entry))}")
 
     return on_step, on_log
+
+
+WHERE_KEYS = ("path", "target", "pid", "member")
+"""What a log entry may say it was about, in the order a progress line names it."""
+
+
+def progress_line(entry: LogEntry) -> str:
+    """`COLLECTOR STEP WHERE: WHAT`. Entries without an error (a YARA hit is logged as a
+    warning) say what they carry instead, so that no line ends in an empty colon and none
+    goes without the file or process it is about."""
+    where = next((entry.detail[k] for k in WHERE_KEYS if entry.detail.get(k) is not None), None)
+    what = entry.error or ", ".join(
+        f"{key} {value}"
+        for key, value in entry.detail.items()
+        if key not in WHERE_KEYS and isinstance(value, str | int)
+    )
+    line = f"{entry.collector} {entry.step}" + (f" {where}" if where is not None else "")
+    return f"{line}: {what}" if what else line
 
 
 def print_seal(output: BundleOutput, result: CollectionResult, sidecar: Path | None) -> None:
     seal = result.seal
     state = "[green]complete[/]" if seal.complete else "[red]INCOMPLETE[/]"
     where = host(output.path) if output.path else "stdout"
-    err.print(f"bundle           {where} ({state}, {seal.members} members)")
+    err.print(f"bundle           {where} ({state}, {manifest_members(seal)} members)")
     if seal.reason:
         err.print(f"incomplete       {host(seal.reason)}")
     if result.interrupted_by:
@@ -147,11 +101,17 @@ def print_seal(output: BundleOutput, result: CollectionResult, sidecar: Path | N
         err.print(f"[red]error:[/] {host(output.sidecar_error)}; note the bundle sha256 above")
 
 
+def manifest_members(seal: Seal) -> int:
+    """The members the manifest lists, which is what `irkit verify` checks and counts: the
+    writer's count also has manifest.json itself."""
+    return seal.members - 1
+
+
 def seal_summary(output: BundleOutput, result: CollectionResult) -> dict[str, object]:
     return {
         "bundle": str(output.path) if output.path else "-",
         "complete": result.seal.complete,
-        "members": result.seal.members,
+        "members": manifest_members(result.seal),
         "incomplete_reason": result.seal.reason,
         "manifest_sha256": result.seal.manifest_sha256,
         "bundle_sha256": result.seal.bundle_sha256,
@@ -165,37 +125,29 @@ def seal_summary(output: BundleOutput, result: CollectionResult) -> dict[str, ob
 
 def start_bundle(
     output_target: str,
-    *,
-    force: bool,
-    root: Path,
-    json_out: bool,
-    quiet: bool,
+    options: BundleOptions,
     guard: InterruptGuard,
-    sign: Path | None = None,
-    encrypt_to: list[str] | None = None,
     playbook_custody: CustodySettings | None = None,
-    nice: int = DEFAULT_NICE,
-    io_idle: bool = True,
 ) -> tuple[BundleOutput, EvidenceWriter]:
     """Open the output and a writer on it; shared by collect and triage.
 
     Call it with `guard` installed: from the moment `OUT.partial` exists, a signal is held
     until the collection starts, which then stops at once and seals the bundle.
     """
-    if json_out and output_target == "-":
+    if options.json_out and output_target == "-":
         err.print("[red]error:[/] --json prints to stdout, which -o - already uses for the bundle")
         raise typer.Exit(ExitCode.USAGE)
     try:
-        custody = resolve_custody(sign, encrypt_to or [], playbook_custody)
+        custody = resolve_custody(options.sign, options.encrypt_to or [], playbook_custody)
     except CustodyError as exc:
         err.print(f"[red]error:[/] {host(exc)}")
         raise typer.Exit(ExitCode.USAGE) from exc
     try:
-        output = open_output(output_target, force=force)
+        output = open_output(output_target, force=options.overwrite)
     except OutputError as exc:
         err.print(f"[red]error:[/] {host(exc)}")
         raise typer.Exit(ExitCode.USAGE) from exc
-    _, on_log = progress_callbacks(quiet)
+    _, on_log = progress_callbacks(options.quiet)
     sink: BundleSink = output.sink
     if custody.recipients:
         sink = EncryptingSink(output.sink, custody.recipients)
@@ -203,13 +155,14 @@ def start_bundle(
     writer = EvidenceWriter(
         sink, command_line=sys.argv, guard=guard, on_log=on_log, custody=custody.custody
     )
-    lower_priority(writer.log, nice, io_idle)
+    lower_priority(writer.log, options.nice, options.io_idle)
     # OUT.partial (its inode survives the rename) and the reserve: the host readers refuse
     # these, so a bundle written under a collected directory never copies itself.
     writer.excluded_inodes |= output.identities()
-    if same_filesystem(output, root):
+    if same_filesystem(output, options.root):
         message = (
-            f"the bundle {output.path} is on the same filesystem as the collected root {root}:"
+            f"the bundle {output.path} is on the same filesystem as the collected root"
+            f" {options.root}:"
             " writing it may overwrite deleted evidence; prefer a USB disk, a network share or -o -"
         )
         writer.log.add("output", "irkit", "warning", message)
@@ -251,6 +204,7 @@ def exit_code(result: CollectionResult, output: BundleOutput) -> ExitCode:
     return ExitCode.CLEAN if result.seal.complete else ExitCode.INCOMPLETE
 
 
+@bundle_command
 def collect(
     output: OutputOption,
     collectors: Annotated[
@@ -262,15 +216,8 @@ def collect(
             + ", ".join(c.name for c in COLLECTORS),
         ),
     ] = None,
-    root: RootOption = Path("/"),
-    proc: LiveProcOption = None,
-    force: ForceOption = False,
-    json_out: JsonOption = False,
-    quiet: QuietOption = False,
-    sign: SignOption = None,
-    encrypt_to: EncryptOption = None,
-    nice: NiceOption = DEFAULT_NICE,
-    io_idle: IoIdleOption = True,
+    *,
+    options: BundleOptions,
 ) -> None:
     """Collect the host's state into one sealed evidence bundle (most volatile first).
 
@@ -290,30 +237,19 @@ def collect(
         raise typer.Exit(ExitCode.USAGE) from exc
     guard = InterruptGuard()
     guard.install()
-    bundle, writer = start_bundle(
-        output,
-        force=force,
-        root=root,
-        json_out=json_out,
-        quiet=quiet,
-        guard=guard,
-        sign=sign,
-        encrypt_to=encrypt_to,
-        nice=nice,
-        io_idle=io_idle,
-    )
-    on_step, _ = progress_callbacks(quiet)
+    bundle, writer = start_bundle(output, options, guard)
+    on_step, _ = progress_callbacks(options.quiet)
     result = collect_to(
         writer,
         guard,
         chosen,
-        root=root,
-        proc=live_proc(root, proc),
+        root=options.root,
+        proc=live_proc(options.root, options.proc),
         on_step=on_step,
         output_dir=bundle.directory,
     )
     sidecar = bundle.close(result.seal)
     print_seal(bundle, result, sidecar)
-    if json_out:
+    if options.json_out:
         print(json.dumps(seal_summary(bundle, result), indent=2))
     raise typer.Exit(exit_code(result, bundle))

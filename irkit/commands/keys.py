@@ -1,10 +1,12 @@
 """`irkit keys new`: make the Ed25519 key pair that signs bundles at sealing."""
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from irkit.commands.options import JsonOption, OverwriteOption
 from irkit.console import err, host
 from irkit.custody.keys import new_key_pair
 from irkit.exitcodes import ExitCode
@@ -18,7 +20,8 @@ keys_app = typer.Typer(
 def new(
     path: Annotated[Path, typer.Argument(help="Private key file to create (PATH.pub beside it).")],
     comment: Annotated[str, typer.Option(help="Comment on the public key line.")] = "irkit",
-    force: Annotated[bool, typer.Option(help="Replace PATH and PATH.pub if they exist.")] = False,
+    overwrite: OverwriteOption = False,
+    json_out: JsonOption = False,
 ) -> None:
     """Make an Ed25519 signing key pair: PATH (private, OpenSSH format) and PATH.pub, both
     created 0600 and never through a link. The public key line is printed on stdout: give it
@@ -26,12 +29,16 @@ def new(
     Keep PATH off the hosts you collect from when you can; it never goes into a bundle or log.
     """
     try:
-        line, key_print = new_key_pair(path, force=force, comment=comment)
+        line, key_print = new_key_pair(path, force=overwrite, comment=comment)
     except FileExistsError as exc:
-        err.print(f"[red]error:[/] {host(exc.filename)} exists; pass --force to replace it")
+        err.print(f"[red]error:[/] {host(exc.filename)} exists; pass --overwrite to replace it")
         raise typer.Exit(ExitCode.USAGE) from exc
     except OSError as exc:
         err.print(f"[red]error:[/] cannot write {host(exc.filename or path)}: {host(exc.strerror)}")
         raise typer.Exit(ExitCode.USAGE) from exc
     err.print(f"signing key {host(path)}, public key {host(path)}.pub ({key_print})")
-    print(line)
+    if json_out:
+        made = {"private_key": str(path), "public_key": f"{path}.pub", "fingerprint": key_print}
+        print(json.dumps(made | {"public_line": line}, indent=2, ensure_ascii=True))
+    else:
+        print(line)

@@ -9,7 +9,12 @@ from typing import Annotated
 
 import typer
 
-from irkit.commands.collect import ForceOption
+from irkit.commands.options import (
+    DEFAULT_FAIL_ON,
+    FailOnOption,
+    JsonOption,
+    OverwriteOption,
+)
 from irkit.console import err, host, out
 from irkit.evidence.records import severity_rank
 from irkit.exitcodes import ExitCode
@@ -56,7 +61,8 @@ def dump(
             " terabytes); the default is the playbooks' dump_bytes cap."
         ),
     ] = Limits().dump_bytes,
-    force: ForceOption = False,
+    overwrite: OverwriteOption = False,
+    json_out: JsonOption = False,
 ) -> None:
     """Dump a process's memory as an ELF core (readelf, gdb and YARA open it).
 
@@ -70,10 +76,10 @@ def dump(
     except (OSError, MapsError) as exc:
         raise _fail(f"pid {pid}: cannot read its maps: {exc}") from exc
     try:
-        fd = create_output(output, force=force)
+        fd = create_output(output, force=overwrite)
     except OSError as exc:
         raise _fail(
-            f"{output}: {exc.strerror or exc}" + ("" if force else " (use --overwrite)")
+            f"{output}: {exc.strerror or exc}" + ("" if overwrite else " (use --overwrite)")
         ) from exc
     with os.fdopen(fd, "wb") as handle:
         for chunk in chunks:
@@ -83,6 +89,10 @@ def dump(
         f"core {host(output)} ({state}): {result.regions} regions, {result.bytes_read} bytes"
         f" read, {len(plan.skipped)} regions skipped"
     )
+    if json_out:
+        dumped = {"core": str(output), "pid": pid, "partial": result.partial}
+        counts = {"regions": result.regions, "bytes_read": result.bytes_read}
+        print(json.dumps(dumped | counts | {"regions_skipped": len(plan.skipped)}, indent=2))
     raise typer.Exit(ExitCode.INCOMPLETE if result.partial else ExitCode.CLEAN)
 
 
@@ -104,7 +114,8 @@ def isf(
     validate: Annotated[
         bool, typer.Option(help="Check the result against volatility3's ISF schema.")
     ] = True,
-    force: ForceOption = False,
+    overwrite: OverwriteOption = False,
+    json_out: JsonOption = False,
 ) -> None:
     """Build a volatility3 symbol table (ISF) from BTF + kallsyms + banner, no debug kernel."""
     started = time.monotonic()
@@ -134,15 +145,18 @@ def isf(
     for warning in isf_warnings(table):
         err.print(f"[yellow]warning:[/] {host(warning)}")
     try:
-        write_isf(table, output, force=force)
+        write_isf(table, output, force=overwrite)
     except OSError as exc:
         raise _fail(
-            f"{output}: {exc.strerror or exc}" + ("" if force else " (use --overwrite)")
+            f"{output}: {exc.strerror or exc}" + ("" if overwrite else " (use --overwrite)")
         ) from exc
     err.print(
         f"ISF {host(output)}: {len(table['user_types'])} types, {len(table['symbols'])} symbols"
         f"{', schema valid' if validate else ''} ({time.monotonic() - started:.1f} s)"
     )
+    if json_out:
+        built = {"isf": str(output), "types": len(table["user_types"])}
+        print(json.dumps(built | {"symbols": len(table["symbols"]), "validated": validate}))
 
 
 @app.command()
@@ -163,13 +177,15 @@ def analyze(
         str | None,
         typer.Option(help="Comma-separated subset of: " + ", ".join(PLUGINS) + " (default: all)."),
     ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    json_out: JsonOption = False,
+    fail_on: FailOnOption = DEFAULT_FAIL_ON,
 ) -> None:
     """Analyse a Linux memory image with volatility3 (offline).
 
     With symbols: processes, arguments, sockets, open files, injected code, environments.
     Without: the kernel banner, YARA hits with physical offsets, and what is missing.
-    Exit 1 with findings, 2 on bad input, 3 when the analysis could not complete.
+    Exit 1 with findings at or above --fail-on, 2 on bad input, 3 when the analysis could not
+    complete.
     """
     if not image.is_file():
         raise _fail(f"{image}: no such image file")
@@ -218,8 +234,8 @@ def analyze(
         print_analysis(result)
     if result.errors and (result.symbols or not result.banners):
         raise typer.Exit(ExitCode.INCOMPLETE)
-    high = any(severity_rank(f.severity) >= severity_rank("high") for f in result.findings)
-    raise typer.Exit(ExitCode.FINDINGS if high else ExitCode.CLEAN)
+    failing = any(severity_rank(f.severity) >= severity_rank(fail_on) for f in result.findings)
+    raise typer.Exit(ExitCode.FINDINGS if failing else ExitCode.CLEAN)
 
 
 def print_analysis(result: MemoryAnalysis) -> None:

@@ -7,21 +7,28 @@ from typing import Annotated
 
 import typer
 
+from irkit.commands.options import (
+    DEFAULT_FAIL_ON,
+    AllowNotIntactOption,
+    FailOnOption,
+    JsonOption,
+    OverwriteOption,
+)
 from irkit.commands.verify import IdentityOption, TrustOption, trusted_keys, verified_bundles
 from irkit.console import err, host, out
-from irkit.evidence.records import SEVERITIES, severity_rank
 from irkit.evidence.view import SourcedRecord, not_intact_banners
 from irkit.exitcodes import ExitCode
 from irkit.hunt import RuleError, compile_rules
+from irkit.hunt.rules import analyst_cache_dir
 from irkit.memory.analyze import AnalysisError
-from irkit.memoryreview import MEMORY_REVIEW_MEMBER, memory_review_records, review_memory
 from irkit.outfile import open_output_file
 from irkit.report.custody import custody_line
 from irkit.report.jsondoc import review_document
-from irkit.report.summary import Summary, summarize
+from irkit.report.summary import summarize
 from irkit.report.terminal import print_summary
-from irkit.rescan import REVIEW_MEMBER, rescan_bundle, write_review_lines
-from irkit.review import ReviewedBundle, ReviewStep, run_steps
+from irkit.review.bundles import ReviewedBundle, ReviewStep, review_exit_code, run_steps
+from irkit.review.memory import MEMORY_REVIEW_MEMBER, memory_review_records, review_memory
+from irkit.review.rescan import REVIEW_MEMBER, rescan_bundle, write_review_lines
 
 
 def _write_html(target: Path, html: bytes, overwrite: bool) -> None:
@@ -39,7 +46,7 @@ def _write_html(target: Path, html: bytes, overwrite: bool) -> None:
 
 def rescan_step(rules: Path | None) -> ReviewStep:
     try:
-        ruleset = compile_rules(rules)
+        ruleset = compile_rules(rules, cache_dir=analyst_cache_dir())
     except RuleError as exc:
         err.print(f"[red]error:[/] the YARA rules do not compile:\n{host(exc)}")
         raise typer.Exit(ExitCode.USAGE) from exc
@@ -92,26 +99,15 @@ def memory_step(rules: Path | None) -> ReviewStep:
     return step
 
 
-def review_exit_code(bundles: Sequence[ReviewedBundle], summary: Summary, fail_on: str) -> int:
-    worst = max((severity_rank(str(f.get("severity"))) for f in summary.findings), default=-1)
-    if worst >= severity_rank(fail_on) or not all(b.intact for b in bundles):
-        return ExitCode.FINDINGS
-    return ExitCode.CLEAN
-
-
 def review(
     bundles: Annotated[list[Path], typer.Argument(help="Bundle(s) (.zip) to review.")],
     html: Annotated[
         Path | None,
         typer.Option("--html", help="Write the self-contained HTML report here (one for all)."),
     ] = None,
-    force: Annotated[
-        bool, typer.Option(help="Review bundles that fail verification (reported loudly).")
-    ] = False,
-    overwrite: Annotated[bool, typer.Option(help="Replace the --html file if it exists.")] = False,
-    fail_on: Annotated[
-        str, typer.Option(help="Exit 1 when a finding is at or above this severity.")
-    ] = "high",
+    allow_not_intact: AllowNotIntactOption = False,
+    overwrite: OverwriteOption = False,
+    fail_on: FailOnOption = DEFAULT_FAIL_ON,
     rescan: Annotated[
         bool,
         typer.Option(
@@ -126,10 +122,7 @@ def review(
             "collected with it; results go to BUNDLE.memory-TIME.jsonl beside it."
         ),
     ] = False,
-    json_out: Annotated[
-        bool,
-        typer.Option("--json", help="Print the verdict, findings, IOCs and integrity as JSON."),
-    ] = False,
+    json_out: JsonOption = False,
     rules: Annotated[
         Path | None,
         typer.Option(
@@ -142,14 +135,12 @@ def review(
     """Verify each bundle, then print the verdict, findings by severity and IOCs.
 
     A bundle that is not intact is reported loudly and stops the review (exit 1) unless
-    --force. With several bundles the report holds one timeline merged across hosts.
-    Exit 0 nothing at or above --fail-on, 1 findings at or above it (or a forced review of a
-    bundle that is not intact), 2 unreadable input.
+    --allow-not-intact. With several bundles the report holds one timeline merged across
+    hosts. --json prints the verdict, findings, IOCs and integrity as JSON. Exit 0 nothing at
+    or above --fail-on, 1 findings at or above it (or a review of a bundle that is not
+    intact), 2 unreadable input.
     """
-    if fail_on not in SEVERITIES:
-        err.print(f"[red]error:[/] --fail-on must be one of {', '.join(SEVERITIES)}")
-        raise typer.Exit(ExitCode.USAGE)
-    reviewed = verified_bundles(bundles, force, "review", trusted_keys(trust), identity)
+    reviewed = verified_bundles(bundles, allow_not_intact, "review", trusted_keys(trust), identity)
     steps: list[ReviewStep] = []
     if rescan:
         steps.append(rescan_step(rules))

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from irkit.commands.options import JsonOption
 from irkit.console import err, host
 from irkit.exitcodes import ExitCode
 from irkit.hunt.lint import check_rules
@@ -24,7 +25,7 @@ def check(
             help="Rule file or directory (default: the shipped pack).", show_default=False
         ),
     ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    json_out: JsonOption = False,
 ) -> None:
     """Compile every rule file and check each rule has meta description, severity (a known
     level), reference, mitre and date, and a name unique in the set. Exit 0 clean

@@ -11,9 +11,9 @@ from typing import Annotated
 
 import typer
 
-from irkit.commands.collect import ProcOption
+from irkit.commands.options import DEFAULT_FAIL_ON, FailOnOption, JsonOption, ProcOption
 from irkit.console import err, host, out
-from irkit.evidence.records import SEVERITIES, severity_rank
+from irkit.evidence.records import severity_rank
 from irkit.exitcodes import ExitCode
 from irkit.hunt import (
     FileScanOptions,
@@ -28,7 +28,7 @@ from irkit.hunt import (
     scan_tree,
 )
 from irkit.hunt.libyara import Rules
-from irkit.hunt.rules import user_cache_dir
+from irkit.hunt.rules import RULE_CACHE_ENV, analyst_cache_dir
 from irkit.hunt.windows import DEFAULT_OVERLAP, DEFAULT_WINDOW
 
 _SIZE = re.compile(r"^(?P<n>\d+)(?P<unit>[KMGT]?)i?B?$", re.IGNORECASE)
@@ -128,11 +128,8 @@ def scan(
         list[Path] | None,
         typer.Option("--image", help="Scan a memory image (raw/LiME/core) in chunks."),
     ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print hits as JSON on stdout.")] = False,
-    fail_on: Annotated[
-        str,
-        typer.Option(help="Exit 1 when a hit is at least this severe: " + ", ".join(SEVERITIES)),
-    ] = "medium",
+    json_out: JsonOption = False,
+    fail_on: FailOnOption = DEFAULT_FAIL_ON,
     max_size: Annotated[
         str, typer.Option(help="Skip files larger than this (e.g. 128M).")
     ] = "128M",
@@ -159,10 +156,11 @@ def scan(
     rule_cache: Annotated[
         bool,
         typer.Option(
-            help="Keep compiled rules in ~/.cache/irkit/yara (review machines; never on a"
-            " suspect host, where irkit writes nothing outside its output)."
+            help="Keep compiled rules in $XDG_CACHE_HOME/irkit/yara, keyed by the pack's"
+            f" sha256 (also off with {RULE_CACHE_ENV}=0). Turn it off on a suspect host, where"
+            " irkit writes nothing outside its output; triage and collect never write it."
         ),
-    ] = False,
+    ] = True,
 ) -> None:
     """Hunt with YARA in files, live process memory or memory images.
 
@@ -171,9 +169,6 @@ def scan(
     shipped pack. Exit 0 no hit at --fail-on or above, 1 such hits, 2 bad rules or usage: a
     PATH, pid or image that does not exist, or every target failed (all unreadable).
     """
-    if fail_on not in SEVERITIES:
-        err.print(f"[red]error:[/] --fail-on must be one of {', '.join(SEVERITIES)}")
-        raise typer.Exit(ExitCode.USAGE)
     if not (paths or pid or all_processes or image):
         err.print("[red]error:[/] nothing to scan: give PATHs, --pid, --all-processes or --image")
         raise typer.Exit(ExitCode.USAGE)
@@ -189,7 +184,7 @@ def scan(
         err.print("[red]error:[/] --overlap must be smaller than --chunk-size")
         raise typer.Exit(ExitCode.USAGE)
     try:
-        ruleset = compile_rules(rules, cache_dir=user_cache_dir() if rule_cache else None)
+        ruleset = compile_rules(rules, cache_dir=analyst_cache_dir() if rule_cache else None)
     except RuleError as exc:
         _print_problems(exc)
         raise typer.Exit(ExitCode.USAGE) from exc

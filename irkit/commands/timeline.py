@@ -9,6 +9,7 @@ from typing import Annotated, TextIO, cast
 
 import typer
 
+from irkit.commands.options import AllowNotIntactOption, OverwriteOption
 from irkit.commands.verify import IdentityOption, TrustOption, trusted_keys, verified_bundles
 from irkit.console import err, host
 from irkit.evidence.view import not_intact_banners
@@ -52,11 +53,8 @@ def timeline(
     output: Annotated[
         str | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
     ] = None,
-    force: Annotated[
-        bool,
-        typer.Option(help="Export bundles that fail verification (each row says NOT INTACT)."),
-    ] = False,
-    overwrite: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
+    allow_not_intact: AllowNotIntactOption = False,
+    overwrite: OverwriteOption = False,
     trust: TrustOption = None,
     identity: IdentityOption = None,
 ) -> None:
@@ -66,9 +64,10 @@ def timeline(
     timestamp_desc, timestamp in microseconds, plus host, event_type, source_member and the
     source record, and bundle_integrity). bodyfile is for `mactime -b`: one line per collected
     file. Each bundle is verified first: one that is not intact stops the export (exit 1; exit 2
-    for a file that is not an irkit bundle) unless --force.
+    for a file that is not an irkit bundle) unless --allow-not-intact: each row then says NOT
+    INTACT.
     """
-    checked = verified_bundles(bundles, force, "export", trusted_keys(trust), identity)
+    checked = verified_bundles(bundles, allow_not_intact, "export", trusted_keys(trust), identity)
     views = [bundle.view for bundle in checked]
     for view in views:
         for problem in view.problems:

@@ -11,16 +11,8 @@ import typer
 from irkit.collection import CollectionResult, collect_to
 from irkit.collectors.base import Collector
 from irkit.collectors.registry import select_collectors
+from irkit.commands.bundleoptions import BundleOptions, bundle_command
 from irkit.commands.collect import (
-    EncryptOption,
-    ForceOption,
-    IoIdleOption,
-    JsonOption,
-    LiveProcOption,
-    NiceOption,
-    QuietOption,
-    RootOption,
-    SignOption,
     exit_code,
     live_proc,
     print_seal,
@@ -28,13 +20,13 @@ from irkit.commands.collect import (
     seal_summary,
     start_bundle,
 )
+from irkit.commands.options import DEFAULT_FAIL_ON, FAIL_ON_HELP, severity_option
 from irkit.commands.output import BundleOutput
 from irkit.console import err, host
 from irkit.evidence.coverage import caveat, unseen
 from irkit.evidence.view import view_from_writer
 from irkit.evidence.writer import EvidenceWriter
 from irkit.exitcodes import ExitCode
-from irkit.footprint import DEFAULT_NICE
 from irkit.hunt import RuleError, RuleSet, compile_rules
 from irkit.interrupts import InterruptGuard
 from irkit.playbook import DEFAULT_PLAYBOOK, Playbook, PlaybookError, load_playbook
@@ -85,6 +77,7 @@ def triage_exit_code(
     return ExitCode.CLEAN
 
 
+@bundle_command
 def triage(
     output: Annotated[
         str | None,
@@ -109,15 +102,19 @@ def triage(
             "name no `rules:` of their own."
         ),
     ] = None,
-    root: RootOption = Path("/"),
-    proc: LiveProcOption = None,
-    force: ForceOption = False,
-    json_out: JsonOption = False,
-    quiet: QuietOption = False,
-    sign: SignOption = None,
-    encrypt_to: EncryptOption = None,
-    nice: NiceOption = DEFAULT_NICE,
-    io_idle: IoIdleOption = True,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            metavar="SEVERITY",
+            callback=severity_option,
+            help=FAIL_ON_HELP + " Default: the playbook's analysis threshold"
+            f" ({DEFAULT_FAIL_ON} in every built-in playbook).",
+            show_default=False,
+        ),
+    ] = None,
+    *,
+    options: BundleOptions,
 ) -> None:
     """Triage this host for cryptomining: collect, hunt with YARA, analyse, seal one bundle.
 
@@ -131,6 +128,8 @@ def triage(
     of -o - was closed.
     """
     book, ruleset, hunt_rules = _load(playbook, rules)
+    if fail_on is not None:  # the verdict, the IOCs kept and the exit code all follow it
+        book.analysis.threshold = fail_on
     try:
         collectors: list[Collector] = select_collectors([c.name for c in book.collectors])
     except ValueError as exc:
@@ -139,18 +138,9 @@ def triage(
     guard = InterruptGuard()
     guard.install()
     bundle, writer = start_bundle(
-        output or default_output_name(),
-        force=force,
-        root=root,
-        json_out=json_out,
-        quiet=quiet,
-        guard=guard,
-        sign=sign,
-        encrypt_to=encrypt_to,
-        playbook_custody=book.custody,
-        nice=nice,
-        io_idle=io_idle,
+        output or default_output_name(), options, guard, playbook_custody=book.custody
     )
+    quiet = options.quiet
     on_step, _ = progress_callbacks(quiet)
     if not quiet:
         err.print(f"playbook {host(book.name)}: " + "; ".join(book.plan()))
@@ -164,8 +154,8 @@ def triage(
         writer,
         guard,
         collectors,
-        root=root,
-        proc=live_proc(root, proc),
+        root=options.root,
+        proc=live_proc(options.root, options.proc),
         options=book.collector_options(),
         limits=book.limits,
         on_step=on_step,
@@ -173,12 +163,13 @@ def triage(
         output_dir=bundle.directory,
     )
     sidecar = bundle.close(result.seal)
-    print_outcome(writer, phase.outcome, book.analysis.threshold)
+    threshold = book.analysis.threshold
+    print_outcome(writer, phase.outcome, threshold)
     print_seal(bundle, result, sidecar)
-    if json_out:
+    if options.json_out:
         blind = unseen(writer.log.entries)
         print(json.dumps(_json_summary(bundle, result, phase.outcome, book, blind), indent=2))
-    raise typer.Exit(triage_exit_code(result, bundle, phase.outcome, book.analysis.threshold))
+    raise typer.Exit(triage_exit_code(result, bundle, phase.outcome, threshold))
 
 
 def _json_summary(

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from irkit.commands.options import JsonOption
 from irkit.console import err, host, out
 from irkit.custody import CustodyError
 from irkit.custody.encryption import load_identities
@@ -17,7 +18,7 @@ from irkit.evidence.reader import BundleError
 from irkit.evidence.verify import VerifyReport
 from irkit.evidence.view import not_intact_banner
 from irkit.exitcodes import ExitCode
-from irkit.review import ReviewedBundle, Verified, integrity_of, load_verified, verify_all
+from irkit.review.bundles import ReviewedBundle, Verified, integrity_of, load_verified, verify_all
 
 
 def print_report(report: VerifyReport) -> None:
@@ -125,14 +126,14 @@ def checked_bundles(
 
 def verified_bundles(
     paths: Sequence[Path],
-    force: bool,
+    allow_not_intact: bool,
     verb: str,
     trusted: set[bytes] | None = None,
     identity: Path | None = None,
 ) -> list[ReviewedBundle]:
     """Verify every bundle first, then load it through the hardened reader. One that is not
     intact stops the command (exit 1; exit 2 when it is no irkit bundle at all) unless
-    --force; a forced view carries its NOT INTACT banner into every output."""
+    --allow-not-intact; such a view carries its NOT INTACT banner into every output."""
     checked = checked_bundles(paths, trusted, identity)
     reports = [item.report for item in checked]
     broken = [r for r in reports if not r.intact]
@@ -145,13 +146,13 @@ def verified_bundles(
             err.rule("[bold red]BUNDLE NOT INTACT[/]", style="red")
             print_report(report)
             err.rule(style="red")
-    if broken and not force:
+    if broken and not allow_not_intact:
         for report in broken:
             banner = not_intact_banner(report.bundle, integrity_of(report))
-            err.print(f"[bold red]{host(banner)}[/] — pass --force to {verb} it anyway")
+            err.print(f"[bold red]{host(banner)}[/] — pass --allow-not-intact to {verb} it anyway")
         raise typer.Exit(ExitCode.USAGE if any(r.refused for r in broken) else ExitCode.FINDINGS)
     if broken:
-        err.print(f"[bold red]--force: {verb} of bundle(s) that are NOT INTACT[/]")
+        err.print(f"[bold red]--allow-not-intact: {verb} of bundle(s) that are NOT INTACT[/]")
     try:
         return [load_verified(Path(c.report.bundle), c.report, c.clear) for c in checked]
     except (BundleError, OSError) as exc:
@@ -161,7 +162,7 @@ def verified_bundles(
 
 def verify(
     bundle: Annotated[Path, typer.Argument(help="The bundle (.zip) to check.")],
-    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    json_out: JsonOption = False,
     trust: TrustOption = None,
     identity: IdentityOption = None,
 ) -> None:

@@ -1,15 +1,20 @@
 """Compile a rule file or directory once, with the Loki/THOR external variables defined.
 
 Compiled rules are cached in this process, keyed on the sha256 of the rule sources, so a
-triage that scans files, then processes, then an image compiles once. An on-disk cache is
-used only when a caller passes `cache_dir` explicitly (review machines): on a suspect host
-irkit writes nothing outside its output. A compiled-rules file can run code paths of
-libyara an attacker chose, so only a directory the analyst owns is ever loaded from.
+triage that scans files, then processes, then an image compiles once. An on-disk cache
+(yara's save/load, `SHA256.yarc`: a changed pack has another name and is compiled afresh) is
+used only when a caller passes `cache_dir`: the analyst's commands (scan, review) pass
+`analyst_cache_dir()`, triage and collect never do, because on a suspect host irkit writes
+nothing outside its output. A compiled-rules file can run code paths of libyara an attacker
+chose, so one is loaded only from a directory and file owned by this user that nobody else
+may write to.
 """
 
 import hashlib
 import os
 import re
+import stat
+import sys
 import threading
 from dataclasses import dataclass, field
 from importlib import resources
@@ -17,6 +22,7 @@ from pathlib import Path
 
 from irkit.hostfs import open_regular, read_capped
 from irkit.hunt.libyara import Rules, yara
+from irkit.outfile import create_output
 
 RULE_SUFFIXES = (".yar", ".yara")
 MAX_INCLUDE_BYTES = 16 << 20
@@ -181,28 +187,56 @@ def yara_warning(message: str, default_file: str) -> Problem:
     return Problem(problem.file, problem.line, problem.message, "warning")
 
 
+def _private(st: os.stat_result) -> bool:
+    """Owned by this user, writable by nobody else: the only compiled rules irkit loads."""
+    return st.st_uid == os.geteuid() and not st.st_mode & 0o022
+
+
 def _load_disk_cache(cache_dir: Path | None, digest: str) -> Rules | None:
+    """The rules saved as `digest`, or None (absent, not private, or not loadable: compiled
+    afresh and saved again)."""
     if cache_dir is None:
         return None
-    path = cache_dir / f"{digest}.yarc"
-    if not path.is_file():
-        return None
     try:
-        return yara.load(str(path))
-    except yara.Error:
+        if not _private(os.stat(cache_dir)):
+            return None
+        fd = os.open(cache_dir / f"{digest}.yarc", os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
         return None
+    with os.fdopen(fd, "rb") as handle:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or not _private(st):
+            return None
+        try:
+            return yara.load(file=handle)
+        except yara.Error:
+            return None
 
 
 def _save_disk_cache(cache_dir: Path | None, digest: str, rules: Rules) -> None:
+    """Save under a temporary name, then rename: a reader sees a whole file or none. A cache
+    that cannot be written (read-only home, full disk) costs a compile next time, nothing more."""
     if cache_dir is None:
         return
-    cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = cache_dir / f".{digest}.{os.getpid()}.tmp"
-    rules.save(str(tmp))
-    tmp.replace(cache_dir / f"{digest}.yarc")
+    try:
+        cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with os.fdopen(create_output(tmp, force=True), "wb") as handle:
+            rules.save(file=handle)
+        tmp.replace(cache_dir / f"{digest}.yarc")
+    except (OSError, yara.Error):
+        tmp.unlink(missing_ok=True)
 
 
-def user_cache_dir() -> Path:
-    """Where `--rule-cache` keeps compiled rules: $XDG_CACHE_HOME/irkit/yara."""
+RULE_CACHE_ENV = "IRKIT_RULE_CACHE"
+"""Set to 0 to keep an analyst's commands from writing compiled rules to disk."""
+
+
+def analyst_cache_dir() -> Path | None:
+    """Where scan and review keep compiled rules ($XDG_CACHE_HOME/irkit/yara), or None when
+    IRKIT_RULE_CACHE=0 or this is the single file: that one is made to run on suspect hosts,
+    where irkit writes nothing outside its output. Never used by triage or collect."""
+    if os.environ.get(RULE_CACHE_ENV) == "0" or getattr(sys, "frozen", False):
+        return None
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "irkit" / "yara"

@@ -22,7 +22,7 @@ from irkit.evidence import reader
 from irkit.evidence.reader import BundleError
 from irkit.evidence.verify import verify_bundle
 from irkit.evidence.view import view_from_reader
-from irkit.review import load_verified
+from irkit.review.bundles import load_verified
 from tests.conftest import irkit_command, irkit_env
 from tests.hostile.reader_helpers import (
     Member,
@@ -91,10 +91,10 @@ def test_a_zip_bombed_member_is_refused_without_inflating_it(
     bundle = bombs[kind]
     stderr = assert_named_refusal(run_limited("verify", bundle), 1)
     assert "records/bomb.jsonl" in stderr
-    forced = run_limited("review", bundle, "--force", "--html", tmp_path / "r.html")
+    forced = run_limited("review", bundle, "--allow-not-intact", "--html", tmp_path / "r.html")
     stderr = assert_named_refusal(forced, 1)
     assert "records/bomb.jsonl" in stderr and "NOT INTACT" in forced.stdout.decode()
-    timeline = run_limited("timeline", bundle, "--force")
+    timeline = run_limited("timeline", bundle, "--allow-not-intact")
     assert_named_refusal(timeline, 0)
 
 
@@ -178,7 +178,7 @@ def test_a_duplicated_member_is_not_intact_and_never_read(tmp_path: Path) -> Non
     result = invoke("verify", twice)
     no_traceback(result)
     assert result.exit_code == 1 and "appears 2 times" in result.output
-    forced = invoke("review", twice, "--force")
+    forced = invoke("review", twice, "--allow-not-intact")
     no_traceback(forced)
     assert "planted" not in forced.output
 
@@ -231,16 +231,17 @@ def test_review_of_a_bundle_not_intact_refuses_then_forced_outputs_say_so(
     stopped = invoke("review", tampered, "--html", html)
     no_traceback(stopped)
     assert stopped.exit_code == 1 and not html.exists()
-    assert "NOT INTACT" in stopped.output and "pass --force to review it anyway" in stopped.output
-    forced = invoke("review", tampered, "--force", "--html", html)
+    assert "NOT INTACT" in stopped.output
+    assert "pass --allow-not-intact to review it anyway" in stopped.output
+    forced = invoke("review", tampered, "--allow-not-intact", "--html", html)
     assert forced.exit_code == 1
     assert forced.stdout.splitlines()[0].startswith("NOT INTACT")
     page = html.read_text()
     assert page.index('class="not-intact"') < page.index("<header>")
-    document = json.loads(invoke("review", tampered, "--force", "--json").stdout)
+    document = json.loads(invoke("review", tampered, "--allow-not-intact", "--json").stdout)
     assert document["intact"] is False and "files/etc/crontab" in document["not_intact"][0]
     assert invoke("timeline", tampered).exit_code == 1
-    rows = invoke("timeline", tampered, "--force").stdout.splitlines()
+    rows = invoke("timeline", tampered, "--allow-not-intact").stdout.splitlines()
     assert rows and all(json.loads(r)["bundle_integrity"] == "NOT INTACT" for r in rows)
     assert invoke("review", tampered, "--rescan").exit_code == 1
 
@@ -268,7 +269,7 @@ def test_review_memory_of_a_crafted_bundle_names_what_it_cannot_read(
             Member(IMAGE_MEMBER, b"EMiL" + bytes(4096), listed_size=image_size),
         ],
     )
-    result = invoke("review", bundle, "--force", "--memory")
+    result = invoke("review", bundle, "--allow-not-intact", "--memory")
     no_traceback(result)
     assert result.exit_code in (0, 1)
     if image_size is not None:

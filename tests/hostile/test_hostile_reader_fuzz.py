@@ -116,14 +116,14 @@ def test_every_reader_survives_a_damaged_bundle(original: Path, data: st.DataObj
         rules.write_bytes(RULES)
         _run("verify", bundle)
         _run("review", bundle)
-        _run("review", bundle, "--force", "--html", work / "report.html")
+        _run("review", bundle, "--allow-not-intact", "--html", work / "report.html")
         _whole(work / "report.html", "html")
-        _run("review", bundle, "--force", "--json")
+        _run("review", bundle, "--allow-not-intact", "--json")
         for fmt in ("jsonl", "csv", "bodyfile"):
             target = work / f"timeline.{fmt}"
-            _run("timeline", bundle, "--force", "--format", fmt, "-o", target)
+            _run("timeline", bundle, "--allow-not-intact", "--format", fmt, "-o", target)
             _whole(target, fmt)
-        _run("review", bundle, "--force", "--rescan", "--rules", rules)
-        _run("review", bundle, "--force", "--memory")
+        _run("review", bundle, "--allow-not-intact", "--rescan", "--rules", rules)
+        _run("review", bundle, "--allow-not-intact", "--memory")
         for review_file in work.glob("case.zip.*-*.jsonl"):
             _whole(review_file, "jsonl")

@@ -21,13 +21,14 @@ from irkit import cli
 from irkit.collection import collect_to
 from irkit.collectors.base import Context
 from irkit.collectors.registry import select_collectors
+from irkit.commands.bundleoptions import BundleOptions
 from irkit.commands.collect import start_bundle
 from irkit.evidence.records import Finding
 from irkit.evidence.writer import EvidenceWriter
 from irkit.interrupts import CollectionInterrupted, InterruptGuard
 from irkit.memory.isf import write_isf
 from irkit.outfile import NotRegularOutput, create_output
-from irkit.rescan import write_review_lines
+from irkit.review.rescan import write_review_lines
 from irkit.timeutil import utc_now_iso
 from tests.conftest import irkit_command, irkit_env
 from tests.hostile.writer_helpers import (
@@ -195,9 +196,7 @@ def test_the_bundle_inode_is_excluded_from_collection(tmp_path: Path) -> None:
     root, _ = fixture_host(tmp_path / "host")
     out = root / "etc" / "cron.d" / "case.zip"
     guard = InterruptGuard()
-    bundle, writer = start_bundle(
-        str(out), force=False, root=root, json_out=False, quiet=True, guard=guard
-    )
+    bundle, writer = start_bundle(str(out), BundleOptions(root=root, quiet=True), guard)
     st = partial_of(out).stat()
     assert (st.st_dev, st.st_ino) in writer.excluded_inodes
     seal = writer.close(complete=True)
@@ -211,9 +210,8 @@ def test_sidecar_link_planted_during_the_run_is_not_followed(tmp_path: Path, vic
     the sealed bundle is still published and the failure is reported (exit 5 in the CLI)."""
     root, _ = fixture_host(tmp_path / "host")
     out = tmp_path / "case.zip"
-    bundle, writer = start_bundle(
-        str(out), force=True, root=root, json_out=False, quiet=True, guard=InterruptGuard()
-    )
+    options = BundleOptions(root=root, overwrite=True, quiet=True)
+    bundle, writer = start_bundle(str(out), options, InterruptGuard())
     out.with_name("case.zip.sha256").symlink_to(victim)
     assert bundle.close(writer.close(complete=True)) is None
     assert bundle.sidecar_error is not None and "case.zip.sha256" in bundle.sidecar_error
@@ -438,12 +436,12 @@ def test_internal_error_is_one_line_and_exit_4(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Injected in-process: a real uncaught error would be a bug we do not know of."""
-    import irkit.review
+    import irkit.review.bundles
 
     def broken(*args: object) -> object:
         raise RuntimeError("injected failure")
 
-    monkeypatch.setattr(irkit.review, "verify_bundle", broken)
+    monkeypatch.setattr(irkit.review.bundles, "verify_bundle", broken)
     monkeypatch.delenv("IRKIT_DEBUG", raising=False)
     bundle = tmp_path / "any.zip"
     bundle.write_bytes(b"PK")

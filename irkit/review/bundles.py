@@ -12,8 +12,11 @@ from pathlib import Path
 
 from irkit.custody.encryption import ClearCopy, clear_copy
 from irkit.evidence.reader import BundleReader
+from irkit.evidence.records import severity_rank
 from irkit.evidence.verify import VerifyReport, verify_bundle
 from irkit.evidence.view import BundleView, Integrity, view_from_reader
+from irkit.exitcodes import ExitCode
+from irkit.report.summary import Summary
 
 
 @dataclass
@@ -89,3 +92,11 @@ def verify_all(
 def run_steps(bundles: Sequence[ReviewedBundle], steps: Sequence[ReviewStep]) -> None:
     for step in steps:
         step(bundles)
+
+
+def review_exit_code(bundles: Sequence[ReviewedBundle], summary: Summary, fail_on: str) -> int:
+    """1 when a finding is at or above `fail_on` or a bundle is not intact, else 0."""
+    worst = max((severity_rank(str(f.get("severity"))) for f in summary.findings), default=-1)
+    if worst >= severity_rank(fail_on) or not all(b.intact for b in bundles):
+        return ExitCode.FINDINGS
+    return ExitCode.CLEAN

@@ -1,0 +1,130 @@
+"""Start-up: compiled rules kept by sha256 on an analyst's machine, never by triage.
+
+Nothing here times anything (docs/performance.md, "Start-up", has the figures and
+benchmarks/startup.py measures them); these tests hold the behaviour the speed rests on.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yara
+
+from irkit.hunt.rules import sources_sha256
+from tests.conftest import irkit_command, irkit_env
+
+SINGLE_FILE = bool(os.environ.get("IRKIT_EXECUTABLE"))
+"""The single file is made for suspect hosts: it keeps no rule cache (checked below)."""
+cached_only = pytest.mark.skipif(SINGLE_FILE, reason="the single file keeps no rule cache")
+
+
+def rule(name: str, text: str) -> str:
+    return f'rule {name} {{ meta: severity = "high" strings: $a = "{text}" condition: $a }}\n'
+
+
+def scan(target: Path, rules: Path, cache_home: Path, **env: str) -> list[str]:
+    """The rules that hit in an `irkit scan --json` run with its cache under `cache_home`."""
+    done = subprocess.run(
+        irkit_command("scan", target, "--rules", rules, "--json"),
+        capture_output=True,
+        env=irkit_env(XDG_CACHE_HOME=str(cache_home), **env),
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    return [hit["rule"] for hit in json.loads(done.stdout)["hits"]]
+
+
+@cached_only
+def test_scan_keeps_compiled_rules_by_sha256_and_a_changed_pack_is_compiled_afresh(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "a.txt").write_text("marker-one marker-two\n")
+    rules = tmp_path / "r.yar"
+    rules.write_text(rule("one", "marker-one"))
+    cache = tmp_path / "cache"
+    assert scan(tmp_path / "t", rules, cache) == ["one"]
+    first = sources_sha256([rules])
+    assert [p.name for p in (cache / "irkit" / "yara").iterdir()] == [f"{first}.yarc"]
+    assert scan(tmp_path / "t", rules, cache) == ["one"], "the cached rules load and match"
+    rules.write_text(rule("two", "marker-two"))
+    assert scan(tmp_path / "t", rules, cache) == ["two"]
+    assert {p.name for p in (cache / "irkit" / "yara").iterdir()} == {
+        f"{first}.yarc",
+        f"{sources_sha256([rules])}.yarc",
+    }
+
+
+@cached_only
+def test_a_cache_file_someone_else_may_write_is_not_loaded(tmp_path: Path) -> None:
+    """A compiled file is planted under the real rules' name: loaded only while it is
+    private to this user, never once it is group- or world-writable."""
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "a.txt").write_text("genuine planted\n")
+    rules = tmp_path / "r.yar"
+    rules.write_text(rule("genuine", "genuine"))
+    cache = tmp_path / "cache"
+    directory = cache / "irkit" / "yara"
+    directory.mkdir(parents=True, mode=0o700)
+    planted = directory / f"{sources_sha256([rules])}.yarc"
+    yara.compile(source=rule("planted", "planted")).save(str(planted))
+    planted.chmod(0o600)
+    assert scan(tmp_path / "t", rules, cache) == ["planted"], "a private cache file is used"
+    planted.chmod(0o666)
+    assert scan(tmp_path / "t", rules, cache) == ["genuine"]
+
+
+def test_the_cache_is_off_with_the_environment_variable(tmp_path: Path) -> None:
+    (tmp_path / "t").mkdir()
+    rules = tmp_path / "r.yar"
+    rules.write_text(rule("one", "marker-one"))
+    assert scan(tmp_path / "t", rules, tmp_path / "cache", IRKIT_RULE_CACHE="0") == []
+    assert not (tmp_path / "cache").exists()
+
+
+@pytest.mark.skipif(not SINGLE_FILE, reason="runs against IRKIT_EXECUTABLE=dist/irkit")
+def test_the_single_file_scan_writes_no_rule_cache(tmp_path: Path) -> None:
+    (tmp_path / "t").mkdir()
+    rules = tmp_path / "r.yar"
+    rules.write_text(rule("one", "marker-one"))
+    assert scan(tmp_path / "t", rules, tmp_path / "cache") == []
+    assert not (tmp_path / "cache").exists()
+
+
+def test_triage_writes_no_rule_cache(tmp_path: Path) -> None:
+    """Forensic soundness: on a suspect host nothing is written outside the output."""
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc" / "hostname").write_text("box\n")
+    home, cache = tmp_path / "home", tmp_path / "xdg"
+    home.mkdir()
+    done = subprocess.run(
+        irkit_command("triage", "-p", "quick", "--root", root, "-o", tmp_path / "q.zip", "-q"),
+        capture_output=True,
+        env=irkit_env(HOME=str(home), XDG_CACHE_HOME=str(cache)),
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    assert (tmp_path / "q.zip").stat().st_size > 0
+    assert not cache.exists() and list(home.iterdir()) == []
+
+
+def test_help_imports_no_command() -> None:
+    """`irkit --help` lists every command without importing any (nor rich, yara, jinja2)."""
+    probe = (
+        "import sys, runpy; sys.argv = ['irkit', '--help']\n"
+        "try:\n    runpy.run_module('irkit', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "heavy = ('irkit.commands', 'rich', 'yara', 'jinja2', 'volatility3', 'cryptography')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, env=irkit_env(), timeout=120
+    )
+    assert b"triage" in done.stdout
+    assert done.stderr.decode().strip() == "[]"
