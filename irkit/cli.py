@@ -19,6 +19,7 @@ from typer._click.exceptions import ClickException  # typer bundles its own clic
 
 from irkit import __version__
 from irkit.commands import playbook
+from irkit.commands.archive import app as archive_app
 from irkit.commands.collect import collect
 from irkit.commands.keys import keys_app
 from irkit.commands.memory import app as memory_app
@@ -69,6 +70,7 @@ app.add_typer(rules_app)
 app.add_typer(playbook.app, name="playbook")
 app.add_typer(memory_app, name="memory")
 app.add_typer(keys_app, name="keys")
+app.add_typer(archive_app, name="archive")
 
 
 OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})

@@ -1,0 +1,141 @@
+"""`archive index`: find bundles, verify and load them in parallel, stream rows into DuckDB.
+
+Each bundle is verified and read in a worker process (`load.load_bundle`); the main process
+only appends finished rows. At most `2 × jobs` bundles are in flight, so memory stays that of
+a few bundles whatever the number indexed, and workers are replaced every
+`TASKS_PER_WORKER` bundles so none grows with the run. A bundle's rows are committed in one
+transaction, its `bundles` row last: a bundle is known to the archive only once all of it is in.
+
+Incremental: a file whose path, size and mtime are already in `bundles` is not read again, and a
+bundle whose sha256 is already indexed (a copy under another name) is not loaded twice.
+"""
+
+import multiprocessing
+import os
+import stat
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from irkit.archive.load import LoadedBundle, file_identity, load_bundle, text
+from irkit.archive.schema import RECORD_TABLES
+
+BUNDLE_SUFFIX = ".zip"
+TASKS_PER_WORKER = 64
+
+
+@dataclass
+class IndexSummary:
+    found: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    indexed: int = 0
+    not_intact: int = 0
+    refused: int = 0
+    incomplete: int = 0
+    rows: int = 0
+    skipped: list[str] = field(default_factory=list)
+    """Paths under the directories that were not indexed, and why (links, special files)."""
+
+
+def find_bundles(roots: Iterable[Path], skipped: list[str]) -> list[Path]:
+    """Every regular `*.zip` under the roots (a root may be one bundle), sorted; links and
+    special files named like bundles are skipped and named, never followed."""
+    found: set[Path] = set()
+    for root in roots:
+        if root.is_file() and not root.is_symlink():
+            found.add(root.absolute())
+            continue
+        if not root.is_dir():
+            skipped.append(f"{root}: not a directory or bundle")
+            continue
+        for directory, _dirs, files in os.walk(root, onerror=lambda e: skipped.append(str(e))):
+            for name in files:
+                if not name.endswith(BUNDLE_SUFFIX):
+                    continue
+                candidate = Path(directory, name)
+                if stat.S_ISREG(os.lstat(candidate).st_mode):
+                    found.add(candidate.absolute())
+                else:
+                    skipped.append(f"{text(str(candidate))}: not a regular file")
+    return sorted(found)
+
+
+def _known(connection: Any) -> tuple[set[tuple[str, int, int]], set[str]]:
+    files = connection.execute("SELECT path, file_size, file_mtime_ns FROM bundles").fetchall()
+    ids = connection.execute("SELECT bundle_id FROM bundles").fetchall()
+    return {tuple(row) for row in files}, {row[0] for row in ids}
+
+
+def _loaded(
+    paths: list[Path], jobs: int, load: Callable[[Path], LoadedBundle]
+) -> Iterator[LoadedBundle]:
+    """Each bundle loaded, in completion order, never more than 2 × jobs in flight."""
+    if jobs <= 1:
+        yield from map(load, paths)
+        return
+    context = multiprocessing.get_context("spawn")  # no fork of a process holding DuckDB
+    with ProcessPoolExecutor(jobs, context, max_tasks_per_child=TASKS_PER_WORKER) as pool:
+        pending: list[Future[LoadedBundle]] = []
+        queue = iter(paths)
+        for path in queue:
+            pending.append(pool.submit(load, path))
+            if len(pending) >= 2 * jobs:
+                yield pending.pop(0).result()
+        for future in pending:
+            yield future.result()
+
+
+def _append(connection: Any, loaded: LoadedBundle) -> int:
+    connection.begin()
+    count = 0
+    for table in RECORD_TABLES:
+        rows = loaded.rows.get(table)
+        if rows:
+            appender = connection.appender(table)
+            appender.append_rows(rows)
+            appender.flush()
+            count += len(rows)
+    appender = connection.appender("bundles")
+    appender.append_row(*loaded.bundle_row())
+    appender.flush()
+    connection.commit()
+    return count
+
+
+def index_bundles(
+    connection: Any,
+    roots: Iterable[Path],
+    *,
+    jobs: int,
+    intact_only: bool = False,
+    trusted: set[bytes] | None = None,
+    on_bundle: Callable[[LoadedBundle], None] = lambda _: None,
+) -> IndexSummary:
+    summary = IndexSummary()
+    paths = find_bundles(roots, summary.skipped)
+    summary.found = len(paths)
+    known_files, known_ids = _known(connection)
+    todo = []
+    for path in paths:
+        if (text(str(path)), *file_identity(path)) in known_files:
+            summary.unchanged += 1
+        else:
+            todo.append(path)
+    load = partial(load_bundle, intact_only=intact_only, trusted=trusted)
+    for loaded in _loaded(todo, jobs, load):
+        bundle = loaded.bundle
+        if bundle["bundle_id"] in known_ids:
+            summary.duplicates += 1
+            continue
+        known_ids.add(bundle["bundle_id"])
+        summary.rows += _append(connection, loaded)
+        summary.indexed += 1
+        summary.refused += bundle.get("refused") is not None
+        summary.not_intact += not bundle.get("intact")
+        summary.incomplete += bundle.get("complete") is False
+        on_bundle(loaded)
+    return summary
