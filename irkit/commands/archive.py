@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from irkit.archive.database import ArchiveError, connect, writable_archive
+from irkit.archive.export import export_parquet
 from irkit.archive.index import IndexSummary, index_bundles
 from irkit.archive.load import LoadedBundle
 from irkit.archive.questions import (
@@ -266,3 +267,25 @@ def problems(
 ) -> None:
     """Bundles that are not intact, were refused, or are incomplete."""
     _question(PROBLEMS)(archive, json_out, csv_out)
+
+
+@app.command()
+def export(
+    archive: ArchiveArgument,
+    parquet: Annotated[
+        Path,
+        typer.Option(
+            "--parquet", help="A directory to create: one Parquet dataset per table, by day."
+        ),
+    ],
+) -> None:
+    """Write every table as Hive-partitioned Parquet (Spark, Trino, BigQuery read it as is)."""
+    with reading(archive) as connection, archive_errors():
+        try:
+            counts = export_parquet(connection, parquet)
+        except FileExistsError as exc:
+            raise fail(f"{parquet} exists; give a directory that does not") from exc
+        except OSError as exc:
+            raise fail(f"cannot write {parquet}: {exc.strerror or exc}") from exc
+    total = sum(counts.values())
+    err.print(f"{len(counts)} tables, {total} rows written under {host(parquet)}")
