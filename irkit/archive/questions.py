@@ -6,13 +6,33 @@ bundles that verified intact (`trusted`: false when any row behind it is from on
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+
+
+def json_value(value: Any) -> Any:
+    """A value for JSON: times (UTC in the archive) as irkit writes them everywhere, with
+    microseconds and a Z; lists as they are."""
+    if isinstance(value, list):
+        return [json_value(item) for item in value]
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
 
 
 @dataclass
 class Answer:
     columns: list[str]
     rows: list[tuple[Any, ...]]
+
+    def records(self) -> list[dict[str, Any]]:
+        """Each row as an object of JSON values."""
+        return [
+            {name: json_value(value) for name, value in zip(self.columns, row, strict=True)}
+            for row in self.rows
+        ]
 
 
 def ask(connection: Any, sql: str, parameters: dict[str, Any] | None = None) -> Answer:

@@ -6,7 +6,6 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +14,7 @@ from rich.table import Table
 
 from irkit.archive.database import ArchiveError, connect, writable_archive
 from irkit.archive.export import export_parquet
+from irkit.archive.fleet import fleet_report
 from irkit.archive.index import IndexSummary, index_bundles
 from irkit.archive.load import LoadedBundle
 from irkit.archive.questions import (
@@ -27,10 +27,12 @@ from irkit.archive.questions import (
     SEEN,
     Answer,
     ask,
+    json_value,
 )
 from irkit.commands.verify import TrustOption, trusted_keys
 from irkit.console import err, host, neutralize, out
 from irkit.exitcodes import ExitCode
+from irkit.outfile import open_output_file
 
 app = typer.Typer(
     help="The evidence archive: many bundles in one DuckDB file, questions across hosts"
@@ -75,31 +77,18 @@ def reading(archive: Path) -> Iterator[Any]:
             connection.close()
 
 
-def _plain(value: Any) -> Any:
-    """A value for JSON: times (UTC in the archive) as irkit writes them everywhere, with
-    microseconds and a Z; lists as they are."""
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
-
-
 def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
         return ", ".join(_cell(item) for item in value)
-    return neutralize(str(_plain(value)))
+    return neutralize(str(json_value(value)))
 
 
 def print_answer(answer: Answer, *, json_out: bool, csv_out: bool) -> None:
     """The rows as a table (host text neutralised), a JSON array, or CSV."""
     if json_out:
-        rows = [dict(zip(answer.columns, map(_plain, row), strict=True)) for row in answer.rows]
-        out.print_json(json.dumps(rows, ensure_ascii=True))
+        out.print_json(json.dumps(answer.records(), ensure_ascii=True))
         return
     if csv_out:
         writer = csv.writer(sys.stdout, lineterminator="\n")
@@ -289,3 +278,23 @@ def export(
             raise fail(f"cannot write {parquet}: {exc.strerror or exc}") from exc
     total = sum(counts.values())
     err.print(f"{len(counts)} tables, {total} rows written under {host(parquet)}")
+
+
+@app.command()
+def report(
+    archive: ArchiveArgument,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")],
+    overwrite: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
+) -> None:
+    """Write the fleet report: one self-contained HTML file (hosts × verdict, shared IOCs, the
+    host × IOC matrix, first signs per host), filterable, opened from disk."""
+    with reading(archive) as connection, archive_errors():
+        html = fleet_report(connection)
+    try:
+        with open_output_file(output, "wb", force=overwrite) as handle:
+            handle.write(html)
+    except FileExistsError as exc:
+        raise fail(f"{output} exists; pass --overwrite to replace it") from exc
+    except OSError as exc:
+        raise fail(f"cannot write {output}: {exc.strerror or exc}") from exc
+    err.print(f"fleet report written to {host(output)} ({len(html)} bytes)")
