@@ -2,9 +2,10 @@
 
 Each bundle is verified and read in a worker process (`load.load_bundle`); the main process
 only appends finished rows. At most `2 × jobs` bundles are in flight, so memory stays that of
-a few bundles whatever the number indexed, and workers are replaced every
-`TASKS_PER_WORKER` bundles so none grows with the run. A bundle's rows are committed in one
-transaction, its `bundles` row last: a bundle is known to the archive only once all of it is in.
+a few bundles (and one batch of rows) whatever the number indexed, and workers are replaced
+every `TASKS_PER_WORKER` bundles so none grows with the run. Rows are committed in batches, a
+bundle's `bundles` row in the same transaction as its records: a bundle is known to the archive
+only once all of it is in.
 
 Incremental: a file whose path, size and mtime are already in `bundles` is not read again, and a
 bundle whose sha256 is already indexed (a copy under another name) is not loaded twice.
@@ -21,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from irkit.archive.load import LoadedBundle, file_identity, load_bundle, text
-from irkit.archive.schema import RECORD_TABLES
+from irkit.archive.schema import TABLES
 
 BUNDLE_SUFFIX = ".zip"
 TASKS_PER_WORKER = 64
+BATCH_ROWS = 100_000
 
 
 @dataclass
@@ -89,21 +91,36 @@ def _loaded(
             yield future.result()
 
 
-def _append(connection: Any, loaded: LoadedBundle) -> int:
-    connection.begin()
-    count = 0
-    for table in RECORD_TABLES:
-        rows = loaded.rows.get(table)
-        if rows:
-            appender = connection.appender(table)
-            appender.append_rows(rows)
+class _Batches:
+    """Rows of several bundles appended together and committed in one transaction, each
+    bundle's `bundles` row after its records: a statement per table per bundle cost more than
+    the loading itself. A batch holds at most BATCH_ROWS rows (plus one bundle's)."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self.appenders = {name: connection.appender(name) for name in TABLES}
+        self.pending = 0
+
+    def add(self, loaded: LoadedBundle) -> int:
+        count = 0
+        for table, rows in loaded.rows.items():
+            if rows:
+                self.appenders[table].append_rows(rows)
+                count += len(rows)
+        self.appenders["bundles"].append_row(*loaded.bundle_row())
+        self.pending += count + 1
+        if self.pending >= BATCH_ROWS:
+            self.commit()
+        return count
+
+    def commit(self) -> None:
+        if not self.pending:
+            return
+        self.connection.begin()
+        for appender in self.appenders.values():
             appender.flush()
-            count += len(rows)
-    appender = connection.appender("bundles")
-    appender.append_row(*loaded.bundle_row())
-    appender.flush()
-    connection.commit()
-    return count
+        self.connection.commit()
+        self.pending = 0
 
 
 def index_bundles(
@@ -126,16 +143,18 @@ def index_bundles(
         else:
             todo.append(path)
     load = partial(load_bundle, intact_only=intact_only, trusted=trusted)
+    batches = _Batches(connection)
     for loaded in _loaded(todo, jobs, load):
         bundle = loaded.bundle
         if bundle["bundle_id"] in known_ids:
             summary.duplicates += 1
             continue
         known_ids.add(bundle["bundle_id"])
-        summary.rows += _append(connection, loaded)
+        summary.rows += batches.add(loaded)
         summary.indexed += 1
         summary.refused += bundle.get("refused") is not None
         summary.not_intact += not bundle.get("intact")
         summary.incomplete += bundle.get("complete") is False
         on_bundle(loaded)
+    batches.commit()
     return summary

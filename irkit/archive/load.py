@@ -58,7 +58,7 @@ def text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
-        return utf8_text(value)
+        return value if value.isascii() else utf8_text(value)
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return utf8_text(" ".join(value))
     if isinstance(value, dict | list):
