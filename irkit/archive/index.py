@@ -14,6 +14,8 @@ bundle whose sha256 is already indexed (a copy under another name) is not loaded
 import multiprocessing
 import os
 import stat
+import sys
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -41,6 +43,9 @@ class IndexSummary:
     rows: int = 0
     skipped: list[str] = field(default_factory=list)
     """Paths under the directories that were not indexed, and why (links, special files)."""
+    failed: list[str] = field(default_factory=list)
+    """Bundles irkit failed on (an error of irkit, a worker that died): not in the archive, so
+    the next index tries them again."""
 
 
 def find_bundles(roots: Iterable[Path], skipped: list[str]) -> list[Path]:
@@ -72,23 +77,42 @@ def _known(connection: Any) -> tuple[set[tuple[str, int, int]], set[str]]:
     return {tuple(row) for row in files}, {row[0] for row in ids}
 
 
+Outcome = tuple[Path, LoadedBundle | BaseException]
+
+
+def _in_process(path: Path, load: Callable[[Path], LoadedBundle]) -> Outcome:
+    try:
+        return path, load(path)
+    except Exception as exc:  # a bug of irkit on one bundle: that bundle is skipped, not the run
+        return path, exc
+
+
 def _loaded(
     paths: list[Path], jobs: int, load: Callable[[Path], LoadedBundle]
-) -> Iterator[LoadedBundle]:
-    """Each bundle loaded, in completion order, never more than 2 × jobs in flight."""
-    if jobs <= 1:
-        yield from map(load, paths)
+) -> Iterator[Outcome]:
+    """Each bundle loaded (or the error that stopped it), in order, never more than 2 × jobs
+    in flight. The single file (PyInstaller) has no interpreter to start workers with: there
+    the bundles are loaded in this process."""
+    if jobs <= 1 or getattr(sys, "frozen", False):
+        for path in paths:
+            yield _in_process(path, load)
         return
     context = multiprocessing.get_context("spawn")  # no fork of a process holding DuckDB
     with ProcessPoolExecutor(jobs, context, max_tasks_per_child=TASKS_PER_WORKER) as pool:
-        pending: list[Future[LoadedBundle]] = []
-        queue = iter(paths)
-        for path in queue:
-            pending.append(pool.submit(load, path))
+        pending: deque[tuple[Path, Future[LoadedBundle]]] = deque()
+        for path in paths:
+            pending.append((path, pool.submit(load, path)))
             if len(pending) >= 2 * jobs:
-                yield pending.pop(0).result()
-        for future in pending:
-            yield future.result()
+                yield _result(*pending.popleft())
+        while pending:
+            yield _result(*pending.popleft())
+
+
+def _result(path: Path, future: "Future[LoadedBundle]") -> Outcome:
+    try:
+        return path, future.result()
+    except Exception as exc:  # also a worker that died (BrokenProcessPool)
+        return path, exc
 
 
 class _Batches:
@@ -144,7 +168,10 @@ def index_bundles(
             todo.append(path)
     load = partial(load_bundle, intact_only=intact_only, trusted=trusted)
     batches = _Batches(connection)
-    for loaded in _loaded(todo, jobs, load):
+    for path, loaded in _loaded(todo, jobs, load):
+        if isinstance(loaded, BaseException):
+            summary.failed.append(f"{text(str(path))}: {type(loaded).__name__}: {loaded}")
+            continue
         bundle = loaded.bundle
         if bundle["bundle_id"] in known_ids:
             summary.duplicates += 1

@@ -125,11 +125,13 @@ def _report_bundle(loaded: LoadedBundle) -> None:
 def _print_summary(archive: Path, summary: IndexSummary) -> None:
     for line in summary.skipped:
         err.print(f"[yellow]skipped[/] {host(line)}")
+    for line in summary.failed:
+        err.print(f"[red]FAILED[/] {host(line)} (not indexed; the next index tries it again)")
     err.print(
         f"{summary.found} bundle file(s) found: {summary.indexed} indexed ({summary.rows} rows),"
         f" {summary.unchanged} already indexed, {summary.duplicates} copies of indexed bundles;"
         f" {summary.not_intact} not intact ({summary.refused} refused),"
-        f" {summary.incomplete} incomplete → {host(archive)}"
+        f" {summary.incomplete} incomplete, {len(summary.failed)} failed → {host(archive)}"
     )
 
 
@@ -157,7 +159,7 @@ def index(
     Re-indexing adds only what is new (a file whose path, size and mtime are indexed is not
     read again). A bundle that is not intact is indexed with its records marked untrusted
     (none with --intact-only). Exit 0 when every bundle is intact and complete, 1 when one
-    is not intact, 3 when one is incomplete, 2 for a usage error.
+    is not intact, 3 when one is incomplete or could not be indexed, 2 for a usage error.
     """
     trusted = trusted_keys(trust)
     with archive_errors(), writable_archive(output) as connection:
@@ -172,7 +174,7 @@ def index(
     _print_summary(output, summary)
     if summary.not_intact:
         raise typer.Exit(ExitCode.FINDINGS)
-    if summary.incomplete:
+    if summary.incomplete or summary.failed:
         raise typer.Exit(ExitCode.INCOMPLETE)
 
 
