@@ -19,8 +19,10 @@ from irkit.report.html import script_json
 from irkit.timeutil import utc_now_iso
 
 MATRIX_IOCS = 200
-"""IOCs in the host × IOC matrix (the most widespread first); every shared IOC is listed
-in its own section whatever this cap."""
+"""IOCs in the host × IOC matrix (the most widespread first)."""
+SHARED_IOCS = 5_000
+"""IOCs on more than one host listed (the most widespread first): the page says when there
+are more, and `irkit archive prevalence` lists them all."""
 
 
 def _asset(name: str) -> str:
@@ -38,9 +40,12 @@ def fleet_data(connection: Any) -> dict[str, Any]:
     bundles, not_intact = connection.execute(
         "SELECT count(*), count(*) FILTER (WHERE NOT intact) FROM bundles"
     ).fetchone()
+    shared = sum(1 for ioc in iocs if ioc["hosts"] > 1)  # they come first: most hosts first
     return {
         "hosts": hosts,
-        "iocs": iocs[:MATRIX_IOCS] + [i for i in iocs[MATRIX_IOCS:] if i["hosts"] > 1],
+        "iocs": iocs[: max(MATRIX_IOCS, min(shared, SHARED_IOCS))],
+        "iocs_total": len(iocs),
+        "shared_total": shared,
         "matrix_iocs": min(len(iocs), MATRIX_IOCS),
         "bundles": bundles,
         "not_intact": not_intact,

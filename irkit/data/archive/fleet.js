@@ -81,10 +81,14 @@
     const shared = DATA.iocs
       .map(i => ({ioc: i, hosts: i.host_list.filter(h => shown.has(h))}))
       .filter(s => s.ioc.hosts > 1 && s.hosts.length);
+    const cut = DATA.shared_total > shared.length && !text.value && !verdict.value
+      && !onlyUntrusted.checked;
     mount("shared").replaceChildren(table(
       ["type", "value", "hosts", "carried by (shown)", "all rows from intact bundles"], shared,
       s => row([s.ioc.ioc_type, el("td", s.ioc.value, "mono"), s.ioc.hosts, s.hosts,
         s.ioc.trusted ? "yes" : "NO"], s.ioc.trusted ? "" : "untrusted")));
+    if (cut) mount("shared").appendChild(el("p", "the " + shared.length + " most widespread of "
+      + DATA.shared_total + " shared IOCs; irkit archive prevalence --min-hosts 2 lists them all", "empty"));
 
     const columns = DATA.iocs.slice(0, DATA.matrix_iocs).filter(i => i.host_list.some(h => shown.has(h)));
     const carriers = hosts.filter(h => (iocsByHost.get(h.host) || []).length);
@@ -110,6 +114,8 @@
       wrap.appendChild(t);
     }
     mount("matrix").replaceChildren(wrap);
+    if (DATA.iocs_total > DATA.matrix_iocs) wrap.appendChild(el("p", "the " + DATA.matrix_iocs
+      + " most widespread of " + DATA.iocs_total + " IOCs", "empty"));
 
     const signs = hosts.filter(h => h.first_sign)
       .sort((a, b) => a.first_sign < b.first_sign ? -1 : a.first_sign > b.first_sign ? 1 : 0);
