@@ -19,6 +19,9 @@ from typing import Any
 from irkit.archive.schema import create_statements
 from irkit.commands.output import fsync_directory, publish
 
+INDEX_MEMORY_LIMIT = "256MB"
+"""DuckDB's buffer pool while indexing: by default it keeps pages up to 80% of the machine's
+memory, so the indexing process would grow with the archive; past this it writes them out."""
 INSTALL_HINT = "the archive needs DuckDB: pip install 'irkit[archive]' (or pip install duckdb)"
 
 
@@ -53,14 +56,19 @@ def connect(path: Path, *, read_only: bool) -> Any:
         raise ArchiveError(f"{path}: not a DuckDB archive ({exc})") from exc
 
 
+def _prepare(connection: Any) -> None:
+    connection.execute(f"SET memory_limit = '{INDEX_MEMORY_LIMIT}'")
+    for statement in create_statements():
+        connection.execute(statement)
+
+
 @contextmanager
 def writable_archive(path: Path) -> Iterator[Any]:
     """The archive at `path` opened for indexing, created (tables included) if it is new."""
     if os.path.lexists(path):
         connection = connect(path, read_only=False)
         try:
-            for statement in create_statements():
-                connection.execute(statement)
+            _prepare(connection)
             yield connection
         finally:
             connection.close()
@@ -71,8 +79,7 @@ def writable_archive(path: Path) -> Iterator[Any]:
     fresh = scratch / path.name
     connection = duckdb_module().connect(str(fresh))
     try:
-        for statement in create_statements():
-            connection.execute(statement)
+        _prepare(connection)
         yield connection
         connection.execute("CHECKPOINT")
     finally:

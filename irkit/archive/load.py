@@ -10,13 +10,14 @@ record losslessly as JSON text), numbers outside 64 bits and unreadable times be
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from irkit.analysis.verdict import judge
-from irkit.archive.schema import BOOL, BUNDLES, INT, RECORD_TABLES, TEXTS, TIME, Column
+from irkit.archive.schema import BOOL, BUNDLES, INT, RECORD_TABLES, TEXT, TEXTS, TIME
 from irkit.evidence.reader import CHUNK, BundleError, BundleReader
 from irkit.evidence.verify import VerifyReport, verify_bundle
 from irkit.evidence.view import BundleView, view_from_reader
@@ -82,23 +83,38 @@ def micros_to_datetime(micros: int) -> datetime:
     return (EPOCH + micros * ONE_MICROSECOND).replace(tzinfo=None)
 
 
-def convert(value: Any, column_type: str) -> Any:
-    if column_type == INT:
-        return integer(value)
-    if column_type == TIME:
-        return timestamp(value)
-    if column_type == BOOL:
-        return value if isinstance(value, bool) else None
-    if column_type == TEXTS:
-        return [text(item) for item in value] if isinstance(value, list) else []
-    return text(value)
+def _texts(value: Any) -> list[str | None]:
+    return [text(item) for item in value] if isinstance(value, list) else []
 
 
-def _field(record: dict[str, Any], column: Column) -> Any:
-    for name in FIELD_ALIASES.get(column.name, (column.name,)):
-        if record.get(name) is not None:
-            return record[name]
-    return None
+def _boolean(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    INT: integer,
+    TIME: timestamp,
+    BOOL: _boolean,
+    TEXTS: _texts,
+    TEXT: text,
+}
+"""How a record's value becomes a column's, by the column's type."""
+FIELDS: dict[str, list[tuple[tuple[str, ...], Callable[[Any], Any]]]] = {
+    table: [(FIELD_ALIASES.get(c.name, (c.name,)), CONVERTERS[c.type]) for c in columns]
+    for table, columns in RECORD_TABLES.items()
+}
+"""Per typed table, each column's record field names and converter, worked out once."""
+
+
+def _typed_row(record: dict[str, Any], table: str) -> Row:
+    values = []
+    for names, converter in FIELDS[table]:
+        value = None
+        for name in names:
+            if (value := record.get(name)) is not None:
+                break
+        values.append(converter(value))
+    return tuple(values)
 
 
 def _identity(collected_by: dict[str, Any] | None) -> str | None:
@@ -161,12 +177,11 @@ def _record_rows(view: BundleView, common: Row) -> dict[str, list[Row]]:
     rows: dict[str, list[Row]] = {name: [] for name in RECORD_TABLES}
     for item in view.records:
         head = (*common, text(item.member))
-        data = json.dumps(item.data, ensure_ascii=True, sort_keys=True, default=str)
+        data = json.dumps(item.data, ensure_ascii=True, default=str)
         rows["records"].append((*head, text(item.type), data))
         table = TABLE_OF_TYPE.get(item.type)
         if table is not None:
-            columns = RECORD_TABLES[table]
-            rows[table].append((*head, *(convert(_field(item.data, c), c.type) for c in columns)))
+            rows[table].append((*head, *_typed_row(item.data, table)))
     for event in bundle_events(view):
         rows["events"].append(
             (
