@@ -34,6 +34,8 @@ class Fleet:
     tampered: int = 5
     incomplete: int = 30
     hostile: int = 41
+    yara_hosts: frozenset[int] = frozenset({0, 1})
+    """Hosts whose bundle holds a YARA hit on the miner's file."""
     """Its hostname is markup (the report must show it as text)."""
 
     def hostname(self, n: int) -> str:
@@ -111,7 +113,20 @@ def host_records(fleet: Fleet, n: int) -> dict[str, list[Any]]:
                     time=at,
                 )
             )
+    hunts = [
+        {
+            "type": "yara-hit",
+            "rule": "XMRig_Strings",
+            "namespace": "miners",
+            "severity": "high",
+            "target": "/tmp/.x/kswapd0",
+            "target_kind": "file",
+            "path": "/tmp/.x/kswapd0",
+        }
+        for _ in range(n in fleet.yara_hosts)
+    ]
     records |= {
+        "records/hunts.jsonl": hunts,
         "records/iocs.jsonl": iocs,
         "records/findings.jsonl": findings,
         "records/sockets.jsonl": sockets,

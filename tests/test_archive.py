@@ -102,6 +102,11 @@ def test_prevalence_seen_executables_and_shared_persistence(
     executables = rows("archive", "executables", archive, "--sha256", MINER_SHA256.upper())
     miners = (FLEET.wallet_hosts | FLEET.other_wallet_hosts) - {FLEET.tampered}
     assert executables[0]["host_list"] == hostnames(miners)
+    hunts = "SELECT host, rule, target FROM hunts ORDER BY host"
+    assert rows("archive", "query", archive, hunts) == [
+        {"host": FLEET.hostname(n), "rule": "XMRig_Strings", "target": "/tmp/.x/kswapd0"}
+        for n in sorted(FLEET.yara_hosts)
+    ]
     shared = rows("archive", "persistence", archive)
     assert [(r["command"], r["hosts"]) for r in shared] == [
         (CRON_LINE, len(FLEET.wallet_hosts | FLEET.other_wallet_hosts))
@@ -157,11 +162,13 @@ def test_files_that_are_no_bundle_are_indexed_as_refused_and_links_skipped(tmp_p
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "junk.zip").write_bytes(b"not a zip at all")
     (tmp_path / "in" / "link.zip").symlink_to("/etc/passwd")
+    (tmp_path / "in" / "sealed.zip.age").write_bytes(b"age-encryption.org/v1\n")
     archive = tmp_path / "junk.duckdb"
     result = irkit("archive", "index", tmp_path / "in", "-o", archive)
     err = " ".join(result.stderr.decode().split())
     assert result.returncode == 1, err
     assert "REFUSED" in err and "link.zip: not a regular file" in err
+    assert "sealed.zip.age: encrypted; decrypt it to index it" in err
     assert rows(
         "archive", "query", archive, "SELECT intact, refused IS NOT NULL AS r FROM bundles"
     ) == [{"intact": False, "r": True}]

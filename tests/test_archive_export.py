@@ -52,7 +52,9 @@ def documented_tables() -> dict[str, list[tuple[str, str]]]:
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("export")
-    write_fleet(base / "fleet", Fleet(hosts=6, wallet_hosts=frozenset({1, 2})))
+    write_fleet(
+        base / "fleet", Fleet(hosts=6, wallet_hosts=frozenset({1, 2}), yara_hosts=frozenset())
+    )
     archive = base / "case.duckdb"
     with writable_archive(archive) as connection:
         index_bundles(connection, [base / "fleet"], jobs=1)

@@ -8,7 +8,10 @@ from typing import Any
 import pytest
 
 from irkit.archive.load import LoadedBundle, load_bundle
+from irkit.custody.keys import load_trusted, new_key_pair
 from tests.archivebundles import Fleet, write_fleet
+from tests.custodybundles import signing_custody
+from tests.reportbundles import scenario_bundle
 
 pytest.importorskip("duckdb")
 
@@ -57,3 +60,27 @@ def test_a_worker_that_dies_fails_its_bundles_not_the_index(
     with writable_archive(tmp_path / "a.duckdb") as connection:
         again = index_bundles(connection, [tmp_path / "fleet"], jobs=1)
     assert again.indexed == len(summary.failed) and not again.failed
+
+
+def test_custody_is_indexed_signature_and_signer_included(tmp_path: Path) -> None:
+    key = tmp_path / "responder"
+    new_key_pair(key, force=False, comment="responder")
+    other = tmp_path / "other"
+    new_key_pair(other, force=False, comment="other")
+    (tmp_path / "in").mkdir()
+    scenario_bundle(tmp_path / "in", "signed.zip", "signed-host", signing_custody(key))
+    scenario_bundle(tmp_path / "in", "other.zip", "other-host", signing_custody(other))
+    scenario_bundle(tmp_path / "in", "plain.zip", "plain-host")
+    trusted = load_trusted([str(key.with_name("responder.pub"))])
+    with writable_archive(tmp_path / "a.duckdb") as connection:
+        index_bundles(connection, [tmp_path / "in"], jobs=1, trusted=trusted)
+        found = connection.execute(
+            "SELECT host, signature, signed_by IS NOT NULL, intact, complete, collected_by"
+            " FROM bundles ORDER BY host"
+        ).fetchall()
+    assert [row[:5] for row in found] == [
+        ("other-host", "untrusted", True, True, True),
+        ("plain-host", "unsigned", False, True, True),
+        ("signed-host", "valid", True, True, True),
+    ]
+    assert all(row[5].startswith(f"uid {os.getuid()} euid {os.geteuid()}") for row in found)

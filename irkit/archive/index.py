@@ -27,6 +27,7 @@ from irkit.archive.load import LoadedBundle, file_identity, load_bundle, text
 from irkit.archive.schema import TABLES
 
 BUNDLE_SUFFIX = ".zip"
+ENCRYPTED_SUFFIX = ".zip.age"
 TASKS_PER_WORKER = 64
 BATCH_ROWS = 100_000
 
@@ -61,6 +62,9 @@ def find_bundles(roots: Iterable[Path], skipped: list[str]) -> list[Path]:
             continue
         for directory, _dirs, files in os.walk(root, onerror=lambda e: skipped.append(str(e))):
             for name in files:
+                if name.endswith(ENCRYPTED_SUFFIX):
+                    where = text(str(Path(directory, name)))
+                    skipped.append(f"{where}: encrypted; decrypt it to index it (age -d)")
                 if not name.endswith(BUNDLE_SUFFIX):
                     continue
                 candidate = Path(directory, name)
