@@ -119,7 +119,7 @@ def _result(path: Path, future: "Future[LoadedBundle]") -> Outcome:
         return path, exc
 
 
-class _Batches:
+class Batches:
     """Rows of several bundles appended together and committed in one transaction, each
     bundle's `bundles` row after its records: a statement per table per bundle cost more than
     the loading itself. A batch holds at most BATCH_ROWS rows (plus one bundle's)."""
@@ -171,7 +171,7 @@ def index_bundles(
         else:
             todo.append(path)
     load = partial(load_bundle, intact_only=intact_only, trusted=trusted)
-    batches = _Batches(connection)
+    batches = Batches(connection)
     for path, loaded in _loaded(todo, jobs, load):
         if isinstance(loaded, BaseException):
             summary.failed.append(f"{text(str(path))}: {type(loaded).__name__}: {loaded}")
