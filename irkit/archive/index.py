@@ -13,13 +13,16 @@ bundle whose sha256 is already indexed (a copy under another name) is not loaded
 
 import multiprocessing
 import os
+import signal
 import stat
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from functools import partial
+from multiprocessing import forkserver
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +96,7 @@ def _in_process(path: Path, load: Callable[[Path], LoadedBundle]) -> Outcome:
 
 def _loaded(
     paths: list[Path], jobs: int, load: Callable[[Path], LoadedBundle]
-) -> Iterator[Outcome]:
+) -> Generator[Outcome, None, None]:
     """Each bundle loaded (or the error that stopped it), in order, never more than 2 × jobs
     in flight. The single file (PyInstaller) has no interpreter to start workers with: there
     the bundles are loaded in this process."""
@@ -101,8 +104,15 @@ def _loaded(
         for path in paths:
             yield _in_process(path, load)
         return
-    context = multiprocessing.get_context("spawn")  # no fork of a process holding DuckDB
-    with ProcessPoolExecutor(jobs, context, max_tasks_per_child=TASKS_PER_WORKER) as pool:
+    # Workers fork from a fresh server process with irkit's loader imported (not from this
+    # process, which holds DuckDB's threads).
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["irkit.archive.load"])
+    _start_server_deaf_to_ctrl_c()
+    pool = ProcessPoolExecutor(
+        jobs, context, initializer=_worker_start, max_tasks_per_child=TASKS_PER_WORKER
+    )
+    try:
         pending: deque[tuple[Path, Future[LoadedBundle]]] = deque()
         for path in paths:
             pending.append((path, pool.submit(load, path)))
@@ -110,6 +120,24 @@ def _loaded(
                 yield _result(*pending.popleft())
         while pending:
             yield _result(*pending.popleft())
+    finally:  # also on Ctrl-C: no worker is left starting up after irkit has gone
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_server_deaf_to_ctrl_c() -> None:
+    """Ctrl-C reaches the whole process group: the main process stops the run (what is
+    committed stays); the server and the workers must not each print a traceback. A Python
+    started with SIGINT ignored keeps it ignored, and so do the workers forked from it."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _worker_start() -> None:
+    """Ignore Ctrl-C in a worker whatever the server was started with (see above)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _result(path: Path, future: "Future[LoadedBundle]") -> Outcome:
@@ -172,20 +200,22 @@ def index_bundles(
             todo.append(path)
     load = partial(load_bundle, intact_only=intact_only, trusted=trusted)
     batches = Batches(connection)
-    for path, loaded in _loaded(todo, jobs, load):
-        if isinstance(loaded, BaseException):
-            summary.failed.append(f"{text(str(path))}: {type(loaded).__name__}: {loaded}")
-            continue
-        bundle = loaded.bundle
-        if bundle["bundle_id"] in known_ids:
-            summary.duplicates += 1
-            continue
-        known_ids.add(bundle["bundle_id"])
-        summary.rows += batches.add(loaded)
-        summary.indexed += 1
-        summary.refused += bundle.get("refused") is not None
-        summary.not_intact += not bundle.get("intact")
-        summary.incomplete += bundle.get("complete") is False
-        on_bundle(loaded)
+    loading = _loaded(todo, jobs, load)
+    with closing(loading):  # an interrupt closes the pool before the error goes on
+        for path, loaded in loading:
+            if isinstance(loaded, BaseException):
+                summary.failed.append(f"{text(str(path))}: {type(loaded).__name__}: {loaded}")
+                continue
+            bundle = loaded.bundle
+            if bundle["bundle_id"] in known_ids:
+                summary.duplicates += 1
+                continue
+            known_ids.add(bundle["bundle_id"])
+            summary.rows += batches.add(loaded)
+            summary.indexed += 1
+            summary.refused += bundle.get("refused") is not None
+            summary.not_intact += not bundle.get("intact")
+            summary.incomplete += bundle.get("complete") is False
+            on_bundle(loaded)
     batches.commit()
     return summary

@@ -62,6 +62,8 @@ def archive_errors() -> Iterator[None]:
         raise fail(exc) from exc
     except Exception as exc:
         duckdb = sys.modules.get("duckdb")
+        if duckdb is not None and isinstance(exc, duckdb.InterruptException):
+            raise KeyboardInterrupt from exc  # DuckDB's own answer to Ctrl-C
         if duckdb is not None and isinstance(exc, duckdb.Error):
             raise fail(exc) from exc
         raise
