@@ -71,7 +71,12 @@ def find_bundles(roots: Iterable[Path], skipped: list[str]) -> list[Path]:
                 if not name.endswith(BUNDLE_SUFFIX):
                     continue
                 candidate = Path(directory, name)
-                if stat.S_ISREG(os.lstat(candidate).st_mode):
+                try:
+                    regular = stat.S_ISREG(os.lstat(candidate).st_mode)
+                except OSError as exc:  # gone since the listing
+                    skipped.append(f"{text(str(candidate))}: {exc.strerror}")
+                    continue
+                if regular:
                     found.add(candidate.absolute())
                 else:
                     skipped.append(f"{text(str(candidate))}: not a regular file")
@@ -194,7 +199,12 @@ def index_bundles(
     known_files, known_ids = _known(connection)
     todo = []
     for path in paths:
-        if (text(str(path)), *file_identity(path)) in known_files:
+        try:
+            unchanged = (text(str(path)), *file_identity(path)) in known_files
+        except OSError as exc:  # gone since it was found
+            summary.skipped.append(f"{text(str(path))}: {exc.strerror}")
+            continue
+        if unchanged:
             summary.unchanged += 1
         else:
             todo.append(path)
