@@ -63,6 +63,8 @@ def test_hosts_by_wallet_lists_exactly_the_hosts_that_carry_it(
     assert trusted.pop(FLEET.hostname(FLEET.tampered)) is False
     assert set(trusted.values()) == {True}
     assert all(row["seen_as"] == "ioc wallet" for row in found)
+    intact = rows("archive", "hosts", archive, "--ioc", WALLET, "--intact-only")
+    assert [row["host"] for row in intact] == hostnames(FLEET.wallet_hosts - {FLEET.tampered})
     by_address = rows("archive", "hosts", archive, "--ioc", POOL_ADDRESS)
     assert [r["host"] for r in by_address] == hostnames(FLEET.pool_hosts - {FLEET.tampered})
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from irkit.archive.schema import RECORD_TABLES
+
 
 def json_value(value: Any) -> Any:
     """A value for JSON: times (UTC in the archive) as irkit writes them everywhere, with
@@ -33,6 +35,18 @@ class Answer:
             {name: json_value(value) for name, value in zip(self.columns, row, strict=True)}
             for row in self.rows
         ]
+
+
+def only_intact_bundles(connection: Any) -> None:
+    """Every later question on this connection sees only bundles that verified intact: each
+    table is shadowed by a temporary view of its rows from them (the archive stays read-only)."""
+    database = connection.execute("SELECT current_database()").fetchone()[0]
+    source = '"' + database.replace('"', '""') + '".main'
+    connection.execute(f"CREATE TEMP VIEW bundles AS SELECT * FROM {source}.bundles WHERE intact")
+    for table in RECORD_TABLES:
+        connection.execute(
+            f"CREATE TEMP VIEW {table} AS SELECT * FROM {source}.{table} WHERE trusted"
+        )
 
 
 def ask(connection: Any, sql: str, parameters: dict[str, Any] | None = None) -> Answer:

@@ -28,6 +28,7 @@ from irkit.archive.questions import (
     Answer,
     ask,
     json_value,
+    only_intact_bundles,
 )
 from irkit.commands.verify import TrustOption, trusted_keys
 from irkit.console import err, host, neutralize, out
@@ -43,6 +44,12 @@ app = typer.Typer(
 ArchiveArgument = Annotated[Path, typer.Argument(help="The archive (.duckdb) made by index.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the rows as a JSON array.")]
 CsvOption = Annotated[bool, typer.Option("--csv", help="Print the rows as CSV.")]
+IntactOption = Annotated[
+    bool,
+    typer.Option(
+        "--intact-only", help="Answer from bundles that verified intact only (rows trusted)."
+    ),
+]
 MinHostsOption = Annotated[
     int, typer.Option("--min-hosts", min=1, help="Seen on at least N hosts.")
 ]
@@ -70,10 +77,13 @@ def archive_errors() -> Iterator[None]:
 
 
 @contextmanager
-def reading(archive: Path) -> Iterator[Any]:
+def reading(archive: Path, intact: bool = False) -> Iterator[Any]:
+    """The archive opened read-only; with `intact`, showing only bundles that verified intact."""
     with archive_errors():
         connection = connect(archive, read_only=True)
         try:
+            if intact:
+                only_intact_bundles(connection)
             yield connection
         finally:
             connection.close()
@@ -104,9 +114,9 @@ def print_answer(answer: Answer, *, json_out: bool, csv_out: bool) -> None:
     err.print(f"{len(answer.rows)} row(s)")
 
 
-def _question(sql: str, **parameters: Any) -> Callable[[Path, bool, bool], None]:
-    def run(archive: Path, json_out: bool, csv_out: bool) -> None:
-        with reading(archive) as connection, archive_errors():
+def _question(sql: str, **parameters: Any) -> Callable[[Path, bool, bool, bool], None]:
+    def run(archive: Path, json_out: bool, csv_out: bool, intact: bool = False) -> None:
+        with reading(archive, intact) as connection, archive_errors():
             print_answer(ask(connection, sql, parameters), json_out=json_out, csv_out=csv_out)
 
     return run
@@ -186,9 +196,10 @@ def query(
     sql: Annotated[str, typer.Argument(help="A SQL query (DuckDB), run read-only.")],
     json_out: JsonOption = False,
     csv_out: CsvOption = False,
+    intact: IntactOption = False,
 ) -> None:
     """Run SQL against the archive, read-only (tables: docs/archive.md)."""
-    _question(sql)(archive, json_out, csv_out)
+    _question(sql)(archive, json_out, csv_out, intact)
 
 
 @app.command()
@@ -203,10 +214,11 @@ def hosts(
     ] = None,
     json_out: JsonOption = False,
     csv_out: CsvOption = False,
+    intact: IntactOption = False,
 ) -> None:
     """The hosts that carry an IOC (--ioc), or every host with its latest verdict."""
     sql, parameters = (HOSTS_BY_IOC, {"value": ioc}) if ioc is not None else (FLEET, {})
-    _question(sql, **parameters)(archive, json_out, csv_out)
+    _question(sql, **parameters)(archive, json_out, csv_out, intact)
 
 
 @app.command()
@@ -215,9 +227,10 @@ def prevalence(
     min_hosts: MinHostsOption = 1,
     json_out: JsonOption = False,
     csv_out: CsvOption = False,
+    intact: IntactOption = False,
 ) -> None:
     """Each IOC with the number of hosts and bundles it was seen in, most widespread first."""
-    _question(PREVALENCE, min_hosts=min_hosts)(archive, json_out, csv_out)
+    _question(PREVALENCE, min_hosts=min_hosts)(archive, json_out, csv_out, intact)
 
 
 @app.command()
@@ -226,9 +239,10 @@ def seen(
     ioc: Annotated[str | None, typer.Option("--ioc", help="Only this value.")] = None,
     json_out: JsonOption = False,
     csv_out: CsvOption = False,
+    intact: IntactOption = False,
 ) -> None:
     """First and last seen per IOC: the earliest and latest collection holding it, and where."""
-    _question(SEEN, value=ioc)(archive, json_out, csv_out)
+    _question(SEEN, value=ioc)(archive, json_out, csv_out, intact)
 
 
 @app.command()
@@ -238,9 +252,10 @@ def executables(
     min_hosts: MinHostsOption = 1,
     json_out: JsonOption = False,
     csv_out: CsvOption = False,
+    intact: IntactOption = False,
 ) -> None:
     """Executables by sha256 across hosts: where each ran, under which names and paths."""
-    _question(EXECUTABLES, sha256=sha256, min_hosts=min_hosts)(archive, json_out, csv_out)
+    _question(EXECUTABLES, sha256=sha256, min_hosts=min_hosts)(archive, json_out, csv_out, intact)
 
 
 @app.command()
@@ -249,9 +264,10 @@ def persistence(
     min_hosts: MinHostsOption = 2,
     json_out: JsonOption = False,
     csv_out: CsvOption = False,
+    intact: IntactOption = False,
 ) -> None:
     """Persistence entries (mechanism and command) found on more than one host."""
-    _question(PERSISTENCE, min_hosts=min_hosts)(archive, json_out, csv_out)
+    _question(PERSISTENCE, min_hosts=min_hosts)(archive, json_out, csv_out, intact)
 
 
 @app.command()
@@ -259,7 +275,7 @@ def problems(
     archive: ArchiveArgument, json_out: JsonOption = False, csv_out: CsvOption = False
 ) -> None:
     """Bundles that are not intact, were refused, or are incomplete."""
-    _question(PROBLEMS)(archive, json_out, csv_out)
+    _question(PROBLEMS)(archive, json_out, csv_out, False)
 
 
 @app.command()
@@ -289,10 +305,11 @@ def report(
     archive: ArchiveArgument,
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")],
     overwrite: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
+    intact: IntactOption = False,
 ) -> None:
     """Write the fleet report: one self-contained HTML file (hosts × verdict, shared IOCs, the
     host × IOC matrix, first signs per host), filterable, opened from disk."""
-    with reading(archive) as connection, archive_errors():
+    with reading(archive, intact) as connection, archive_errors():
         html = fleet_report(connection)
     try:
         with open_output_file(output, "wb", force=overwrite) as handle:
