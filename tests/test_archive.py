@@ -174,6 +174,10 @@ def test_files_that_are_no_bundle_are_indexed_as_refused_and_links_skipped(tmp_p
     assert rows(
         "archive", "query", archive, "SELECT intact, refused IS NOT NULL AS r FROM bundles"
     ) == [{"intact": False, "r": True}]
+    again = " ".join(
+        irkit("archive", "index", tmp_path / "in", "-o", archive).stderr.decode().split()
+    )
+    assert "0 indexed" in again and "1 already indexed" in again
 
 
 def test_archive_errors_are_one_line_exit_2(tmp_path: Path, run_irkit: Run) -> None:

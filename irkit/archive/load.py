@@ -202,8 +202,9 @@ def load_bundle(
     """Verify the bundle at `path` and turn it into rows. A bundle that is not intact is
     loaded with `trusted` false on every row (none with `intact_only`); a file that is no
     bundle at all gives its `bundles` row only. Never raises for what the file holds."""
+    identity: dict[str, int] = {}
     try:
-        size, mtime_ns = file_identity(path)
+        identity["file_size"], identity["file_mtime_ns"] = file_identity(path)
         report = verify_bundle(path, trusted)
         with BundleReader(path) as reader:
             view = view_from_reader(reader, integrity_of(report))
@@ -211,10 +212,10 @@ def load_bundle(
         loaded = _refused(path, str(exc))
     else:
         loaded = LoadedBundle(_bundle_fields(path, report, view))
-        loaded.bundle |= {"file_size": size, "file_mtime_ns": mtime_ns}
         if report.intact or not intact_only:
             bundle = loaded.bundle
             common = (bundle["bundle_id"], bundle["host"], report.intact, bundle["collected_at"])
             loaded.rows = _record_rows(view, common)
+    loaded.bundle |= identity  # a refused file too: the next index does not read it again
     loaded.bundle["indexed_at"] = timestamp(utc_now_iso())
     return loaded
