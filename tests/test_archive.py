@@ -65,6 +65,11 @@ def test_hosts_by_wallet_lists_exactly_the_hosts_that_carry_it(
     assert all(row["seen_as"] == "ioc wallet" for row in found)
     intact = rows("archive", "hosts", archive, "--ioc", WALLET, "--intact-only")
     assert [row["host"] for row in intact] == hostnames(FLEET.wallet_hosts - {FLEET.tampered})
+    miners = hostnames(FLEET.wallet_hosts | FLEET.other_wallet_hosts)
+    by_cron = rows("archive", "hosts", archive, "--ioc", CRON_LINE)
+    assert [(r["host"], r["seen_as"]) for r in by_cron] == [(h, "persistence cron") for h in miners]
+    by_file = rows("archive", "hosts", archive, "--ioc", "crontab")
+    assert [r["host"] for r in by_file] == miners
     by_address = rows("archive", "hosts", archive, "--ioc", POOL_ADDRESS)
     assert [r["host"] for r in by_address] == hostnames(FLEET.pool_hosts - {FLEET.tampered})
 

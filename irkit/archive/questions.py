@@ -66,6 +66,10 @@ WITH hits AS (
     UNION ALL
     SELECT host, bundle_id, trusted, collected_at, 'executable' FROM processes
     WHERE lower(exe_sha256) = lower($value)
+    UNION ALL
+    SELECT host, bundle_id, trusted, collected_at, 'persistence ' || coalesce(mechanism, '?')
+    FROM persistence
+    WHERE command = $value OR source = $value OR suffix(source, '/' || $value)
 )
 SELECT host, count(DISTINCT bundle_id) AS bundles, bool_and(trusted) AS trusted,
        min(collected_at) AS first_seen, max(collected_at) AS last_seen,
@@ -73,7 +77,8 @@ SELECT host, count(DISTINCT bundle_id) AS bundles, bool_and(trusted) AS trusted,
 FROM hits GROUP BY host ORDER BY host
 """
 """Hosts where a value was seen: as an IOC of any type (wallet, pool, tunnel endpoint...),
-as a socket's remote address, or as an executable's sha256."""
+as a socket's remote address, as an executable's sha256, or as a persistence entry's command
+(a cron line), file or file name (a unit)."""
 
 FLEET = """
 SELECT host, arg_max(verdict, collected_at) AS verdict,
