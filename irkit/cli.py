@@ -59,6 +59,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Process memory dumps, volatility3 symbol tables from BTF, memory image analysis.",
     ),
     "keys": ("irkit.commands.keys:keys_app", "Signing keys for bundles."),
+    "archive": (
+        "irkit.commands.archive:app",
+        "The evidence archive: many bundles in one DuckDB file, questions across hosts"
+        " (docs/archive.md). Needs DuckDB: pip install 'irkit[archive]'.",
+    ),
 }
 """Every command: where it is defined and its one-line help (tests/test_cli_help.py checks
 that line against the command's own). Only the command that runs is imported: `irkit --help`

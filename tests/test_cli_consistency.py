@@ -15,8 +15,9 @@ from irkit.evidence.log import LogEntry
 from tests.conftest import irkit_command, irkit_env
 from tests.test_cli_help import COMMANDS
 
-NO_JSON = {("timeline",)}
-"""Every command that prints a result has --json; timeline's output is its result (-o)."""
+NO_JSON = {("timeline",), ("archive", "report")}
+"""Every command that prints a result has --json; timeline's and the fleet report's output
+is their result (-o)."""
 
 
 def params(path: tuple[str, ...]) -> list[Parameter]:

@@ -1,7 +1,9 @@
 """`irkit timeline`: export the timeline of one or more bundles for Timesketch or mactime."""
 
+import hashlib
+import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -12,7 +14,7 @@ import typer
 from irkit.commands.options import AllowNotIntactOption, OverwriteOption
 from irkit.commands.verify import IdentityOption, TrustOption, trusted_keys, verified_bundles
 from irkit.console import err, host
-from irkit.evidence.view import not_intact_banners
+from irkit.evidence.view import BundleView, not_intact_banners
 from irkit.exitcodes import ExitCode
 from irkit.outfile import open_output_file
 from irkit.timeline import build_timeline, write_bodyfile, write_csv, write_jsonl
@@ -45,6 +47,46 @@ def open_text_output(
         yield handle
 
 
+SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def host_file_name(label: str, suffix: str) -> str:
+    """A file name for a host's timeline: its name where that is plain, else a plain version
+    with a hash of the real one (a hostname is host data: `../x` must stay one file here)."""
+    plain = SAFE_NAME.sub("_", label)[:64].lstrip(".") or "host"
+    if plain != label:
+        plain += "-" + hashlib.sha256(label.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return f"{plain}.{suffix}"
+
+
+def _write(format: TimelineFormat, views: Sequence[BundleView], out: TextIO) -> int:
+    if format is TimelineFormat.bodyfile:
+        return write_bodyfile(views, out)
+    if format is TimelineFormat.csv:
+        return write_csv(build_timeline(views), out)
+    return write_jsonl(build_timeline(views), out)
+
+
+def _per_host(
+    format: TimelineFormat, views: Sequence[BundleView], directory: str | None, force: bool
+) -> int:
+    """One file per host in `directory`, for Timesketch's one-timeline-per-file import."""
+    if directory in (None, "-") or not Path(directory).is_dir():
+        err.print("[red]error:[/] --per-host needs -o DIR, an existing directory")
+        raise typer.Exit(ExitCode.USAGE)
+    by_host: dict[str, list[BundleView]] = {}
+    for view in views:
+        by_host.setdefault(view.label, []).append(view)
+    newline = "" if format is TimelineFormat.csv else None
+    count = 0
+    for label, host_views in by_host.items():
+        target = str(Path(directory, host_file_name(label, format.value)))
+        with open_text_output(target, force=force, newline=newline) as out:
+            count += _write(format, host_views, out)
+        err.print(f"{host(label)} → {host(target)}")
+    return count
+
+
 def timeline(
     bundles: Annotated[list[Path], typer.Argument(help="Bundle(s) (.zip); several are merged.")],
     format: Annotated[
@@ -55,6 +97,13 @@ def timeline(
     ] = None,
     allow_not_intact: AllowNotIntactOption = False,
     overwrite: OverwriteOption = False,
+    per_host: Annotated[
+        bool,
+        typer.Option(
+            "--per-host",
+            help="One file per host in the directory -o names (Timesketch: one timeline each).",
+        ),
+    ] = False,
     trust: TrustOption = None,
     identity: IdentityOption = None,
 ) -> None:
@@ -65,7 +114,8 @@ def timeline(
     source record, and bundle_integrity). bodyfile is for `mactime -b`: one line per collected
     file. Each bundle is verified first: one that is not intact stops the export (exit 1; exit 2
     for a file that is not an irkit bundle) unless --allow-not-intact: each row then says NOT
-    INTACT.
+    INTACT. --per-host writes one file per host into the directory -o names (DIR/HOST.jsonl):
+    Timesketch makes one timeline of each.
     """
     checked = verified_bundles(bundles, allow_not_intact, "export", trusted_keys(trust), identity)
     views = [bundle.view for bundle in checked]
@@ -74,12 +124,10 @@ def timeline(
             err.print(f"[yellow]warning:[/] {host(view.label)}: {host(problem)}")
     for banner in not_intact_banners(views):
         err.print(f"[bold red]{host(banner)}[/]")
-    newline = "" if format is TimelineFormat.csv else None
-    with open_text_output(output, force=overwrite, newline=newline) as out:
-        if format is TimelineFormat.bodyfile:
-            count = write_bodyfile(views, out)
-        elif format is TimelineFormat.csv:
-            count = write_csv(build_timeline(views), out)
-        else:
-            count = write_jsonl(build_timeline(views), out)
+    if per_host:
+        count = _per_host(format, views, output, overwrite)
+    else:
+        newline = "" if format is TimelineFormat.csv else None
+        with open_text_output(output, force=overwrite, newline=newline) as out:
+            count = _write(format, views, out)
     err.print(f"{count} {'files' if format is TimelineFormat.bodyfile else 'events'} written")
