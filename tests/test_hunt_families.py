@@ -223,6 +223,16 @@ MENTIONS = {
     "falco.yaml": "- rule: Miner\n  desc: x\n  condition: spawned_process and proc.cmdline "
     f'contains "xmrig -o {POOL}:3333 -u {XMR}"\n  output: miner (%proc.cmdline)\n',
     "README.md": f"# Mining\n\nRun:\n\n```\n./xmrig -o {POOL}:3333 -u {XMR}\n```\n",
+    # Prose with indented code (Markdown's other code block), in any language.
+    "FAQ.md": "Najpierw zatrzymaj program, wykonaj następujące polecenia jako\n"
+    f"użytkownik root:\n\n\tsudo sysctl -w vm.nr_hugepages=1168\n\t./xmrig -o {POOL}:3333 "
+    f"-u {XMR}\n\nGdy to nie pomoże, zwiększ liczbę stron.\n",
+    # A detector's test table: command lines as literals, each with its expected verdict.
+    "detect_test.go": f'\t\t{{\n\t\t\t"pool",\n\t\t\t"./xmrig -o {POOL}:3333 -u {XMR}",\n'
+    '\t\t\ttrue,\n\t\t},\n\t\t{\n\t\t\t"gpu",\n\t\t\t"./t-rex -a kawpow -o '
+    f'stratum+tcp://{POOL}:3333 -u RVN:{RVN}",\n\t\t\ttrue,\n\t\t}},\n',
+    "test_detect.py": f'CASES = [\n    ("./xmrig -o {POOL}:3333 -u {XMR}", True),\n'
+    '    ("ls -la", False),\n]\n',
 }
 
 
@@ -231,9 +241,22 @@ def test_files_that_only_mention_miners_stay_at_most_low(tmp_path: Path) -> None
     assert {name: sev for name, sev in found.items() if not at_most_low(sev)} == {}
 
 
-def test_the_same_text_outside_a_mention_container_fires(tmp_path: Path) -> None:
-    found = worst(write(tmp_path / "r", {"run.sh": f"./xmrig -o {POOL}:3333 -u {XMR}\n"}))
-    assert found["run.sh"] in ("high", "critical")
+LAUNCHERS = {
+    "run.sh": f"./xmrig -o {POOL}:3333 -u {XMR}\n",
+    # Indented after a blank line, as in a function or a branch: code, not documentation.
+    "start.sh": "#!/bin/sh\n# Start the worker when the host is idle:\nstart() {\n\n"
+    f"    ./xmrig -o {POOL}:3333 -u {XMR}\n}}\nstart\n",
+    "branch.sh": "#!/bin/sh\nif [ -x /tmp/.x/xmrig ]; then\n\n"
+    f"\t/tmp/.x/xmrig -o {POOL}:3333 -u {XMR} &\nfi\n",
+    # One verdict-looking literal is not a table.
+    "args.go": f'var a = []string{{"./xmrig -o {POOL}:3333 -u {XMR}", true}},\n',
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAUNCHERS))
+def test_the_same_text_outside_a_mention_container_fires(name: str, tmp_path: Path) -> None:
+    found = worst(write(tmp_path / "r", {name: LAUNCHERS[name]}))
+    assert found[name] in ("high", "critical")
 
 
 def test_a_copy_of_irkits_own_pack_is_never_a_finding(tmp_path: Path) -> None:
