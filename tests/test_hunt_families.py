@@ -22,6 +22,7 @@ PACK = compile_rules()
 KASPA = "kaspa:q" + ("qpzry9x8gf2tvdw0s3jn54khce6mua7l" * 2)[:60]
 ERGO = "9" + _b58(50, 11)
 ZEPHYR = "ZEPHYR" + _b58(92, 13)
+ZEPHYR_SUB = "ZEPHs" + _b58(94, 29)
 QRL = "Q" + ("0123456789abcdef" * 5)[:78]
 IRON = "ab" * 32
 TRON = "T" + _b58(33, 17)
@@ -80,6 +81,7 @@ FAMILIES: dict[str, dict[str, str]] = {
         "kaspa": f"--wallet {KASPA}\n",
         "ergo": f"--user {ERGO}\n",
         "zephyr": f"-u {ZEPHYR}\n",
+        "zephyr-sub": f"-u {ZEPHYR_SUB}\n",
         "qrl": f"--wallet {QRL}\n",
         "iron": f"-u {IRON}\n",
         "tron": f"--user {TRON}\n",

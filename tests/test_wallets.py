@@ -84,10 +84,13 @@ def _qrl() -> str:
 
 ZEPHYR_PREFIX = 0x6241D18C0
 """Zephyr's mainnet standard-address prefix (its addresses start with ZEPHYR)."""
+ZEPHYR_SUB_PREFIX = 0x8DD58C0
+"""Zephyr's subaddress prefix (ZEPHs...)."""
 
 VALID = {
     "monero": _cryptonote(18),
     "zephyr": _cryptonote(ZEPHYR_PREFIX),
+    "zephyr-sub": _cryptonote(ZEPHYR_SUB_PREFIX),
     "kaspa": _kaspa(0, KEYS[:32]),
     "ergo": _ergo(),
     "qrl": _qrl(),
@@ -107,7 +110,7 @@ def _flip(address: str) -> str:
 
 
 def test_synthetic_addresses_have_their_coins_shapes() -> None:
-    assert VALID["zephyr"].startswith("ZEPHYR")
+    assert VALID["zephyr"].startswith("ZEPHYR") and VALID["zephyr-sub"].startswith("ZEPHs")
     assert VALID["kaspa"].startswith("kaspa:q") and len(VALID["kaspa"]) == 67
     assert VALID["ergo"].startswith("9") and len(VALID["ergo"]) == 51
     assert VALID["qrl"].startswith("Q0105") and len(VALID["qrl"]) == 79
@@ -118,14 +121,15 @@ def test_synthetic_addresses_have_their_coins_shapes() -> None:
 def test_each_family_validates_its_checksum(currency: str) -> None:
     wallet = classify_wallet(VALID[currency])
     assert wallet is not None
-    assert (wallet.currency, wallet.validated, wallet.format_only) == (currency, True, False)
+    coin = currency.removesuffix("-sub")
+    assert (wallet.currency, wallet.validated, wallet.format_only) == (coin, True, False)
 
 
-@pytest.mark.parametrize("currency", ["monero", "zephyr", "kaspa", "ergo", "qrl"])
+@pytest.mark.parametrize("currency", ["monero", "zephyr", "zephyr-sub", "kaspa", "ergo", "qrl"])
 def test_a_changed_character_fails_the_checksum(currency: str) -> None:
     wallet = classify_wallet(_flip(VALID[currency]))
     assert wallet is not None
-    assert (wallet.currency, wallet.validated) == (currency, False)
+    assert (wallet.currency, wallet.validated) == (currency.removesuffix("-sub"), False)
 
 
 @pytest.mark.parametrize("currency", ["tron", "ravencoin", "bitcoin"])

@@ -5,7 +5,7 @@ strong. Each coin's own check, where the coin defines one:
 
 | coin | form | check |
 |---|---|---|
-| Monero, Zephyr | block base58 (`4`/`8`, `ZEPHYR`) | Keccak-256 of the rest, first 4 bytes |
+| Monero, Zephyr | block base58 (`4`/`8`, `ZEPHYR`/`ZEPHs`) | Keccak-256, first 4 bytes |
 | Bitcoin, Litecoin, Ravencoin, Tron | base58check (`1`/`3`, `L`/`M`, `R`, `T`) | double SHA-256 |
 | Bitcoin, Litecoin | bech32 (`bc1`, `ltc1`) | BCH code (BIP 173 / 350) |
 | Ethereum and its kin | `0x` + 40 hex | EIP-55 when mixed case, else format only |
@@ -39,7 +39,7 @@ the other coins' lengths are everywhere, so those count only with a valid checks
 
 WALLET_PATTERN = re.compile(
     rf"\b(?:[48]{_B58_CLASS}{{94}}(?:{_B58_CLASS}{{11}})?"
-    rf"|ZEPHYR{_B58_CLASS}{{89,106}}"
+    rf"|ZEPH{_B58_CLASS}{{91,108}}"
     r"|0x[0-9a-fA-F]{40}"
     r"|(?:bc1|ltc1)[02-9ac-hj-np-z]{25,87}"
     r"|kaspa:[02-9ac-hj-np-z]{61,63}"
@@ -191,7 +191,7 @@ def classify_wallet(text: str) -> Wallet | None:
     lowered = text.lower()
     if len(text) in (95, 106) and text[0] in "48":
         return _cryptonote(text, "monero")
-    if text.startswith("ZEPHYR"):
+    if text.startswith("ZEPH"):
         return _cryptonote(text, "zephyr")
     if text.startswith("0x") and len(text) == 42 and _HEX.issuperset(text[2:]):
         return Wallet(text, "ethereum", _eip55_valid(text))
