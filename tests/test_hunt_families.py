@@ -55,6 +55,12 @@ FAMILIES: dict[str, dict[str, str]] = {
         'ExecStart=/usr/local/bin/xmrig\\n" > /etc/systemd/system/svc.service\n',
         "unit-tee.sh": "#!/bin/bash\ncat <<EOF | tee /etc/systemd/system/w.service\n[Service]\n"
         "ExecStart=/opt/bzminer/bzminer -c /opt/bzminer/config.txt\nEOF\n",
+        # Wallet and pool set side by side, the command line elsewhere (or cut off).
+        "settings.py": f'WALLET = "{ZEPHYR_SUB}"\nPOOL_H = "{POOL}"\nPOOL_P = 1123\n',
+        "env.sh": f'WALLET="{QRL}"\nWORKER="w1"\nPOOL="{POOL}:1166"\nTHREADS="3"\n',
+        # An exec-form argument list for a renamed binary.
+        "Dockerfile": 'ENTRYPOINT ["./.system-check"]\n'
+        f'CMD ["-o", "{POOL}:1123", "-u", "{ZEPHYR}.w1", "-p", "x"]\n',
     },
     "3 GPU dialects": {
         "trex.sh": f"./t-rex -a kawpow -o stratum+tcp://{POOL}:3333 -u RVN:{RVN}.rig -p x\n",
@@ -121,6 +127,11 @@ BENIGN: dict[str, dict[str, str]] = {
     "2 values in variables": {
         "db.sh": "DB_POOL_HOST=db.example.invalid:5432\n"
         'psql --host "$DB_POOL_HOST" --user "$DB_USER" -c "select 1"\n',
+        # A DeFi script: a wallet, but its "pool" is a contract or an http API.
+        "defi.py": f'WALLET_ADDRESS = "{ETH}"\nPOOL_ADDRESS = "{ETH}"\n'
+        'POOL_URL = "https://api.example.invalid/v3/pool"\n',
+        "Dockerfile": 'CMD ["--server", "api.example.invalid:443", "--user", '
+        '"system:serviceaccount:reporting:exporter-long-name"]\n',
     },
     "3 GPU dialects": {
         "train.sh": "python train.py --algo ppo --server localhost:8080 --user alice -a 3\n",
@@ -229,6 +240,10 @@ MENTIONS = {
     "FAQ.md": "Najpierw zatrzymaj program, wykonaj następujące polecenia jako\n"
     f"użytkownik root:\n\n\tsudo sysctl -w vm.nr_hugepages=1168\n\t./xmrig -o {POOL}:3333 "
     f"-u {XMR}\n\nGdy to nie pomoże, zwiększ liczbę stron.\n",
+    # Markdown without fences: bold list items, a table.
+    "USAGE.md": f"## Sample usages\n\n- **pool one:** xmrig -o {POOL}:3333 -u {XMR}\n"
+    f"- **pool two:** t-rex -a kawpow -o stratum+tcp://{POOL}:3333 -u RVN:{RVN}\n",
+    "TABLE.md": f"| miner | command |\n|---|---|\n| xmrig | `xmrig -o {POOL}:3333 -u {XMR}` |\n",
     # A detector's test table: command lines as literals, each with its expected verdict.
     "detect_test.go": f'\t\t{{\n\t\t\t"pool",\n\t\t\t"./xmrig -o {POOL}:3333 -u {XMR}",\n'
     '\t\t\ttrue,\n\t\t},\n\t\t{\n\t\t\t"gpu",\n\t\t\t"./t-rex -a kawpow -o '

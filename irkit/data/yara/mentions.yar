@@ -89,16 +89,20 @@ rule IRKIT_Mention_Osquery_Pack
 rule IRKIT_Mention_Documentation
 {
     meta:
-        description = "Prose documentation that shows miner command lines as code: Markdown fences or indented blocks after a paragraph, reStructuredText code blocks, HTML pages"
+        description = "Prose documentation that shows miner command lines as code: Markdown fences, indented blocks after a paragraph, headed Markdown with bold lists or tables, reStructuredText code blocks, HTML pages"
         severity = "info"
         reference = "https://spec.commonmark.org/0.31.2/#indented-code-blocks"
         mitre = "T1496"
         date = "2026-12-01"
         cap = "low"
     strings:
-        $fence = /(^|\n)[ \t]{0,3}```/
+        $fence = /(^|\n)[ \t]*```/
         $rst = /(^|\n)\.\. (code-block|code|sourcecode)::/
         $html = /<(!DOCTYPE[ \t]+html|html[ \t>])/ nocase
+        // Markdown without fences: bold list items (`- **term:**`) or a table's rule line
+        // (`|---|`); neither is shell, YAML or source code.
+        $md_bold_item = /\n[ \t]*[-*] \*\*[^*\n]{1,80}\*\*/
+        $md_table = /\n\|[ \t]*:?-{3,}:?[ \t]*\|/
         // A paragraph whose first line is five or more words of prose (letters, digits,
         // UTF-8, light punctuation, no call syntax like `f(x`), ending in ':' or '.', then
         // a blank line and a tab- or four-space-indented line: Markdown's indented code.
@@ -109,6 +113,7 @@ rule IRKIT_Mention_Documentation
         $code = /(^|\n)(import [A-Za-z_]|from [A-Za-z_.]{1,100} import |def [A-Za-z_]|class [A-Za-z_]|package [a-z]|func [A-Za-z_(]|#include [<"])/
     condition:
         filesize < 16MB and (#fence >= 2 or $rst or $html or
+            #md_bold_item >= 2 or $md_table or
             ($indented and not $code and uint16(0) != 0x2123 and uint32(0) != 0x464c457f and
                 uint16(2) != 0x0a0d))
 }
