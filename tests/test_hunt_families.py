@@ -240,6 +240,8 @@ MENTIONS = {
     "FAQ.md": "Najpierw zatrzymaj program, wykonaj następujące polecenia jako\n"
     f"użytkownik root:\n\n\tsudo sysctl -w vm.nr_hugepages=1168\n\t./xmrig -o {POOL}:3333 "
     f"-u {XMR}\n\nGdy to nie pomoże, zwiększ liczbę stron.\n",
+    # A copy cut after its opening fence, under a Markdown subheading.
+    "notes.md": f"## Stale unit\n\n```\nExecStart=/root/xmrig -o {POOL}:3333 -u {XMR}\n",
     # Markdown without fences: bold list items, a table.
     "USAGE.md": f"## Sample usages\n\n- **pool one:** xmrig -o {POOL}:3333 -u {XMR}\n"
     f"- **pool two:** t-rex -a kawpow -o stratum+tcp://{POOL}:3333 -u RVN:{RVN}\n",
@@ -265,6 +267,9 @@ LAUNCHERS = {
     f"    ./xmrig -o {POOL}:3333 -u {XMR}\n}}\nstart\n",
     "branch.sh": "#!/bin/sh\nif [ -x /tmp/.x/xmrig ]; then\n\n"
     f"\t/tmp/.x/xmrig -o {POOL}:3333 -u {XMR} &\nfi\n",
+    # Shell comments look like subheadings; without a fence this is a launcher.
+    "sections.sh": "#!/bin/sh\n## Start the worker\n"
+    f"./xmrig -o {POOL}:3333 -u {XMR}\n### done\n",
     # One verdict-looking literal is not a table.
     "args.go": f'var a = []string{{"./xmrig -o {POOL}:3333 -u {XMR}", true}},\n',
 }

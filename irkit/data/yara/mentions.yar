@@ -104,6 +104,11 @@ rule IRKIT_Mention_Documentation
         $md_bold1 = "\n- **"
         $md_bold2 = "\n* **"
         $md_table = /\n\|[ \t]*:?-{3,}:?[ \t]*\|/
+        // One fence (an excerpt, a cut-off copy) counts beside a Markdown subheading
+        // (`## ` on a line, or `##` opening the file).
+        $md_h2 = "\n## "
+        $md_h3 = "\n### "
+        $md_h4 = "\n#### "
         // A paragraph whose first line is five or more words of prose (letters, digits,
         // UTF-8, light punctuation, no call syntax like `f(x`), ending in ':' or '.', then
         // a blank line and a tab- or four-space-indented line: Markdown's indented code.
@@ -119,7 +124,7 @@ rule IRKIT_Mention_Documentation
         $code6 = "\n#include "
     condition:
         filesize < 16MB and (#fence >= 2 or $rst or $html or
-            #md_bold1 + #md_bold2 >= 2 or $md_table or
+            #md_bold1 + #md_bold2 >= 2 or $md_table or ($fence and (any of ($md_h*) or uint16(0) == 0x2323)) or
             ($indented and not any of ($code*) and uint16(0) != 0x2123 and uint32(0) != 0x464c457f and
                 uint16(2) != 0x0a0d))
 }
