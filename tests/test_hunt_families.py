@@ -268,8 +268,7 @@ LAUNCHERS = {
     "branch.sh": "#!/bin/sh\nif [ -x /tmp/.x/xmrig ]; then\n\n"
     f"\t/tmp/.x/xmrig -o {POOL}:3333 -u {XMR} &\nfi\n",
     # Shell comments look like subheadings; without a fence this is a launcher.
-    "sections.sh": "#!/bin/sh\n## Start the worker\n"
-    f"./xmrig -o {POOL}:3333 -u {XMR}\n### done\n",
+    "sections.sh": f"#!/bin/sh\n## Start the worker\n./xmrig -o {POOL}:3333 -u {XMR}\n### done\n",
     # One verdict-looking literal is not a table.
     "args.go": f'var a = []string{{"./xmrig -o {POOL}:3333 -u {XMR}", true}},\n',
 }
