@@ -10,7 +10,7 @@ import hashlib
 import pytest
 
 from irkit.analysis.keccak import keccak256
-from irkit.analysis.wallets import B58, classify_wallet, find_wallets
+from irkit.analysis.wallets import B58, Wallet, classify_wallet, find_wallets
 
 _BLOCK_CHARS = {0: 0, 1: 2, 2: 3, 3: 5, 4: 6, 5: 7, 6: 9, 7: 10, 8: 11}
 _BASE32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
@@ -137,10 +137,18 @@ def test_a_base58check_lookalike_is_no_wallet(currency: str) -> None:
     assert classify_wallet(_flip(VALID[currency])) is None
 
 
+@pytest.mark.parametrize(("ticker", "currency"), [("TRX", "tron"), ("RVN", "ravencoin"),
+                                                  ("ZEPH", "zephyr"), ("QRL", "qrl")])  # fmt: skip
+def test_a_coin_ticker_in_front_is_dropped(ticker: str, currency: str) -> None:
+    wallet = classify_wallet(f"{ticker}:{VALID[currency]}")
+    assert wallet == Wallet(VALID[currency], currency, True)
+
+
 def test_iron_fish_is_format_only() -> None:
-    wallet = classify_wallet(KEYS[:32].hex())
-    assert wallet is not None
-    assert (wallet.currency, wallet.validated, wallet.format_only) == ("ironfish", False, True)
+    for text in (KEYS[:32].hex(), f"IRON:{KEYS[:32].hex()}"):
+        wallet = classify_wallet(text)
+        assert wallet is not None
+        assert (wallet.currency, wallet.validated, wallet.format_only) == ("ironfish", False, True)
 
 
 def test_find_wallets_in_a_launch_line() -> None:

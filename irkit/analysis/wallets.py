@@ -186,8 +186,18 @@ _BASE58CHECK_VERSIONS = {
 }
 
 
+_TICKER = re.compile(r"([A-Za-z]{2,6}):(?=.)")
+
+
 def classify_wallet(text: str) -> Wallet | None:
-    """The wallet `text` is, with its checksum checked; None when it is not one."""
+    """The wallet `text` is, with its checksum checked; None when it is not one.
+
+    A coin ticker in front (`TRX:T…`, `RVN:R…`, `IRON:…`, as unMineable and multi-coin
+    pools take a user) is dropped: the address is what an explorer or a block list knows.
+    Kaspa's `kaspa:` is part of its address and stays."""
+    ticker = _TICKER.match(text)
+    if ticker and ticker.group(1).lower() != "kaspa":
+        return classify_wallet(text[ticker.end() :])
     lowered = text.lower()
     if len(text) in (95, 106) and text[0] in "48":
         return _cryptonote(text, "monero")
