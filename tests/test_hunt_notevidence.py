@@ -65,8 +65,7 @@ def test_irkit_evidence_and_rule_files_are_skipped(tree: Path, tmp_path: Path) -
     assert hits == {"rules.yar", "dropped.sh", "fake.zip"}
     reasons = {k.get("reason") for _, k in log}
     assert {"an irkit bundle", "an unpacked irkit bundle", "a YARA rule file",
-            "a Sigma rule file", "a Falco rule file", "an osquery pack",
-            "a copy of irkit's rule pack"} <= reasons  # fmt: skip
+            "a Sigma rule file", "a Falco rule file", "an osquery pack"} <= reasons  # fmt: skip
 
 
 def test_what_a_rule_set_is_is_said_once_by_the_mention_markers() -> None:

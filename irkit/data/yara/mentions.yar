@@ -165,8 +165,6 @@ rule IRKIT_Mention_Irkit_Pack
         mitre = "T1496"
         date = "2026-12-01"
         cap = "none"
-        skip = ".yar .yara"
-        container = "a copy of irkit's rule pack"
     strings:
         $rule = /(^|\n)(private[ \t]+)?rule[ \t]+IRKIT_[A-Za-z0-9_]{1,100}[ \t\r]*\n\{/
         $meta = /\n[ \t]+mitre[ \t]*=[ \t]*"/
