@@ -271,6 +271,10 @@ LAUNCHERS = {
     "sections.sh": f"#!/bin/sh\n## Start the worker\n./xmrig -o {POOL}:3333 -u {XMR}\n### done\n",
     # One verdict-looking literal is not a table.
     "args.go": f'var a = []string{{"./xmrig -o {POOL}:3333 -u {XMR}", true}},\n',
+    # Calls with a string and True are not test cases.
+    "launch.py": "import os, subprocess\n"
+    'debug = os.environ.get("DEBUG", True)\nquiet = opts.get("quiet", True)\n'
+    f'subprocess.Popen("./xmrig -o {POOL}:3333 -u {XMR}", shell=True)\n',
 }
 
 

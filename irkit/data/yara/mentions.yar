@@ -89,7 +89,7 @@ rule IRKIT_Mention_Osquery_Pack
 rule IRKIT_Mention_Documentation
 {
     meta:
-        description = "Prose documentation that shows miner command lines as code: Markdown fences, indented blocks after a paragraph, headed Markdown with bold lists or tables, reStructuredText code blocks, HTML pages"
+        description = "Prose documentation that shows miner command lines as code: Markdown fences (or one under a subheading), indented blocks after a paragraph, bold lists or tables, reStructuredText code blocks, HTML pages"
         severity = "info"
         reference = "https://spec.commonmark.org/0.31.2/#indented-code-blocks"
         mitre = "T1496"
@@ -146,11 +146,12 @@ rule IRKIT_Mention_Test_Table
         $own2 = "false,\n\t\t},"
         $own3 = "true,\n        },"
         $own4 = "false,\n        },"
-        // One-line cases: {"cmd", true}, ("cmd", True)
-        $inline1 = "\", true}"
-        $inline2 = "\", false}"
-        $inline3 = "\", True)"
-        $inline4 = "\", False)"
+        // One-line cases, each an element of a list: {"cmd", true}, and ("cmd", True),
+        // (a call like `d.get("k", True)` has no comma after it).
+        $inline1 = "\", true},"
+        $inline2 = "\", false},"
+        $inline3 = "\", True),"
+        $inline4 = "\", False),"
     condition:
         filesize < 16MB and #own1 + #own2 + #own3 + #own4 + #inline1 + #inline2 + #inline3 +
             #inline4 >= 2
