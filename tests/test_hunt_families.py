@@ -240,6 +240,9 @@ MENTIONS = {
     "FAQ.md": "Najpierw zatrzymaj program, wykonaj następujące polecenia jako\n"
     f"użytkownik root:\n\n\tsudo sysctl -w vm.nr_hugepages=1168\n\t./xmrig -o {POOL}:3333 "
     f"-u {XMR}\n\nGdy to nie pomoże, zwiększ liczbę stron.\n",
+    # An issue thread quoting the command as inline code after a sentence.
+    "issue.md": "This command with the pool below is running nicely on my board:\n\n"
+    f"`./xmrig -o {POOL}:3333 -u {XMR} -k`\n",
     # A copy cut after its opening fence, under a Markdown subheading.
     "notes.md": f"## Stale unit\n\n```\nExecStart=/root/xmrig -o {POOL}:3333 -u {XMR}\n",
     # Markdown without fences: bold list items, a table.

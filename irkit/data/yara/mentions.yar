@@ -111,8 +111,9 @@ rule IRKIT_Mention_Documentation
         $md_h4 = "\n#### "
         // A paragraph whose first line is five or more words of prose (letters, digits,
         // UTF-8, light punctuation, no call syntax like `f(x`), ending in ':' or '.', then
-        // a blank line and a tab- or four-space-indented line: Markdown's indented code.
-        $indented = /(^|\n)[A-Za-z\x80-\xff][A-Za-z0-9\x80-\xff,.'-]{0,40}( \(?[A-Za-z0-9\x80-\xff,.'-]{1,40}\)?){4,30}(\n[A-Za-z\x80-\xff][^\n]{0,300}){0,5}(:\n\n\t|:\n\n    |\.\n\n\t|\.\n\n    )[^ \t\n]/
+        // a blank line and a tab- or four-space-indented line (Markdown's indented code)
+        // or, after a ':', a line opening an inline code span.
+        $indented = /(^|\n)[A-Za-z\x80-\xff][A-Za-z0-9\x80-\xff,.'-]{0,40}( \(?[A-Za-z0-9\x80-\xff,.'-]{1,40}\)?){4,30}(\n[A-Za-z\x80-\xff][^\n]{0,300}){0,5}(:\n\n\t|:\n\n    |\.\n\n\t|\.\n\n    |:\n\n`)[^ \t\n`]/
         // Source code, scripts (#!), ELF files and compiled Python (.pyc: \r\n at offset 2)
         // have indented blocks or docstrings of their own: there an indented block after
         // prose is no sign of a document.
