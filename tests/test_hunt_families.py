@@ -22,6 +22,7 @@ PACK = compile_rules()
 KASPA = "kaspa:q" + ("qpzry9x8gf2tvdw0s3jn54khce6mua7l" * 2)[:60]
 ERGO = "9" + _b58(50, 11)
 ZEPHYR = "ZEPHYR" + _b58(92, 13)
+ZEPHYR_SUB = "ZEPHs" + _b58(94, 29)
 QRL = "Q" + ("0123456789abcdef" * 5)[:78]
 IRON = "ab" * 32
 TRON = "T" + _b58(33, 17)
@@ -54,6 +55,12 @@ FAMILIES: dict[str, dict[str, str]] = {
         'ExecStart=/usr/local/bin/xmrig\\n" > /etc/systemd/system/svc.service\n',
         "unit-tee.sh": "#!/bin/bash\ncat <<EOF | tee /etc/systemd/system/w.service\n[Service]\n"
         "ExecStart=/opt/bzminer/bzminer -c /opt/bzminer/config.txt\nEOF\n",
+        # Wallet and pool set side by side, the command line elsewhere (or cut off).
+        "settings.py": f'WALLET = "{ZEPHYR_SUB}"\nPOOL_H = "{POOL}"\nPOOL_P = 1123\n',
+        "env.sh": f'WALLET="{QRL}"\nWORKER="w1"\nPOOL="{POOL}:1166"\nTHREADS="3"\n',
+        # An exec-form argument list for a renamed binary.
+        "Dockerfile": 'ENTRYPOINT ["./.system-check"]\n'
+        f'CMD ["-o", "{POOL}:1123", "-u", "{ZEPHYR}.w1", "-p", "x"]\n',
     },
     "3 GPU dialects": {
         "trex.sh": f"./t-rex -a kawpow -o stratum+tcp://{POOL}:3333 -u RVN:{RVN}.rig -p x\n",
@@ -80,6 +87,7 @@ FAMILIES: dict[str, dict[str, str]] = {
         "kaspa": f"--wallet {KASPA}\n",
         "ergo": f"--user {ERGO}\n",
         "zephyr": f"-u {ZEPHYR}\n",
+        "zephyr-sub": f"-u {ZEPHYR_SUB}\n",
         "qrl": f"--wallet {QRL}\n",
         "iron": f"-u {IRON}\n",
         "tron": f"--user {TRON}\n",
@@ -119,6 +127,11 @@ BENIGN: dict[str, dict[str, str]] = {
     "2 values in variables": {
         "db.sh": "DB_POOL_HOST=db.example.invalid:5432\n"
         'psql --host "$DB_POOL_HOST" --user "$DB_USER" -c "select 1"\n',
+        # A DeFi script: a wallet, but its "pool" is a contract or an http API.
+        "defi.py": f'WALLET_ADDRESS = "{ETH}"\nPOOL_ADDRESS = "{ETH}"\n'
+        'POOL_URL = "https://api.example.invalid/v3/pool"\n',
+        "Dockerfile": 'CMD ["--server", "api.example.invalid:443", "--user", '
+        '"system:serviceaccount:reporting:exporter-long-name"]\n',
     },
     "3 GPU dialects": {
         "train.sh": "python train.py --algo ppo --server localhost:8080 --user alice -a 3\n",
@@ -223,6 +236,25 @@ MENTIONS = {
     "falco.yaml": "- rule: Miner\n  desc: x\n  condition: spawned_process and proc.cmdline "
     f'contains "xmrig -o {POOL}:3333 -u {XMR}"\n  output: miner (%proc.cmdline)\n',
     "README.md": f"# Mining\n\nRun:\n\n```\n./xmrig -o {POOL}:3333 -u {XMR}\n```\n",
+    # Prose with indented code (Markdown's other code block), in any language.
+    "FAQ.md": "Najpierw zatrzymaj program, wykonaj następujące polecenia jako\n"
+    f"użytkownik root:\n\n\tsudo sysctl -w vm.nr_hugepages=1168\n\t./xmrig -o {POOL}:3333 "
+    f"-u {XMR}\n\nGdy to nie pomoże, zwiększ liczbę stron.\n",
+    # An issue thread quoting the command as inline code after a sentence.
+    "issue.md": "This command with the pool below is running nicely on my board:\n\n"
+    f"`./xmrig -o {POOL}:3333 -u {XMR} -k`\n",
+    # A copy cut after its opening fence, under a Markdown subheading.
+    "notes.md": f"## Stale unit\n\n```\nExecStart=/root/xmrig -o {POOL}:3333 -u {XMR}\n",
+    # Markdown without fences: bold list items, a table.
+    "USAGE.md": f"## Sample usages\n\n- **pool one:** xmrig -o {POOL}:3333 -u {XMR}\n"
+    f"- **pool two:** t-rex -a kawpow -o stratum+tcp://{POOL}:3333 -u RVN:{RVN}\n",
+    "TABLE.md": f"| miner | command |\n|---|---|\n| xmrig | `xmrig -o {POOL}:3333 -u {XMR}` |\n",
+    # A detector's test table: command lines as literals, each with its expected verdict.
+    "detect_test.go": f'\t\t{{\n\t\t\t"pool",\n\t\t\t"./xmrig -o {POOL}:3333 -u {XMR}",\n'
+    '\t\t\ttrue,\n\t\t},\n\t\t{\n\t\t\t"gpu",\n\t\t\t"./t-rex -a kawpow -o '
+    f'stratum+tcp://{POOL}:3333 -u RVN:{RVN}",\n\t\t\ttrue,\n\t\t}},\n',
+    "test_detect.py": f'CASES = [\n    ("./xmrig -o {POOL}:3333 -u {XMR}", True),\n'
+    '    ("ls -la", False),\n]\n',
 }
 
 
@@ -231,9 +263,28 @@ def test_files_that_only_mention_miners_stay_at_most_low(tmp_path: Path) -> None
     assert {name: sev for name, sev in found.items() if not at_most_low(sev)} == {}
 
 
-def test_the_same_text_outside_a_mention_container_fires(tmp_path: Path) -> None:
-    found = worst(write(tmp_path / "r", {"run.sh": f"./xmrig -o {POOL}:3333 -u {XMR}\n"}))
-    assert found["run.sh"] in ("high", "critical")
+LAUNCHERS = {
+    "run.sh": f"./xmrig -o {POOL}:3333 -u {XMR}\n",
+    # Indented after a blank line, as in a function or a branch: code, not documentation.
+    "start.sh": "#!/bin/sh\n# Start the worker when the host is idle:\nstart() {\n\n"
+    f"    ./xmrig -o {POOL}:3333 -u {XMR}\n}}\nstart\n",
+    "branch.sh": "#!/bin/sh\nif [ -x /tmp/.x/xmrig ]; then\n\n"
+    f"\t/tmp/.x/xmrig -o {POOL}:3333 -u {XMR} &\nfi\n",
+    # Shell comments look like subheadings; without a fence this is a launcher.
+    "sections.sh": f"#!/bin/sh\n## Start the worker\n./xmrig -o {POOL}:3333 -u {XMR}\n### done\n",
+    # One verdict-looking literal is not a table.
+    "args.go": f'var a = []string{{"./xmrig -o {POOL}:3333 -u {XMR}", true}},\n',
+    # Calls with a string and True are not test cases.
+    "launch.py": "import os, subprocess\n"
+    'debug = os.environ.get("DEBUG", True)\nquiet = opts.get("quiet", True)\n'
+    f'subprocess.Popen("./xmrig -o {POOL}:3333 -u {XMR}", shell=True)\n',
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAUNCHERS))
+def test_the_same_text_outside_a_mention_container_fires(name: str, tmp_path: Path) -> None:
+    found = worst(write(tmp_path / "r", {name: LAUNCHERS[name]}))
+    assert found[name] in ("high", "critical")
 
 
 def test_a_copy_of_irkits_own_pack_is_never_a_finding(tmp_path: Path) -> None:

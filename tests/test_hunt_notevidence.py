@@ -11,6 +11,7 @@ import pytest
 
 from irkit.hunt import FileScanOptions, compile_rules, scan_tree
 from irkit.hunt.files import TreeStats, walk_files
+from irkit.hunt.notevidence import rule_set_kind, skippable_suffixes
 from irkit.hunt.rules import default_rules_path
 from tests.reportbundles import write_bundle
 
@@ -32,6 +33,13 @@ def tree(tmp_path: Path) -> Path:
     shutil.copytree(default_rules_path(), pack)
     (pack / "marker.yar").write_text(f"// {MARKER.decode()}\n{RULE}")
     (top / "sigma.yml").write_text(f"title: m\nlogsource: {{}}\ndetection: {MARKER.decode()}\n")
+    (top / "falco.yaml").write_text(
+        f"- rule: m\n  condition: proc.name = {MARKER.decode()}\n  output: m\n"
+    )
+    (top / "pack.conf").write_text(
+        '{"queries": {"m": {"query": "SELECT * FROM processes WHERE name = '
+        f"'{MARKER.decode()}'\"}}}}}}"
+    )
     # What is the host's: a miner named like a rule file, and a plain dropped file.
     (top / "rules.yar").write_bytes(b"\x7fELF rule " + MARKER)
     (top / "dropped.sh").write_bytes(b"echo " + MARKER)
@@ -57,7 +65,18 @@ def test_irkit_evidence_and_rule_files_are_skipped(tree: Path, tmp_path: Path) -
     assert hits == {"rules.yar", "dropped.sh", "fake.zip"}
     reasons = {k.get("reason") for _, k in log}
     assert {"an irkit bundle", "an unpacked irkit bundle", "a YARA rule file",
-            "a Sigma rule file"} <= reasons  # fmt: skip
+            "a Sigma rule file", "a Falco rule file", "an osquery pack"} <= reasons  # fmt: skip
+
+
+def test_what_a_rule_set_is_is_said_once_by_the_mention_markers() -> None:
+    """The walk skips exactly what a marker with meta `skip` recognises, under its suffixes;
+    the same bytes under another name, or a marker that only caps, are scanned."""
+    sigma = b"title: m\nlogsource:\n  product: linux\ndetection:\n  sel: x\n"
+    assert rule_set_kind("/r/miner.yml", sigma) == "a Sigma rule file"
+    assert rule_set_kind("/r/miner.txt", sigma) is None
+    docs = b"Run the miner with the following options:\n\n    ./xmrig -o h:3333\n"
+    assert rule_set_kind("/r/README.yml", docs) is None
+    assert ".yar" in skippable_suffixes() and ".md" not in skippable_suffixes()
 
 
 def test_a_named_scan_still_reads_everything(tree: Path, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from yarasamples import SAMPLES
 
 from irkit.evidence.records import SEVERITIES
 from irkit.hunt import FileScanOptions, at_least, compile_rules, scan_tree
-from irkit.hunt.lint import check_rules, parse_rules
+from irkit.hunt.lint import RuleInfo, check_rules, lint_marker, parse_rules
 
 PACK = compile_rules()
 REPORTED = {
@@ -105,3 +105,16 @@ def test_no_medium_hits_on_benign_system_files() -> None:
         for hit in at_least(result.hits, "medium")
     ]
     assert noisy == []
+
+
+def test_mention_markers_lint_their_cap_and_skip() -> None:
+    """A marker says how it caps and, when a walk may skip files by it, as what."""
+
+    def marker(**meta: str) -> list[str]:
+        info = RuleInfo("m", "m.yar", 1, meta={k: (v, 2) for k, v in meta.items()})
+        return [p.message for p in lint_marker(info)]
+
+    assert marker(cap="low", skip=".yml .yaml", container="a Sigma rule file") == []
+    assert marker(cap="high") == ["rule m: cap 'high' not low/none"]
+    assert marker(cap="low", skip=".yml") == ["rule m: skip without cap and container"]
+    assert marker(cap="low", skip="yml", container="x") == ["rule m: skip is not .suffixes"]

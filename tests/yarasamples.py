@@ -199,6 +199,15 @@ SAMPLES: dict[str, bytes] = {
         "[Service]", "ExecStart=/opt/xmrig/xmrig --config=/etc/xmrig/config.json"
     ),
     "IRKIT_Miner_Launch_Line": text(f"./lolMiner --algo ETCHASH --pool {POOL}:1010 --user w"),
+    "IRKIT_Miner_Wallet_And_Pool_Variables": text(
+        f'POOL_HOST = "{POOL}"',
+        "POOL_PORT = 1123",
+        f'WALLET = "{XMR}"',
+    ),
+    "IRKIT_Miner_Argv_List": text(
+        'ENTRYPOINT ["./.cache-check"]',
+        f'CMD ["-o", "{POOL}:1123", "-u", "{XMR}.w", "-p", "x"]',
+    ),
     "IRKIT_Miner_Launch_Variables": text(
         f"POOL={POOL}:3333",
         f"WALLET={ETH}",

@@ -16,6 +16,7 @@ from irkit.hunt.rules import Problem, RuleError, compile_sources, rule_files, ya
 from irkit.hunt.yarax import load_yarax, yarax_problems
 
 REQUIRED_META = ("description", "severity", "reference", "mitre", "date")
+MARKER_CAPS = ("low", "none")
 
 _RULE = re.compile(
     r"^\s*(?P<modifiers>(?:(?:private|global)\s+)*)rule\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
@@ -102,6 +103,24 @@ def lint_rule(rule: RuleInfo) -> list[Problem]:
         problems.append(
             Problem(rule.file, rule.meta["date"][1], f"rule {rule.name}: date is not YYYY-MM-DD")
         )
+    return problems + lint_marker(rule)
+
+
+def lint_marker(rule: RuleInfo) -> list[Problem]:
+    """A mention marker (meta `cap`, see mentions.yar) caps to "low" or "none"; one that lets a
+    tree walk skip files (meta `skip`: suffixes) must say what it skips as (`container`)."""
+    problems = []
+    if "cap" in rule.meta and rule.meta["cap"][0] not in MARKER_CAPS:
+        value, line = rule.meta["cap"]
+        problems.append(Problem(rule.file, line, f"rule {rule.name}: cap {value!r} not low/none"))
+    if "skip" in rule.meta:
+        value, line = rule.meta["skip"]
+        if "cap" not in rule.meta or "container" not in rule.meta:
+            problems.append(
+                Problem(rule.file, line, f"rule {rule.name}: skip without cap and container")
+            )
+        if not value.split() or not all(s.startswith(".") for s in value.split()):
+            problems.append(Problem(rule.file, line, f"rule {rule.name}: skip is not .suffixes"))
     return problems
 
 

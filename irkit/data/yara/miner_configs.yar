@@ -174,7 +174,7 @@ rule IRKIT_Wallet_Other_Coins
     strings:
         $kas = /(-u |--user[ =]|-w |--wallet[ =]|"user"\s*:\s*"|"wallet"\s*:\s*"|wallet\s*=\s*)["']?kaspa:q[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{60,63}\b/ ascii
         $erg = /(-u |--user[ =]|-w |--wallet[ =]|"user"\s*:\s*"|"wallet"\s*:\s*"|wallet\s*=\s*)["']?(ERG:)?9[1-9A-HJ-NP-Za-km-z]{50}\b/ ascii
-        $zeph = /(-u |--user[ =]|-w |--wallet[ =]|"user"\s*:\s*"|"wallet"\s*:\s*"|wallet\s*=\s*)["']?(ZEPH:)?ZEPH[Yy][Rr][1-9A-HJ-NP-Za-km-z]{85,105}\b/ ascii
+        $zeph = /(-u |--user[ =]|-w |--wallet[ =]|"user"\s*:\s*"|"wallet"\s*:\s*"|wallet\s*=\s*)["']?(ZEPH:)?ZEPH(YR|yr|s|i)[1-9A-HJ-NP-Za-km-z]{85,105}\b/ ascii
         $qrl = /(-u |--user[ =]|-w |--wallet[ =]|"user"\s*:\s*"|"wallet"\s*:\s*"|wallet\s*=\s*)["']?(QRL:)?Q[0-9a-f]{78}\b/ ascii
         $iron = /(-u |--user[ =]|-w |--wallet[ =]|"user"\s*:\s*"|"wallet"\s*:\s*"|wallet\s*=\s*)["']?(IRON:)?[0-9a-f]{64}\b/ ascii
         $trx = /(-u |--user[ =]|-w |--wallet[ =]|"user"\s*:\s*"|"wallet"\s*:\s*"|wallet\s*=\s*)["']?(TRX:)?T[1-9A-HJ-NP-Za-km-z]{33}\b/ ascii

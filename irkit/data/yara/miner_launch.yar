@@ -59,6 +59,41 @@ rule IRKIT_Miner_Launch_Variables
         filesize < 2MB and $pool and $user and 1 of ($v*)
 }
 
+rule IRKIT_Miner_Wallet_And_Pool_Variables
+{
+    meta:
+        description = "A wallet of a mined coin and a pool host set as variables side by side (shell, Python, env files): a launcher whose command line is elsewhere"
+        severity = "medium"
+        reference = "https://attack.mitre.org/techniques/T1496/"
+        mitre = "T1496"
+        date = "2026-12-01"
+    strings:
+        // The wallet must have a mined coin's own shape (Monero, Zephyr, QRL, Kaspa, Ergo,
+        // Ethereum-style, Tron, Ravencoin); a login name or token is not enough here.
+        $wallet = /(^|\n)[ \t]*(export[ \t]+)?[A-Za-z_]*(WALLET|ADDR|[Ww]allet|[Aa]ddr)[A-Za-z_0-9]*[ \t]*=[ \t]*["']?([48][1-9A-HJ-NP-Za-km-z]{94}|ZEPH(YR|s|i)[1-9A-HJ-NP-Za-km-z]{85,105}|Q0[0-9a-f]{77}|kaspa:[qp][02-9ac-hj-np-z]{58,62}|9[1-9A-HJ-NP-Za-km-z]{50}|0x[0-9a-fA-F]{40}|[TR][1-9A-HJ-NP-Za-km-z]{33})\b/
+        // A bare host (stratum URL or host[:port]), not an http URL or a number.
+        $pool = /(^|\n)[ \t]*(export[ \t]+)?[A-Za-z_]*(POOL|[Pp]ool)[A-Za-z_0-9]*[ \t]*=[ \t]*["']?(stratum[12]?\+(tcp|tcps|ssl|tls):\/\/)?[A-Za-z0-9\-]{1,63}(\.[A-Za-z0-9\-]{1,63}){1,6}(:[0-9]{2,5})?["'\r\n]/
+    condition:
+        filesize < 2MB and $wallet and $pool
+}
+
+rule IRKIT_Miner_Argv_List
+{
+    meta:
+        description = "A miner's argument list in exec form (Dockerfile CMD, Kubernetes args, JSON): a pool host:port and a wallet-length user, whatever the binary is called"
+        severity = "medium"
+        reference = "https://docs.docker.com/reference/dockerfile/#cmd"
+        mitre = "T1496 T1610"
+        date = "2026-12-01"
+    strings:
+        $pool = /"(-o|-P|--url|--pool|--server)"[ \t]*,[ \t\r\n]*"(stratum[12]?\+(tcp|tcps|ssl|tls):\/\/)?[A-Za-z0-9.\-]{3,253}:[0-9]{2,5}"/
+        // A wallet-like user: an optional coin prefix, one unbroken run of 26 or more
+        // letters and digits, an optional worker (`system:serviceaccount:ns:x` is not one).
+        $user = /"(-u|-w|--user|--wallet|--login)"[ \t]*,[ \t\r\n]*"([A-Za-z]{2,6}:)?[0-9A-Za-z]{26,120}([.+#\/][A-Za-z0-9._#=\-]{0,60})?"/
+    condition:
+        filesize < 2MB and $pool and $user
+}
+
 rule IRKIT_Installer_Miner_Setup_Clone
 {
     meta:
