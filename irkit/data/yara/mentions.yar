@@ -158,6 +158,93 @@ rule IRKIT_Mention_Test_Table
             #inline4 >= 2
 }
 
+rule IRKIT_Mention_Rust_Tests
+{
+    meta:
+        description = "A Rust test source: command lines as data in #[test] functions that assert on a detector's verdict, with no way to run a program"
+        severity = "info"
+        reference = "https://doc.rust-lang.org/book/ch11-01-writing-tests.html"
+        mitre = "T1496"
+        date = "2026-12-01"
+        cap = "low"
+    strings:
+        $test1 = "#[test]"
+        $test2 = "#[cfg(test)]"
+        $assert1 = "assert!("
+        $assert2 = "assert_eq!("
+        $assert3 = "assert_ne!("
+        // What runs a program from Rust: a test that can start one is not just data.
+        $run1 = "Command::new"
+        $run2 = "execv"
+        $run3 = "posix_spawn"
+        $run4 = "libc::system"
+    condition:
+        filesize < 16MB and any of ($test*) and any of ($assert*) and not any of ($run*)
+}
+
+rule IRKIT_Mention_JS_Tests
+{
+    meta:
+        description = "A JavaScript/TypeScript test file (describe/it/expect): command lines as data, with no way to run a program"
+        severity = "info"
+        reference = "https://jestjs.io/docs/api"
+        mitre = "T1496"
+        date = "2026-12-01"
+        cap = "low"
+    strings:
+        $describe = "describe("
+        $it1 = "it('"
+        $it2 = "it(\""
+        $it3 = "it(`"
+        $it4 = "test('"
+        $it5 = "test(\""
+        $expect1 = "expect("
+        $expect2 = "assert."
+        // What runs a program from Node, Deno or Bun (or a shell library): a test that can
+        // start one is not just data.
+        $run1 = "child_process"
+        $run2 = "spawn_sync"
+        $run3 = "Deno.Command"
+        $run4 = "Deno.run"
+        $run5 = "Bun.spawn"
+        $run6 = "execa"
+        $run7 = "shelljs"
+    condition:
+        filesize < 16MB and $describe and any of ($it*) and any of ($expect*) and
+            not any of ($run*)
+}
+
+rule IRKIT_Mention_JS_Manifest_Literal
+{
+    meta:
+        description = "A Kubernetes manifest quoted in a JavaScript/TypeScript string literal (a scanner's demo data), with no way to run a program or reach an API server"
+        severity = "info"
+        reference = "https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Template_literals"
+        mitre = "T1496"
+        date = "2026-12-01"
+        cap = "low"
+    strings:
+        $lit1 = "`apiVersion: "
+        $lit2 = "'apiVersion: "
+        $lit3 = "\"apiVersion: "
+        $js1 = "export const "
+        $js2 = "export default "
+        $js3 = "module.exports"
+        // What would turn the literal into a workload: a program run (kubectl or other),
+        // a Kubernetes client, or a request to an API server's resource paths.
+        $run1 = "child_process"
+        $run2 = "spawn_sync"
+        $run3 = "Deno.Command"
+        $run4 = "Bun.spawn"
+        $run5 = "execa"
+        $run6 = "shelljs"
+        $run7 = "@kubernetes/client-node"
+        $run8 = "/api/v1/"
+        $run9 = "/apis/"
+    condition:
+        filesize < 16MB and any of ($lit*) and any of ($js*) and not any of ($run*)
+}
+
 rule IRKIT_Mention_Irkit_Pack
 {
     meta:
