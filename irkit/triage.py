@@ -349,8 +349,8 @@ class Triage:
             writer.write_records(FINDINGS_MEMBER, analysis.findings, collector="analysis")
         host = writer.host.get("hostname")
         writer.write_records(IOCS_MEMBER, analysis.iocs, collector="analysis")
-        writer.write_bytes("iocs.json", iocs_json(analysis.iocs), collector="analysis")
-        writer.write_bytes("iocs.csv", iocs_csv(analysis.iocs), collector="analysis")
+        writer.write_bytes("iocs.json", iocs_json(analysis.iocs, host=host), collector="analysis")
+        writer.write_bytes("iocs.csv", iocs_csv(analysis.iocs, host=host), collector="analysis")
         writer.write_bytes(
             "iocs.stix.json", iocs_stix(analysis.iocs, host=host), collector="analysis"
         )

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from hostfixtures import write_tree
 
+from irkit.evidence.reader import BundleReader
+
 RULE = """
 rule Planted_Marker {
     meta:
@@ -36,6 +38,8 @@ def test_rescan_finds_a_planted_string_and_leaves_the_bundle_alone(
     [review_file] = tmp_path.glob("case.zip.rescan-*.jsonl")
     head, *findings = [json.loads(line) for line in review_file.read_text().splitlines()]
     assert head["type"] == "rescan" and head["members_scanned"] > 0
+    with BundleReader(bundle) as reader:
+        assert head["host"] == reader.manifest.host["hostname"], "the header names its host"
     assert len(findings) == 1
     assert findings[0]["rule"].endswith("Planted_Marker")
     assert findings[0]["evidence"] == ["files/etc/os-release"]

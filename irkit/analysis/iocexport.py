@@ -19,17 +19,25 @@ from irkit.analysis.iocs import Ioc
 from irkit.hosttext import utf8_text
 from irkit.timeutil import utc_now_iso
 
-CSV_COLUMNS = ("type", "value", "host", "port", "validated", "source", "finding", "context")
+CSV_COLUMNS = (
+    "type", "value", "host", "port", "validated", "source", "finding", "context", "seen_on",
+)  # fmt: skip
+"""`host` is the IOC's own network host (a pool's, a tunnel's far end); `seen_on` is the host it
+was collected from."""
 _ACCOUNT_TYPES = ("wallet", "pool-login", "worker")
 _NETWORK_TYPES = ("pool-host", "c2", "tunnel-endpoint")
 
 
-def iocs_json(iocs: list[Ioc]) -> bytes:
-    return json.dumps([i.to_dict() for i in iocs], indent=1, ensure_ascii=True).encode() + b"\n"
+def iocs_json(iocs: list[Ioc], *, host: str | None) -> bytes:
+    """The IOC records, each with the `host` it was collected from (as `review --json` and the
+    timeline name it), so a list merged from several hosts still says where each came from."""
+    rows = [{**i.to_dict(), "host": host} for i in iocs]
+    return json.dumps(rows, indent=1, ensure_ascii=True).encode() + b"\n"
 
 
-def iocs_csv(iocs: list[Ioc]) -> bytes:
-    """One row per IOC; `port` is an integer (or empty), `validated` true/false/empty."""
+def iocs_csv(iocs: list[Ioc], *, host: str | None) -> bytes:
+    """One row per IOC; `port` is an integer (or empty), `validated` true/false/empty, and
+    `seen_on` the host it was collected from (`host` being the IOC's own network host)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
@@ -39,7 +47,7 @@ def iocs_csv(iocs: list[Ioc]) -> bytes:
         writer.writerow([
             ioc.ioc_type, ioc.value, ioc.detail.get("host") or "",
             port if isinstance(port, int) and not isinstance(port, bool) else "",
-            validated, ioc.source, ioc.finding or "", ioc.context,
+            validated, ioc.source, ioc.finding or "", ioc.context, host or "",
         ])  # fmt: skip
     return buffer.getvalue().encode("utf-8", "surrogateescape")
 

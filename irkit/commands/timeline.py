@@ -1,7 +1,7 @@
 """`irkit timeline`: export the timeline of one or more bundles for Timesketch or mactime."""
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -12,7 +12,7 @@ import typer
 from irkit.commands.options import AllowNotIntactOption, OverwriteOption
 from irkit.commands.verify import IdentityOption, TrustOption, trusted_keys, verified_bundles
 from irkit.console import err, host
-from irkit.evidence.view import not_intact_banners
+from irkit.evidence.view import BundleView, not_intact_banners
 from irkit.exitcodes import ExitCode
 from irkit.outfile import open_output_file
 from irkit.timeline import build_timeline, write_bodyfile, write_csv, write_jsonl
@@ -45,6 +45,15 @@ def open_text_output(
         yield handle
 
 
+def _warn_problems(views: Sequence[BundleView], shown: Sequence[int]) -> list[int]:
+    """Warn of each view's problems past the `shown` first ones, and return how many each has
+    now: reading records as their types during the export adds the records it skipped."""
+    for view, already in zip(views, shown, strict=True):
+        for problem in view.problems[already:]:
+            err.print(f"[yellow]warning:[/] {host(view.label)}: {host(problem)}")
+    return [len(view.problems) for view in views]
+
+
 def timeline(
     bundles: Annotated[list[Path], typer.Argument(help="Bundle(s) (.zip); several are merged.")],
     format: Annotated[
@@ -69,9 +78,7 @@ def timeline(
     """
     checked = verified_bundles(bundles, allow_not_intact, "export", trusted_keys(trust), identity)
     views = [bundle.view for bundle in checked]
-    for view in views:
-        for problem in view.problems:
-            err.print(f"[yellow]warning:[/] {host(view.label)}: {host(problem)}")
+    shown = _warn_problems(views, [0] * len(views))
     for banner in not_intact_banners(views):
         err.print(f"[bold red]{host(banner)}[/]")
     newline = "" if format is TimelineFormat.csv else None
@@ -82,4 +89,5 @@ def timeline(
             count = write_csv(build_timeline(views), out)
         else:
             count = write_jsonl(build_timeline(views), out)
+    _warn_problems(views, shown)
     err.print(f"{count} {'files' if format is TimelineFormat.bodyfile else 'events'} written")

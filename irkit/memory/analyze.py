@@ -10,12 +10,11 @@ import datetime
 import json
 import logging
 import re
-import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from irkit.evidence.records import Finding, Record
 from irkit.knowledge.miners import MINER_NAME_PATTERN
@@ -23,9 +22,6 @@ from irkit.memory.inputs import InputError, load_isf, read_input
 from irkit.memory.isf import IsfError, build_isf, isf_warnings, write_isf
 from irkit.memory.isfschema import validate_isf
 from irkit.memory.layout import ImageFormatError, image_layout
-
-if TYPE_CHECKING:
-    from irkit.evidence.reader import BundleReader
 
 PLUGINS: dict[str, str] = {
     "pslist": "volatility3.plugins.linux.pslist.PsList",
@@ -185,30 +181,6 @@ def symbols_in_dir(directory: Path) -> SymbolMaterial:
             material.la57 = json.loads(read_input(info, 1 << 20)).get("la57")
         except (InputError, ValueError, AttributeError, RecursionError):
             material.la57 = None
-    return material
-
-
-def symbols_from_bundle(reader: "BundleReader", out_dir: Path) -> SymbolMaterial | None:
-    """Extract the memory collector's symbol material from a bundle into `out_dir`.
-
-    For `irkit review BUNDLE --memory`: returns None when the bundle holds no material.
-    """
-    record = next(reader.records("memory-symbols"), None)
-    if record is None:
-        return None
-    material = SymbolMaterial(la57=record.get("la57"))
-    names = set(reader.names())
-    for attr, key, filename in (
-        ("btf", "btf_member", "btf"),
-        ("kallsyms", "kallsyms_member", "kallsyms"),
-        ("banner", "banner_member", "version"),
-    ):
-        member = record.get(key)
-        if isinstance(member, str) and member in names:
-            target = out_dir / filename
-            with reader.open(member) as src, target.open("wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
-            setattr(material, attr, target)
     return material
 
 
