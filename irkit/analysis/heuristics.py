@@ -326,15 +326,11 @@ class _Analyser:
             if pid in self.tunnels:
                 self.tunnel_socket(pid, s)
             elif "pool-port" in (s.get("flags") or []) and not self.is_ssh_client(pid):
-                self.add(pid, Signal(
-                    "pool-connection",
+                self.pool_connection(
+                    pid, remote, port,
                     f"a {s.get('proto')} connection to {remote}:{port}, a common mining-pool "
-                    f"port ({s.get('state')})", "high", "T1496", [SOCKETS_MEMBER],
-                ))  # fmt: skip
-                self.pid_iocs[pid].append(Ioc(
-                    "pool-host", f"{remote}:{port}", f"socket of pid {pid}",
-                    detail={"host": remote, "port": port}, source="socket",
-                ))  # fmt: skip
+                    f"port ({s.get('state')})",
+                )  # fmt: skip
             if s.get("state") in ("SYN_SENT", "SYN_RECV") and is_private_address(remote):
                 probes[pid].add(f"{remote}:{port}")
         for pid, targets in probes.items():
@@ -403,14 +399,18 @@ class _Analyser:
                 ))  # fmt: skip
             self.pid_iocs[pid] += found
             for remote, port, pool in used:
-                self.add(pid, Signal(
-                    "pool-connection", f"a connection to {remote}:{port}, the pool its config "
-                    f"names ({pool.value})", "high", "T1496", [SOCKETS_MEMBER],
-                ))  # fmt: skip
-                self.pid_iocs[pid].append(Ioc(
-                    "pool-host", f"{remote}:{port}", f"socket of pid {pid}",
-                    detail={"host": remote, "port": port}, source="socket",
-                ))  # fmt: skip
+                self.pool_connection(
+                    pid, remote, port,
+                    f"a connection to {remote}:{port}, the pool its config names ({pool.value})",
+                )  # fmt: skip
+
+    def pool_connection(self, pid: int, remote: str, port: int, why: str) -> None:
+        """A connection to a pool is a high signal and a pool-host IOC of the process."""
+        self.add(pid, Signal("pool-connection", why, "high", "T1496", [SOCKETS_MEMBER]))
+        self.pid_iocs[pid].append(Ioc(
+            "pool-host", f"{remote}:{port}", f"socket of pid {pid}",
+            detail={"host": remote, "port": port}, source="socket",
+        ))  # fmt: skip
 
     def gpu_signals(self) -> None:
         allowed = set(self.settings.gpu_allow)
