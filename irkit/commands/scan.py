@@ -18,6 +18,7 @@ from irkit.exitcodes import ExitCode
 from irkit.hunt import (
     FileScanOptions,
     RuleError,
+    RuleSet,
     TargetResult,
     TreeStats,
     compile_rules,
@@ -173,11 +174,7 @@ def scan(
         err.print("[red]error:[/] nothing to scan: give PATHs, --pid, --all-processes or --image")
         raise typer.Exit(ExitCode.USAGE)
     window, gap, cap = _sizes(chunk_size, overlap, max_size, timeout)
-    try:
-        ruleset = compile_rules(rules, cache_dir=analyst_cache_dir() if rule_cache else None)
-    except RuleError as exc:
-        _print_problems(exc)
-        raise typer.Exit(ExitCode.USAGE) from exc
+    ruleset = _compiled(rules, rule_cache)
     limit = timeout or None
     stats = TreeStats()
     options = FileScanOptions(
@@ -210,13 +207,27 @@ def scan(
     else:
         err.print(f"{len(hits)} hit(s); {stats.files} file(s) scanned, {stats.skipped} skipped")
     scanned = stats.files + len(pids) + len(image or [])
+    raise typer.Exit(_exit_code(results, scanned, fail_on))
+
+
+def _exit_code(results: list[TargetResult], scanned: int, fail_on: str) -> ExitCode:
+    """1 for a hit at or above `fail_on`, else 0; 2 when every one of the `scanned` targets
+    failed (nothing was read: a usage error, not a clean scan)."""
     failed = sum(1 for result in results if not result.complete and not result.hits)
     if scanned and failed == scanned:
         err.print(f"[red]error:[/] every target failed ({failed}): nothing was scanned")
-        raise typer.Exit(ExitCode.USAGE)
+        return ExitCode.USAGE
     floor = severity_rank(fail_on)
-    failing = any(severity_rank(hit.severity) >= floor for hit in hits)
-    raise typer.Exit(ExitCode.FINDINGS if failing else ExitCode.CLEAN)
+    failing = any(severity_rank(hit.severity) >= floor for r in results for hit in r.hits)
+    return ExitCode.FINDINGS if failing else ExitCode.CLEAN
+
+
+def _compiled(rules: Path | None, rule_cache: bool) -> RuleSet:
+    try:
+        return compile_rules(rules, cache_dir=analyst_cache_dir() if rule_cache else None)
+    except RuleError as exc:
+        _print_problems(exc)
+        raise typer.Exit(ExitCode.USAGE) from exc
 
 
 def _sizes(chunk_size: str, overlap: str, max_size: str, timeout: float) -> tuple[int, int, int]:
