@@ -208,6 +208,10 @@ class _Analyser:
     def add(self, pid: int, signal: Signal) -> None:
         self.signals[pid].append(signal)
 
+    def mining(self, pid: int, kind: str, reason: str, where: list[str]) -> None:
+        """A high signal of resource hijacking (ATT&CK T1496): a pool, a wallet, a connection."""
+        self.add(pid, Signal(kind, reason, "high", "T1496", where))
+
     def run(self) -> Analysis:
         for process in self.processes.values():
             self.process_signals(process)
@@ -298,15 +302,11 @@ class _Analyser:
         urls = [i.value for i in found if i.ioc_type == "pool-url" and "://" in i.value]
         wallets = [i for i in found if i.ioc_type == "wallet"]
         if urls:
-            self.add(pid, Signal(
-                "stratum-cmdline", f"a mining-pool URL in its command line: {', '.join(urls)}",
-                "high", "T1496", where,
-            ))  # fmt: skip
+            reason = f"a mining-pool URL in its command line: {', '.join(urls)}"
+            self.mining(pid, "stratum-cmdline", reason, where)
         if wallets:
-            self.add(pid, Signal(
-                "wallet-cmdline", f"a wallet address in its command line: "
-                f"{_wallets_shown(wallets)}", "high", "T1496", where,
-            ))  # fmt: skip
+            reason = f"a wallet address in its command line: {_wallets_shown(wallets)}"
+            self.mining(pid, "wallet-cmdline", reason, where)
         joined = " ".join(argv)
         if not urls and not wallets and command_starts_miner(joined):
             self.add(pid, Signal(
@@ -401,15 +401,11 @@ class _Analyser:
             ]
             shown = f"its config {config.get('path')} ({config.get('how')})"
             pools_shown = ", ".join(i.value for i in pools)
-            self.add(pid, Signal(
-                "config-pool", f"{shown} names the pool {pools_shown}", "high", "T1496", where
-            ))  # fmt: skip
+            self.mining(pid, "config-pool", f"{shown} names the pool {pools_shown}", where)
             wallets = [i for i in found if i.ioc_type == "wallet"]
             if wallets:
-                self.add(pid, Signal(
-                    "config-wallet", f"{shown} names the wallet {_wallets_shown(wallets)}",
-                    "high", "T1496", where,
-                ))  # fmt: skip
+                reason = f"{shown} names the wallet {_wallets_shown(wallets)}"
+                self.mining(pid, "config-wallet", reason, where)
             self.pid_iocs[pid] += found
             for remote, port, pool in used:
                 self.pool_connection(
@@ -419,7 +415,7 @@ class _Analyser:
 
     def pool_connection(self, pid: int, remote: str, port: int, why: str) -> None:
         """A connection to a pool is a high signal and a pool-host IOC of the process."""
-        self.add(pid, Signal("pool-connection", why, "high", "T1496", [SOCKETS_MEMBER]))
+        self.mining(pid, "pool-connection", why, [SOCKETS_MEMBER])
         self.pid_iocs[pid].append(Ioc(
             "pool-host", f"{remote}:{port}", f"socket of pid {pid}",
             detail={"host": remote, "port": port}, source="socket",
