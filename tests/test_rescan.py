@@ -7,6 +7,8 @@ from pathlib import Path
 from hostfixtures import write_tree
 
 from irkit.evidence.reader import BundleReader
+from irkit.review.bundles import bundle_host
+from tests.reportbundles import write_bundle
 
 RULE = """
 rule Planted_Marker {
@@ -55,3 +57,13 @@ def test_rescan_with_broken_rules_is_refused(tmp_path: Path, run_irkit) -> None:
     proc = run_irkit("review", bundle, "--rescan", "--rules", rules)
     assert proc.returncode == 2
     assert "broken.yar" in proc.stderr.decode()
+
+
+def test_bundle_host_is_the_manifest_hostname_or_none(tmp_path: Path) -> None:
+    """A hostile manifest's hostname that is not text names no host, rather than a wrong one."""
+    named = write_bundle(tmp_path / "named.zip", {}, hostname="rig-7")
+    odd = write_bundle(tmp_path / "odd.zip", {}, hostname=["rig", 7])  # type: ignore[arg-type]
+    with BundleReader(named) as reader:
+        assert bundle_host(reader) == "rig-7"
+    with BundleReader(odd) as reader:
+        assert bundle_host(reader) is None
