@@ -106,6 +106,38 @@ def _description(ioc: Ioc, seen_on: str) -> str:
     return utf8_text(f"{ioc.ioc_type} seen in {ioc.context}{seen_on}{finding}")
 
 
+def _indicator(ioc: Ioc, pattern: str, now: str, seen_on: str) -> dict[str, Any]:
+    return {
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": stix_id("indicator", f"{ioc.ioc_type}:{ioc.value}"),
+        "created": now,
+        "modified": now,
+        "name": utf8_text(f"{ioc.ioc_type} {ioc.value}"),
+        "description": _description(ioc, seen_on),
+        "indicator_types": ["malicious-activity"],
+        "pattern": pattern,
+        "pattern_type": "stix",
+        "pattern_version": "2.1",
+        "valid_from": now,
+        "labels": ["cryptomining", ioc.ioc_type],
+    }
+
+
+def _note(content: str, refs: list[str], now: str, seen_on: str) -> dict[str, Any]:
+    """What STIX has no observable type for (algorithms), about the indicators `refs`."""
+    return {
+        "type": "note",
+        "spec_version": "2.1",
+        "id": stix_id("note", content),
+        "created": now,
+        "modified": now,
+        "abstract": f"Mining details{seen_on}",
+        "content": content,
+        "object_refs": refs,
+    }
+
+
 def iocs_stix(iocs: list[Ioc], *, host: str | None = None) -> bytes:
     """A STIX 2.1 bundle: an indicator per observable IOC, and one note for the rest
     (algorithms), which STIX has no observable type for."""
@@ -118,37 +150,9 @@ def iocs_stix(iocs: list[Ioc], *, host: str | None = None) -> bytes:
         if pattern is None:
             others.append(utf8_text(f"{ioc.ioc_type}: {ioc.value} (seen in {ioc.context})"))
             continue
-        objects.append(
-            {
-                "type": "indicator",
-                "spec_version": "2.1",
-                "id": stix_id("indicator", f"{ioc.ioc_type}:{ioc.value}"),
-                "created": now,
-                "modified": now,
-                "name": utf8_text(f"{ioc.ioc_type} {ioc.value}"),
-                "description": _description(ioc, seen_on),
-                "indicator_types": ["malicious-activity"],
-                "pattern": pattern,
-                "pattern_type": "stix",
-                "pattern_version": "2.1",
-                "valid_from": now,
-                "labels": ["cryptomining", ioc.ioc_type],
-            }
-        )
+        objects.append(_indicator(ioc, pattern, now, seen_on))
     if others and objects:
-        content = "\n".join(others)
-        objects.append(
-            {
-                "type": "note",
-                "spec_version": "2.1",
-                "id": stix_id("note", content),
-                "created": now,
-                "modified": now,
-                "abstract": f"Mining details{seen_on}",
-                "content": content,
-                "object_refs": [o["id"] for o in objects],
-            }
-        )
+        objects.append(_note("\n".join(others), [o["id"] for o in objects], now, seen_on))
     key = "\n".join(o["id"] for o in objects)
     bundle = {"type": "bundle", "id": stix_id("bundle", f"{host}\n{key}"), "objects": objects}
     return json.dumps(bundle, indent=1, ensure_ascii=True).encode() + b"\n"
