@@ -279,21 +279,10 @@ class Triage:
         copied = None
         if hit.target_kind != "process":
             hit.path = target.host_path
-            cap, keep = "executable_bytes", 1 << 20
-            copied = (
-                ctx.copy_proc_file(target.pid, "exe", cap=cap, keep=keep)
-                if target.pid is not None
-                else ctx.copy_host_file(target.host_path, cap=cap, keep=keep)
-            )
-            if copied is not None:
-                evidence.append(copied.record.member)
-                if "config" in hit.namespace or "config" in hit.tags:
-                    finding_iocs += iocs_from_config(
-                        copied.text, f"file {target.host_path}", "file"
-                    )
-                if copied.record.sha256 and target.dropped and target.host_path.startswith("/"):
-                    finding_iocs.append(Ioc("file", target.host_path, context, source="file",
-                                            detail={"sha256": copied.record.sha256}))  # fmt: skip
+            copied = self.copy_flagged_file(ctx, target)
+        if copied is not None:
+            evidence.append(copied.record.member)
+            finding_iocs += self.flagged_file_iocs(hit, target, copied, context)
         finding_iocs += iocs_from_config(
             self.matched_text(ctx, hit, target, copied), context, source
         )
@@ -307,6 +296,28 @@ class Triage:
         self.outcome.hits.append(hit)
         self.outcome.findings.append(finding)
         ctx.log("yara-hit", "warning", None, rule=hit.rule, target=hit.target)
+
+    @staticmethod
+    def copy_flagged_file(ctx: Context, target: Target) -> CopiedFile | None:
+        """Keep the flagged file (a process's executable through /proc/PID/exe), cut at the
+        executable_bytes cap."""
+        cap, keep = "executable_bytes", 1 << 20
+        if target.pid is not None:
+            return ctx.copy_proc_file(target.pid, "exe", cap=cap, keep=keep)
+        return ctx.copy_host_file(target.host_path, cap=cap, keep=keep)
+
+    @staticmethod
+    def flagged_file_iocs(
+        hit: YaraHit, target: Target, copied: CopiedFile, context: str
+    ) -> list[Ioc]:
+        """What a flagged file gives: a config rule's values, and a dropped file itself."""
+        found: list[Ioc] = []
+        if "config" in hit.namespace or "config" in hit.tags:
+            found += iocs_from_config(copied.text, f"file {target.host_path}", "file")
+        if copied.record.sha256 and target.dropped and target.host_path.startswith("/"):
+            found.append(Ioc("file", target.host_path, context, source="file",
+                             detail={"sha256": copied.record.sha256}))  # fmt: skip
+        return found
 
     def launch_configs(
         self, ctx: Context, host_path: str, text: str, finding: Finding
