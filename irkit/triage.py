@@ -40,6 +40,7 @@ from irkit.hunt import (
 )
 from irkit.hunt.around import around_in_data, around_in_process
 from irkit.hunt.bundle import log_scan_problems
+from irkit.hunt.libyara import Rules
 from irkit.playbook import HuntStep, Playbook
 from irkit.startedfiles import file_started_configs, started_configs, started_file_iocs
 
@@ -167,7 +168,6 @@ class Triage:
         deadline: float | None = None,
     ) -> Iterator[tuple[TargetResult, Target]]:
         ruleset = self.rules_for(step)
-        rules = ruleset.rules
         options = FileScanOptions(
             max_size=step.max_file_size,
             timeout=step.timeout,
@@ -178,32 +178,13 @@ class Triage:
             pids = sorted(flagged) if step.targets == "flagged-processes" else [
                 r["pid"] for r in records if r.get("type") == "process"
             ]  # fmt: skip
-            if pids and ctx.proc is None:
-                ctx.log("hunt", "skipped", NO_PROC, hunt=step.name)
-                return
-            for pid in pids:
-                if pid == os.getpid() and ctx.proc_is_live:
-                    continue  # irkit's own memory holds every rule's strings
-                target = Target(ctx.live_proc / str(pid), f"pid {pid}", pid)
-                result = guarded_scan(
-                    ctx,
-                    target,
-                    partial(
-                        scan_process_memory, rules, pid, proc=ctx.live_proc, timeout=step.timeout
-                    ),
-                )
-                if result is not None:
-                    yield result, target
+            yield from self.scan_processes(ctx, step, ruleset.rules, pids)
         elif step.targets == "paths":
             options.skip_not_evidence = options.newest_first = True
             options.deadline = deadline
-            roots = [p for pattern in step.paths for p in glob_in_root(ctx.root, pattern)]
-            root_text = str(ctx.root).rstrip("/")
-            for result in scan_tree(rules, roots, options, log=ctx.log):
-                host_path = result.target[len(root_text) :] if root_text else result.target
-                yield result, Target(Path(result.target), host_path)
+            yield from self.scan_paths(ctx, step, ruleset.rules, options)
         else:
-            scanner = FileScanner(rules, options)
+            scanner = FileScanner(ruleset.rules, options)
             for target in self.file_targets(ctx, step, records):
                 magic = target.pid is not None and ctx.proc_is_live  # /proc/PID/exe
                 result = guarded_scan(
@@ -211,6 +192,37 @@ class Triage:
                 )
                 if result is not None:
                     yield result, target
+
+    @staticmethod
+    def scan_processes(
+        ctx: Context, step: HuntStep, rules: Rules, pids: list[int]
+    ) -> Iterator[tuple[TargetResult, Target]]:
+        """Each process's memory, irkit's own left out; none without a /proc."""
+        if pids and ctx.proc is None:
+            ctx.log("hunt", "skipped", NO_PROC, hunt=step.name)
+            return
+        for pid in pids:
+            if pid == os.getpid() and ctx.proc_is_live:
+                continue  # irkit's own memory holds every rule's strings
+            target = Target(ctx.live_proc / str(pid), f"pid {pid}", pid)
+            result = guarded_scan(
+                ctx,
+                target,
+                partial(scan_process_memory, rules, pid, proc=ctx.live_proc, timeout=step.timeout),
+            )
+            if result is not None:
+                yield result, target
+
+    @staticmethod
+    def scan_paths(
+        ctx: Context, step: HuntStep, rules: Rules, options: FileScanOptions
+    ) -> Iterator[tuple[TargetResult, Target]]:
+        """The files under the step's path patterns (in the root), named by their host path."""
+        roots = [p for pattern in step.paths for p in glob_in_root(ctx.root, pattern)]
+        root_text = str(ctx.root).rstrip("/")
+        for result in scan_tree(rules, roots, options, log=ctx.log):
+            host_path = result.target[len(root_text) :] if root_text else result.target
+            yield result, Target(Path(result.target), host_path)
 
     def rules_for(self, step: HuntStep) -> RuleSet:
         """The hunt's own `rules:` when it names some, else the run's (`--rules` or the pack)."""
@@ -267,21 +279,10 @@ class Triage:
         copied = None
         if hit.target_kind != "process":
             hit.path = target.host_path
-            cap, keep = "executable_bytes", 1 << 20
-            copied = (
-                ctx.copy_proc_file(target.pid, "exe", cap=cap, keep=keep)
-                if target.pid is not None
-                else ctx.copy_host_file(target.host_path, cap=cap, keep=keep)
-            )
-            if copied is not None:
-                evidence.append(copied.record.member)
-                if "config" in hit.namespace or "config" in hit.tags:
-                    finding_iocs += iocs_from_config(
-                        copied.text, f"file {target.host_path}", "file"
-                    )
-                if copied.record.sha256 and target.dropped and target.host_path.startswith("/"):
-                    finding_iocs.append(Ioc("file", target.host_path, context, source="file",
-                                            detail={"sha256": copied.record.sha256}))  # fmt: skip
+            copied = self.copy_flagged_file(ctx, target)
+        if copied is not None:
+            evidence.append(copied.record.member)
+            finding_iocs += self.flagged_file_iocs(hit, target, copied, context)
         finding_iocs += iocs_from_config(
             self.matched_text(ctx, hit, target, copied), context, source
         )
@@ -295,6 +296,28 @@ class Triage:
         self.outcome.hits.append(hit)
         self.outcome.findings.append(finding)
         ctx.log("yara-hit", "warning", None, rule=hit.rule, target=hit.target)
+
+    @staticmethod
+    def copy_flagged_file(ctx: Context, target: Target) -> CopiedFile | None:
+        """Keep the flagged file (a process's executable through /proc/PID/exe), cut at the
+        executable_bytes cap."""
+        cap, keep = "executable_bytes", 1 << 20
+        if target.pid is not None:
+            return ctx.copy_proc_file(target.pid, "exe", cap=cap, keep=keep)
+        return ctx.copy_host_file(target.host_path, cap=cap, keep=keep)
+
+    @staticmethod
+    def flagged_file_iocs(
+        hit: YaraHit, target: Target, copied: CopiedFile, context: str
+    ) -> list[Ioc]:
+        """What a flagged file gives: a config rule's values, and a dropped file itself."""
+        found: list[Ioc] = []
+        if "config" in hit.namespace or "config" in hit.tags:
+            found += iocs_from_config(copied.text, f"file {target.host_path}", "file")
+        if copied.record.sha256 and target.dropped and target.host_path.startswith("/"):
+            found.append(Ioc("file", target.host_path, context, source="file",
+                             detail={"sha256": copied.record.sha256}))  # fmt: skip
+        return found
 
     def launch_configs(
         self, ctx: Context, host_path: str, text: str, finding: Finding
@@ -349,8 +372,8 @@ class Triage:
             writer.write_records(FINDINGS_MEMBER, analysis.findings, collector="analysis")
         host = writer.host.get("hostname")
         writer.write_records(IOCS_MEMBER, analysis.iocs, collector="analysis")
-        writer.write_bytes("iocs.json", iocs_json(analysis.iocs), collector="analysis")
-        writer.write_bytes("iocs.csv", iocs_csv(analysis.iocs), collector="analysis")
+        writer.write_bytes("iocs.json", iocs_json(analysis.iocs, host=host), collector="analysis")
+        writer.write_bytes("iocs.csv", iocs_csv(analysis.iocs, host=host), collector="analysis")
         writer.write_bytes(
             "iocs.stix.json", iocs_stix(analysis.iocs, host=host), collector="analysis"
         )

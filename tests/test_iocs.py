@@ -130,10 +130,13 @@ STIX_VALUES = {
 }  # fmt: skip
 
 
-def test_json_and_csv_keep_types_and_integers() -> None:
+def test_json_and_csv_keep_types_and_integers_and_name_the_host() -> None:
     iocs = every_kind_of_ioc()
-    assert {i["ioc_type"] for i in json.loads(iocs_json(iocs))} >= {"pool-url", "wallet", "file"}
-    rows = list(csv.DictReader(io.StringIO(iocs_csv(iocs).decode())))
+    listed = json.loads(iocs_json(iocs, host="rig-7"))
+    assert {i["ioc_type"] for i in listed} >= {"pool-url", "wallet", "file"}
+    assert {i["host"] for i in listed} == {"rig-7"}, "each IOC names the host it was seen on"
+    rows = list(csv.DictReader(io.StringIO(iocs_csv(iocs, host="rig-7").decode())))
+    assert {r["seen_on"] for r in rows} == {"rig-7"}
     by_type = {r["type"]: r for r in rows}
     assert by_type["tunnel-endpoint"]["port"] == "2222"
     assert by_type["pool-host"]["port"] == "3333"

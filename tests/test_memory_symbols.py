@@ -6,7 +6,7 @@ from irkit.collectors.base import Context
 from irkit.collectors.symbols import collect_symbol_material, cpu_la57, kallsyms_addresses_zero
 from irkit.evidence.reader import BundleReader
 from irkit.evidence.writer import EvidenceWriter
-from irkit.memory.analyze import symbols_from_bundle
+from irkit.review.memory import symbols_from_bundle
 
 FIXTURES = Path(__file__).parent / "fixtures" / "memory"
 KALLSYMS = "ffffffff8a800000 T _text\nffffffff8c21aa40 D init_task\n"

@@ -6,6 +6,10 @@ from pathlib import Path
 
 from hostfixtures import write_tree
 
+from irkit.evidence.reader import BundleReader
+from irkit.review.bundles import bundle_host
+from tests.reportbundles import write_bundle
+
 RULE = """
 rule Planted_Marker {
     meta:
@@ -36,6 +40,8 @@ def test_rescan_finds_a_planted_string_and_leaves_the_bundle_alone(
     [review_file] = tmp_path.glob("case.zip.rescan-*.jsonl")
     head, *findings = [json.loads(line) for line in review_file.read_text().splitlines()]
     assert head["type"] == "rescan" and head["members_scanned"] > 0
+    with BundleReader(bundle) as reader:
+        assert head["host"] == reader.manifest.host["hostname"], "the header names its host"
     assert len(findings) == 1
     assert findings[0]["rule"].endswith("Planted_Marker")
     assert findings[0]["evidence"] == ["files/etc/os-release"]
@@ -51,3 +57,13 @@ def test_rescan_with_broken_rules_is_refused(tmp_path: Path, run_irkit) -> None:
     proc = run_irkit("review", bundle, "--rescan", "--rules", rules)
     assert proc.returncode == 2
     assert "broken.yar" in proc.stderr.decode()
+
+
+def test_bundle_host_is_the_manifest_hostname_or_none(tmp_path: Path) -> None:
+    """A hostile manifest's hostname that is not text names no host, rather than a wrong one."""
+    named = write_bundle(tmp_path / "named.zip", {}, hostname="rig-7")
+    odd = write_bundle(tmp_path / "odd.zip", {}, hostname=["rig", 7])  # type: ignore[arg-type]
+    with BundleReader(named) as reader:
+        assert bundle_host(reader) == "rig-7"
+    with BundleReader(odd) as reader:
+        assert bundle_host(reader) is None

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import irkit_command, irkit_env
-from tests.reportbundles import ANSI_NAME, scenario_bundle
+from tests.reportbundles import ANSI_NAME, scenario_bundle, write_bundle
 
 Run = Callable[..., subprocess.CompletedProcess[bytes]]
 
@@ -47,6 +47,16 @@ def test_review_prints_verdict_findings_and_iocs_without_raw_escapes(
     assert "\\x1b[31mRED" in out, "the ANSI escape is shown as text"
     assert b"intact" in done.stderr
     assert sha256(bundle) == before
+
+
+def test_review_json_names_the_host_of_every_bundle_finding_and_ioc(
+    tmp_path: Path, run_irkit: Run
+) -> None:
+    bundle = scenario_bundle(tmp_path, hostname="rig-7")
+    document = json.loads(run_irkit("review", bundle, "--json").stdout)
+    assert [b["host"] for b in document["bundles"]] == ["rig-7"]
+    assert document["findings"] and {f["host"] for f in document["findings"]} == {"rig-7"}
+    assert document["iocs"] and {i["host"] for i in document["iocs"]} == {"rig-7"}
 
 
 def test_fail_on_sets_the_exit_code(tmp_path: Path, run_irkit: Run) -> None:
@@ -128,6 +138,15 @@ def test_timeline_of_a_collected_bundle(
     else:
         assert all(len(line.split("|")) == 11 for line in lines)
     assert run_irkit("timeline", bundle, "--format", fmt, "-o", out).returncode == 2
+
+
+def test_timeline_warns_of_a_record_its_typed_reader_skips(tmp_path: Path, run_irkit: Run) -> None:
+    """The bodyfile reads file records as their type: a wrong-typed one is a warning."""
+    bad = {"type": "file", "path": "/etc/cron.d/x", "member": "files/x", "mtime": 5}
+    bundle = write_bundle(tmp_path / "bad.zip", {"records/bad-files.jsonl": [bad]})
+    done = run_irkit("timeline", bundle, "--format", "bodyfile", "-o", tmp_path / "t.body")
+    assert done.returncode == 0, done.stderr
+    assert b"file record 1 skipped" in done.stderr
 
 
 def test_timeline_to_stdout_keeps_the_ansi_name_lossless_as_json(

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from test_memory_acquire import BANNER, MARKER_PHYS, kcore_proc
 
+from irkit.evidence.reader import BundleReader
+
 RULE = """
 rule Kcore_Marker {
     meta:
@@ -54,3 +56,7 @@ def test_review_memory_without_an_image_says_so(tmp_path: Path, run_irkit) -> No
     assert run_irkit("collect", "-c", "host", "-o", bundle).returncode == 0
     proc = run_irkit("review", bundle, "--memory")
     assert "holds no memory image" in proc.stderr.decode()
+    [review] = tmp_path.glob("plain.zip.memory-*.jsonl")
+    head = json.loads(review.read_text().splitlines()[0])
+    with BundleReader(bundle) as reader:
+        assert head["host"] == reader.manifest.host["hostname"], "the header names its host"

@@ -208,6 +208,10 @@ class _Analyser:
     def add(self, pid: int, signal: Signal) -> None:
         self.signals[pid].append(signal)
 
+    def mining(self, pid: int, kind: str, reason: str, where: list[str]) -> None:
+        """A high signal of resource hijacking (ATT&CK T1496): a pool, a wallet, a connection."""
+        self.add(pid, Signal(kind, reason, "high", "T1496", where))
+
     def run(self) -> Analysis:
         for process in self.processes.values():
             self.process_signals(process)
@@ -223,8 +227,28 @@ class _Analyser:
     def process_signals(self, p: dict[str, Any]) -> None:
         pid, flags = p["pid"], set(p.get("flags") or [])
         argv = [str(a) for a in p.get("cmdline") or []]
-        exe = p.get("exe") or ""
         where = [PROCESSES_MEMBER]
+        self.executable_signals(pid, p, flags, where)
+        self.disguise_signals(pid, p, flags, where)
+        cpu = p.get("cpu_percent")
+        if isinstance(cpu, int | float) and cpu >= self.settings.cpu_percent:
+            self.add(pid, Signal(
+                "high-cpu", f"sustained CPU use of {cpu:.0f}% over the sampling interval",
+                "low", "T1496", where,
+            ))  # fmt: skip
+        self.cmdline_signals(pid, argv, where)
+        named = _program_miner_name(p)
+        if named and not command_starts_miner(" ".join(argv)):
+            self.add(pid, Signal(
+                "miner-cmdline", f"its program is named like a miner ({named}) although its "
+                "command line does not say so", "medium", "T1496", where,
+            ))  # fmt: skip
+
+    def executable_signals(
+        self, pid: int, p: dict[str, Any], flags: set[str], where: list[str]
+    ) -> None:
+        """Where its program is: an anonymous memory file, deleted, a hidden or writable dir."""
+        exe = p.get("exe") or ""
         if exe.startswith("/memfd:"):
             self.add(pid, Signal(
                 "memfd-exe", f"it runs from an anonymous memory file ({exe}): fileless "
@@ -250,6 +274,12 @@ class _Analyser:
                 "exe-location", f"it runs from {' and '.join(places)}: {_exe_path(p)}",
                 severity, "T1036", where,
             ))  # fmt: skip
+
+    def disguise_signals(
+        self, pid: int, p: dict[str, Any], flags: set[str], where: list[str]
+    ) -> None:
+        """How it hides: a kernel thread's name, a pid missing from /proc, LD_PRELOAD."""
+        exe = p.get("exe") or ""
         if "kernel-thread-imitation" in flags:
             self.add(pid, Signal(
                 "kthread-imitation",
@@ -266,34 +296,17 @@ class _Analyser:
                 "ld-preload", f"LD_PRELOAD={p['ld_preload']} in its environment", "medium",
                 "T1574.006", where,
             ))  # fmt: skip
-        cpu = p.get("cpu_percent")
-        if isinstance(cpu, int | float) and cpu >= self.settings.cpu_percent:
-            self.add(pid, Signal(
-                "high-cpu", f"sustained CPU use of {cpu:.0f}% over the sampling interval",
-                "low", "T1496", where,
-            ))  # fmt: skip
-        self.cmdline_signals(pid, argv, where)
-        named = _program_miner_name(p)
-        if named and not command_starts_miner(" ".join(argv)):
-            self.add(pid, Signal(
-                "miner-cmdline", f"its program is named like a miner ({named}) although its "
-                "command line does not say so", "medium", "T1496", where,
-            ))  # fmt: skip
 
     def cmdline_signals(self, pid: int, argv: list[str], where: list[str]) -> None:
         found = iocs_from_argv(argv, f"command line of pid {pid}")
         urls = [i.value for i in found if i.ioc_type == "pool-url" and "://" in i.value]
         wallets = [i for i in found if i.ioc_type == "wallet"]
         if urls:
-            self.add(pid, Signal(
-                "stratum-cmdline", f"a mining-pool URL in its command line: {', '.join(urls)}",
-                "high", "T1496", where,
-            ))  # fmt: skip
+            reason = f"a mining-pool URL in its command line: {', '.join(urls)}"
+            self.mining(pid, "stratum-cmdline", reason, where)
         if wallets:
-            self.add(pid, Signal(
-                "wallet-cmdline", f"a wallet address in its command line: "
-                f"{_wallets_shown(wallets)}", "high", "T1496", where,
-            ))  # fmt: skip
+            reason = f"a wallet address in its command line: {_wallets_shown(wallets)}"
+            self.mining(pid, "wallet-cmdline", reason, where)
         joined = " ".join(argv)
         if not urls and not wallets and command_starts_miner(joined):
             self.add(pid, Signal(
@@ -326,15 +339,11 @@ class _Analyser:
             if pid in self.tunnels:
                 self.tunnel_socket(pid, s)
             elif "pool-port" in (s.get("flags") or []) and not self.is_ssh_client(pid):
-                self.add(pid, Signal(
-                    "pool-connection",
+                self.pool_connection(
+                    pid, remote, port,
                     f"a {s.get('proto')} connection to {remote}:{port}, a common mining-pool "
-                    f"port ({s.get('state')})", "high", "T1496", [SOCKETS_MEMBER],
-                ))  # fmt: skip
-                self.pid_iocs[pid].append(Ioc(
-                    "pool-host", f"{remote}:{port}", f"socket of pid {pid}",
-                    detail={"host": remote, "port": port}, source="socket",
-                ))  # fmt: skip
+                    f"port ({s.get('state')})",
+                )  # fmt: skip
             if s.get("state") in ("SYN_SENT", "SYN_RECV") and is_private_address(remote):
                 probes[pid].add(f"{remote}:{port}")
         for pid, targets in probes.items():
@@ -392,25 +401,25 @@ class _Analyser:
             ]
             shown = f"its config {config.get('path')} ({config.get('how')})"
             pools_shown = ", ".join(i.value for i in pools)
-            self.add(pid, Signal(
-                "config-pool", f"{shown} names the pool {pools_shown}", "high", "T1496", where
-            ))  # fmt: skip
+            self.mining(pid, "config-pool", f"{shown} names the pool {pools_shown}", where)
             wallets = [i for i in found if i.ioc_type == "wallet"]
             if wallets:
-                self.add(pid, Signal(
-                    "config-wallet", f"{shown} names the wallet {_wallets_shown(wallets)}",
-                    "high", "T1496", where,
-                ))  # fmt: skip
+                reason = f"{shown} names the wallet {_wallets_shown(wallets)}"
+                self.mining(pid, "config-wallet", reason, where)
             self.pid_iocs[pid] += found
             for remote, port, pool in used:
-                self.add(pid, Signal(
-                    "pool-connection", f"a connection to {remote}:{port}, the pool its config "
-                    f"names ({pool.value})", "high", "T1496", [SOCKETS_MEMBER],
-                ))  # fmt: skip
-                self.pid_iocs[pid].append(Ioc(
-                    "pool-host", f"{remote}:{port}", f"socket of pid {pid}",
-                    detail={"host": remote, "port": port}, source="socket",
-                ))  # fmt: skip
+                self.pool_connection(
+                    pid, remote, port,
+                    f"a connection to {remote}:{port}, the pool its config names ({pool.value})",
+                )  # fmt: skip
+
+    def pool_connection(self, pid: int, remote: str, port: int, why: str) -> None:
+        """A connection to a pool is a high signal and a pool-host IOC of the process."""
+        self.mining(pid, "pool-connection", why, [SOCKETS_MEMBER])
+        self.pid_iocs[pid].append(Ioc(
+            "pool-host", f"{remote}:{port}", f"socket of pid {pid}",
+            detail={"host": remote, "port": port}, source="socket",
+        ))  # fmt: skip
 
     def gpu_signals(self) -> None:
         allowed = set(self.settings.gpu_allow)
@@ -565,25 +574,9 @@ class _Analyser:
         mechanism = entry.get("mechanism") or "?"
         command = entry.get("command") or ""
         where = f"{entry.get('source')}" + (f":{entry['line']}" if entry.get("line") else "")
-        reasons = []
-        for path, verdict in flagged.items():
-            if path and path in command:
-                owner = (
-                    f"the executable of pid {verdict.pid} ({verdict.verdict})"
-                    if verdict
-                    else ("a file a YARA rule flagged")
-                )
-                reasons.append(f"it starts {path}, {owner}")
-        if command_fetches_and_runs(command):
-            reasons.append("it downloads code and runs it (curl/wget piped into a shell)")
-        if command_starts_miner(command):
-            reasons.append("it starts a miner (miner name or options in the command)")
         context = f"persistence {where}"
-        found = iocs_from_command(command, context, "persistence")
-        if any(i.ioc_type in ("pool-url", "wallet") for i in found):
-            reasons.append("its command holds a pool URL or wallet")
-        else:
-            found = []
+        reasons = _starts_flagged(command, flagged)
+        found = _command_reasons(command, context, reasons)
         evidence = ["records/persistence.jsonl", entry.get("member")]
         for config in self.configs:
             if config.get("entry") != where or config.get("pid") is not None:
@@ -591,25 +584,16 @@ class _Analyser:
             reasons.append(config_reason(config))
             found += started_config_iocs(config)
             evidence += [STARTED_CONFIGS_MEMBER, config.get("member")]
-        words = _words(command)
-        tunnel = find_tunnel(words)
+        tunnel = find_tunnel(_words(command))
         if tunnel is not None:
             reasons.append(f"it opens a {tunnel.describe()}")
             found += [i for i in [tunnel_ioc(tunnel, context, "persistence")] if i]
         if mechanism == "ld.so.preload":
             reasons.append(f"/etc/ld.so.preload loads {command} into every process")
-        if not reasons:
-            return
-        title = f"{mechanism} persistence: {where}"
-        severity = "high"
-        if severity_rank(severity) >= severity_rank(self.settings.threshold):
-            for ioc in found + download_iocs(command, context):
-                ioc.finding = title
-                self.iocs.append(ioc)
-        self.findings.append(
-            Finding(
-                title=title,
-                severity=severity,
+        if reasons:
+            finding = Finding(
+                title=f"{mechanism} persistence: {where}",
+                severity="high",
                 source="heuristic",
                 reasons=reasons,
                 path=entry.get("source"),
@@ -617,7 +601,15 @@ class _Analyser:
                 evidence=list(dict.fromkeys(m for m in evidence if isinstance(m, str))),
                 time=entry.get("mtime"),
             )
-        )
+            self.add_finding(finding, found + download_iocs(command, context))
+
+    def add_finding(self, finding: Finding, iocs: list[Ioc]) -> None:
+        """The finding, and its IOCs when it is at or above the threshold (named after it)."""
+        if severity_rank(finding.severity) >= severity_rank(self.settings.threshold):
+            for ioc in iocs:
+                ioc.finding = finding.title
+                self.iocs.append(ioc)
+        self.findings.append(finding)
 
     def process_iocs(self, verdicts: list[ProcessVerdict]) -> list[Ioc]:
         """The IOCs of each process whose finding is at or above the threshold: what its
@@ -702,3 +694,32 @@ def _words(command: str) -> list[str]:
 def analyse(records: list[dict[str, Any]], settings: AnalysisSettings) -> Analysis:
     """Findings, per-process verdicts and IOCs from a bundle's records (and its YARA findings)."""
     return _Analyser(records, settings).run()
+
+
+def _starts_flagged(command: str, flagged: dict[str, ProcessVerdict | None]) -> list[str]:
+    """A reason for each flagged executable (a likely miner's, a YARA-flagged file) the
+    command starts."""
+    reasons = []
+    for path, verdict in flagged.items():
+        if path and path in command:
+            owner = (
+                f"the executable of pid {verdict.pid} ({verdict.verdict})"
+                if verdict
+                else ("a file a YARA rule flagged")
+            )
+            reasons.append(f"it starts {path}, {owner}")
+    return reasons
+
+
+def _command_reasons(command: str, context: str, reasons: list[str]) -> list[Ioc]:
+    """Add what the command itself does to `reasons` (fetch and run, start a miner, name a pool
+    or wallet); return its pool and wallet IOCs (none when it names neither)."""
+    if command_fetches_and_runs(command):
+        reasons.append("it downloads code and runs it (curl/wget piped into a shell)")
+    if command_starts_miner(command):
+        reasons.append("it starts a miner (miner name or options in the command)")
+    found = iocs_from_command(command, context, "persistence")
+    if any(i.ioc_type in ("pool-url", "wallet") for i in found):
+        reasons.append("its command holds a pool URL or wallet")
+        return found
+    return []

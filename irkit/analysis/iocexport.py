@@ -19,17 +19,25 @@ from irkit.analysis.iocs import Ioc
 from irkit.hosttext import utf8_text
 from irkit.timeutil import utc_now_iso
 
-CSV_COLUMNS = ("type", "value", "host", "port", "validated", "source", "finding", "context")
+CSV_COLUMNS = (
+    "type", "value", "host", "port", "validated", "source", "finding", "context", "seen_on",
+)  # fmt: skip
+"""`host` is the IOC's own network host (a pool's, a tunnel's far end); `seen_on` is the host it
+was collected from."""
 _ACCOUNT_TYPES = ("wallet", "pool-login", "worker")
 _NETWORK_TYPES = ("pool-host", "c2", "tunnel-endpoint")
 
 
-def iocs_json(iocs: list[Ioc]) -> bytes:
-    return json.dumps([i.to_dict() for i in iocs], indent=1, ensure_ascii=True).encode() + b"\n"
+def iocs_json(iocs: list[Ioc], *, host: str | None) -> bytes:
+    """The IOC records, each with the `host` it was collected from (as `review --json` and the
+    timeline name it), so a list merged from several hosts still says where each came from."""
+    rows = [{**i.to_dict(), "host": host} for i in iocs]
+    return json.dumps(rows, indent=1, ensure_ascii=True).encode() + b"\n"
 
 
-def iocs_csv(iocs: list[Ioc]) -> bytes:
-    """One row per IOC; `port` is an integer (or empty), `validated` true/false/empty."""
+def iocs_csv(iocs: list[Ioc], *, host: str | None) -> bytes:
+    """One row per IOC; `port` is an integer (or empty), `validated` true/false/empty, and
+    `seen_on` the host it was collected from (`host` being the IOC's own network host)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
@@ -39,7 +47,7 @@ def iocs_csv(iocs: list[Ioc]) -> bytes:
         writer.writerow([
             ioc.ioc_type, ioc.value, ioc.detail.get("host") or "",
             port if isinstance(port, int) and not isinstance(port, bool) else "",
-            validated, ioc.source, ioc.finding or "", ioc.context,
+            validated, ioc.source, ioc.finding or "", ioc.context, host or "",
         ])  # fmt: skip
     return buffer.getvalue().encode("utf-8", "surrogateescape")
 
@@ -98,6 +106,38 @@ def _description(ioc: Ioc, seen_on: str) -> str:
     return utf8_text(f"{ioc.ioc_type} seen in {ioc.context}{seen_on}{finding}")
 
 
+def _indicator(ioc: Ioc, pattern: str, now: str, seen_on: str) -> dict[str, Any]:
+    return {
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": stix_id("indicator", f"{ioc.ioc_type}:{ioc.value}"),
+        "created": now,
+        "modified": now,
+        "name": utf8_text(f"{ioc.ioc_type} {ioc.value}"),
+        "description": _description(ioc, seen_on),
+        "indicator_types": ["malicious-activity"],
+        "pattern": pattern,
+        "pattern_type": "stix",
+        "pattern_version": "2.1",
+        "valid_from": now,
+        "labels": ["cryptomining", ioc.ioc_type],
+    }
+
+
+def _note(content: str, refs: list[str], now: str, seen_on: str) -> dict[str, Any]:
+    """What STIX has no observable type for (algorithms), about the indicators `refs`."""
+    return {
+        "type": "note",
+        "spec_version": "2.1",
+        "id": stix_id("note", content),
+        "created": now,
+        "modified": now,
+        "abstract": f"Mining details{seen_on}",
+        "content": content,
+        "object_refs": refs,
+    }
+
+
 def iocs_stix(iocs: list[Ioc], *, host: str | None = None) -> bytes:
     """A STIX 2.1 bundle: an indicator per observable IOC, and one note for the rest
     (algorithms), which STIX has no observable type for."""
@@ -110,37 +150,9 @@ def iocs_stix(iocs: list[Ioc], *, host: str | None = None) -> bytes:
         if pattern is None:
             others.append(utf8_text(f"{ioc.ioc_type}: {ioc.value} (seen in {ioc.context})"))
             continue
-        objects.append(
-            {
-                "type": "indicator",
-                "spec_version": "2.1",
-                "id": stix_id("indicator", f"{ioc.ioc_type}:{ioc.value}"),
-                "created": now,
-                "modified": now,
-                "name": utf8_text(f"{ioc.ioc_type} {ioc.value}"),
-                "description": _description(ioc, seen_on),
-                "indicator_types": ["malicious-activity"],
-                "pattern": pattern,
-                "pattern_type": "stix",
-                "pattern_version": "2.1",
-                "valid_from": now,
-                "labels": ["cryptomining", ioc.ioc_type],
-            }
-        )
+        objects.append(_indicator(ioc, pattern, now, seen_on))
     if others and objects:
-        content = "\n".join(others)
-        objects.append(
-            {
-                "type": "note",
-                "spec_version": "2.1",
-                "id": stix_id("note", content),
-                "created": now,
-                "modified": now,
-                "abstract": f"Mining details{seen_on}",
-                "content": content,
-                "object_refs": [o["id"] for o in objects],
-            }
-        )
+        objects.append(_note("\n".join(others), [o["id"] for o in objects], now, seen_on))
     key = "\n".join(o["id"] for o in objects)
     bundle = {"type": "bundle", "id": stix_id("bundle", f"{host}\n{key}"), "objects": objects}
     return json.dumps(bundle, indent=1, ensure_ascii=True).encode() + b"\n"

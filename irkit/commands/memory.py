@@ -189,33 +189,12 @@ def analyze(
     """
     if not image.is_file():
         raise _fail(f"{image}: no such image file")
-    material: SymbolMaterial | None = None
-    if symbols is not None:
-        if not symbols.is_dir():
-            raise _fail(f"{symbols}: not a directory")
-        material = symbols_in_dir(symbols)
-    elif btf or kallsyms or banner:
-        material = SymbolMaterial(btf=btf, kallsyms=kallsyms, banner=banner)
-        if material.missing():
-            raise _fail(
-                "--btf, --kallsyms and --banner go together; missing: "
-                + ", ".join(material.missing())
-            )
-    chosen = (
-        tuple(p.strip() for p in plugins.split(",") if p.strip()) if plugins else tuple(PLUGINS)
-    )
-    unknown = [p for p in chosen if p not in PLUGINS]
-    if unknown:
-        raise _fail(f"unknown plugin(s): {', '.join(unknown)}; known: {', '.join(PLUGINS)}")
+    material = _material(symbols, btf, kallsyms, banner)
+    chosen = _plugins(plugins)
     if isf_file is not None and not isf_file.is_file():
         raise _fail(f"{isf_file}: no such ISF file")
     if rules is not None:
-        try:
-            compile_rules(rules)
-        except RuleError as exc:
-            for problem in exc.problems:
-                err.print(f"[red]{host(problem)}[/]")
-            raise typer.Exit(ExitCode.USAGE) from exc
+        _check_rules(rules)
     try:
         result = analyze_image(
             image,
@@ -236,6 +215,45 @@ def analyze(
         raise typer.Exit(ExitCode.INCOMPLETE)
     failing = any(severity_rank(f.severity) >= severity_rank(fail_on) for f in result.findings)
     raise typer.Exit(ExitCode.FINDINGS if failing else ExitCode.CLEAN)
+
+
+def _material(
+    symbols: Path | None, btf: Path | None, kallsyms: Path | None, banner: Path | None
+) -> SymbolMaterial | None:
+    """The symbol material the options give: a directory, or the three files together."""
+    if symbols is not None:
+        if not symbols.is_dir():
+            raise _fail(f"{symbols}: not a directory")
+        return symbols_in_dir(symbols)
+    if not (btf or kallsyms or banner):
+        return None
+    material = SymbolMaterial(btf=btf, kallsyms=kallsyms, banner=banner)
+    if material.missing():
+        raise _fail(
+            "--btf, --kallsyms and --banner go together; missing: " + ", ".join(material.missing())
+        )
+    return material
+
+
+def _plugins(plugins: str | None) -> tuple[str, ...]:
+    """The plugins a comma-separated list names (all when None); a usage error for others."""
+    chosen = (
+        tuple(p.strip() for p in plugins.split(",") if p.strip()) if plugins else tuple(PLUGINS)
+    )
+    unknown = [p for p in chosen if p not in PLUGINS]
+    if unknown:
+        raise _fail(f"unknown plugin(s): {', '.join(unknown)}; known: {', '.join(PLUGINS)}")
+    return chosen
+
+
+def _check_rules(rules: Path) -> None:
+    """Compile the analyst's rules before the (long) analysis: a usage error if they fail."""
+    try:
+        compile_rules(rules)
+    except RuleError as exc:
+        for problem in exc.problems:
+            err.print(f"[red]{host(problem)}[/]")
+        raise typer.Exit(ExitCode.USAGE) from exc
 
 
 def print_analysis(result: MemoryAnalysis) -> None:

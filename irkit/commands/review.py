@@ -16,18 +16,23 @@ from irkit.commands.options import (
 )
 from irkit.commands.verify import IdentityOption, TrustOption, trusted_keys, verified_bundles
 from irkit.console import err, host, out
-from irkit.evidence.view import SourcedRecord, not_intact_banners
+from irkit.evidence.view import BundleView, SourcedRecord, not_intact_banners
 from irkit.exitcodes import ExitCode
 from irkit.hunt import RuleError, compile_rules
 from irkit.hunt.rules import analyst_cache_dir
-from irkit.memory.analyze import AnalysisError
+from irkit.memory.analyze import AnalysisError, MemoryAnalysis
 from irkit.outfile import open_output_file
 from irkit.report.custody import custody_line
 from irkit.report.jsondoc import review_document
-from irkit.report.summary import summarize
+from irkit.report.summary import Summary, summarize
 from irkit.report.terminal import print_summary
 from irkit.review.bundles import ReviewedBundle, ReviewStep, review_exit_code, run_steps
-from irkit.review.memory import MEMORY_REVIEW_MEMBER, memory_review_records, review_memory
+from irkit.review.memory import (
+    MEMORY_REVIEW_MEMBER,
+    MemoryReviewRecord,
+    memory_review_records,
+    review_memory,
+)
 from irkit.review.rescan import REVIEW_MEMBER, rescan_bundle, write_review_lines
 
 
@@ -82,21 +87,38 @@ def memory_step(rules: Path | None) -> ReviewStep:
             target = write_review_lines(
                 bundle.path, "memory", memory_review_records(head, analysis)
             )
-            for line in head.banners[:3]:
-                err.print(f"  banner: {host(line)}")
-            for line in head.messages + [f"[error] {e}" for e in head.errors]:
-                err.print(f"  {host(line)}")
+            _print_memory_review(head, analysis, target)
             if analysis is not None:
-                err.print(
-                    f"  {len(analysis.processes)} processes, {len(analysis.sockets)} sockets,"
-                    f" {len(analysis.image_hits)} YARA hits in the image -> {host(target)}"
-                )
                 bundle.view.records += [
                     SourcedRecord(MEMORY_REVIEW_MEMBER, r.to_dict())
                     for r in [*analysis.records(), *analysis.findings]
                 ]
 
     return step
+
+
+def _print_memory_review(
+    head: MemoryReviewRecord, analysis: MemoryAnalysis | None, target: Path
+) -> None:
+    """What the memory review found, in a few lines: the file beside the bundle has it all."""
+    for line in head.banners[:3]:
+        err.print(f"  banner: {host(line)}")
+    for line in head.messages + [f"[error] {e}" for e in head.errors]:
+        err.print(f"  {host(line)}")
+    if analysis is not None:
+        err.print(
+            f"  {len(analysis.processes)} processes, {len(analysis.sockets)} sockets,"
+            f" {len(analysis.image_hits)} YARA hits in the image -> {host(target)}"
+        )
+
+
+def _print_review(views: Sequence[BundleView], summary: Summary, json_out: bool) -> None:
+    """The review as JSON on stdout, or the terminal summary with custody and banners."""
+    if json_out:
+        out.print_json(json.dumps(review_document(views, summary), ensure_ascii=True, default=str))
+    else:
+        custody = [custody_line(view) for view in views]
+        print_summary(summary, banners=not_intact_banners(views), custody=custody)
 
 
 def review(
@@ -152,11 +174,7 @@ def review(
         for problem in view.problems:
             err.print(f"[yellow]warning:[/] {host(view.label)}: {host(problem)}")
     summary = summarize(views)
-    if json_out:
-        out.print_json(json.dumps(review_document(views, summary), ensure_ascii=True, default=str))
-    else:
-        custody = [custody_line(view) for view in views]
-        print_summary(summary, banners=not_intact_banners(views), custody=custody)
+    _print_review(views, summary, json_out)
     if html is not None:
         # jinja2 is loaded only when a report is asked for: every irkit command starts faster.
         from irkit.report.html import build_report

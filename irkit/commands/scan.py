@@ -18,6 +18,7 @@ from irkit.exitcodes import ExitCode
 from irkit.hunt import (
     FileScanOptions,
     RuleError,
+    RuleSet,
     TargetResult,
     TreeStats,
     compile_rules,
@@ -172,22 +173,8 @@ def scan(
     if not (paths or pid or all_processes or image):
         err.print("[red]error:[/] nothing to scan: give PATHs, --pid, --all-processes or --image")
         raise typer.Exit(ExitCode.USAGE)
-    try:
-        window, gap, cap = parse_size(chunk_size), parse_size(overlap), parse_size(max_size)
-    except typer.BadParameter as exc:
-        err.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(ExitCode.USAGE) from exc
-    if timeout < 0:
-        err.print("[red]error:[/] --timeout must be 0 (none) or more seconds")
-        raise typer.Exit(ExitCode.USAGE)
-    if not 0 <= gap < window:
-        err.print("[red]error:[/] --overlap must be smaller than --chunk-size")
-        raise typer.Exit(ExitCode.USAGE)
-    try:
-        ruleset = compile_rules(rules, cache_dir=analyst_cache_dir() if rule_cache else None)
-    except RuleError as exc:
-        _print_problems(exc)
-        raise typer.Exit(ExitCode.USAGE) from exc
+    window, gap, cap = _sizes(chunk_size, overlap, max_size, timeout)
+    ruleset = _compiled(rules, rule_cache)
     limit = timeout or None
     stats = TreeStats()
     options = FileScanOptions(
@@ -213,40 +200,81 @@ def scan(
         targets.append(
             [scan_memory_image(ruleset.rules, path, window=window, overlap=gap, timeout=limit)]
         )
+    results = _noteworthy(targets, report=not json_out)
+    hits = [hit for result in results for hit in result.hits]
+    if json_out:
+        _print_json(ruleset.sha256, results, stats)
+    else:
+        err.print(f"{len(hits)} hit(s); {stats.files} file(s) scanned, {stats.skipped} skipped")
+    scanned = stats.files + len(pids) + len(image or [])
+    raise typer.Exit(_exit_code(results, scanned, fail_on))
+
+
+def _exit_code(results: list[TargetResult], scanned: int, fail_on: str) -> ExitCode:
+    """1 for a hit at or above `fail_on`, else 0; 2 when every one of the `scanned` targets
+    failed (nothing was read: a usage error, not a clean scan)."""
+    failed = sum(1 for result in results if not result.complete and not result.hits)
+    if scanned and failed == scanned:
+        err.print(f"[red]error:[/] every target failed ({failed}): nothing was scanned")
+        return ExitCode.USAGE
+    floor = severity_rank(fail_on)
+    failing = any(severity_rank(hit.severity) >= floor for r in results for hit in r.hits)
+    return ExitCode.FINDINGS if failing else ExitCode.CLEAN
+
+
+def _compiled(rules: Path | None, rule_cache: bool) -> RuleSet:
+    try:
+        return compile_rules(rules, cache_dir=analyst_cache_dir() if rule_cache else None)
+    except RuleError as exc:
+        _print_problems(exc)
+        raise typer.Exit(ExitCode.USAGE) from exc
+
+
+def _sizes(chunk_size: str, overlap: str, max_size: str, timeout: float) -> tuple[int, int, int]:
+    """The window, overlap and file size cap in bytes; a usage error (exit 2) for a size that
+    does not parse, a negative timeout or an overlap not smaller than the window."""
+    try:
+        window, gap, cap = parse_size(chunk_size), parse_size(overlap), parse_size(max_size)
+    except typer.BadParameter as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(ExitCode.USAGE) from exc
+    if timeout < 0:
+        err.print("[red]error:[/] --timeout must be 0 (none) or more seconds")
+        raise typer.Exit(ExitCode.USAGE)
+    if not 0 <= gap < window:
+        err.print("[red]error:[/] --overlap must be smaller than --chunk-size")
+        raise typer.Exit(ExitCode.USAGE)
+    return window, gap, cap
+
+
+def _noteworthy(targets: list[Iterable[TargetResult]], *, report: bool) -> list[TargetResult]:
+    """The results with hits, errors or a timeout, each printed as it comes when `report`."""
     results: list[TargetResult] = []
     for batch in targets:
         for result in batch:
             if result.hits or result.errors or result.timed_out:
                 results.append(result)
-                if not json_out:
+                if report:
                     _report(result)
-    hits = [hit for result in results for hit in result.hits]
-    if json_out:
-        print(
-            json.dumps(
-                {
-                    "rules_sha256": ruleset.sha256,
-                    "hits": [hit.to_dict() for hit in hits],
-                    "errors": [
-                        {"target": r.target, "errors": r.errors, "timed_out": r.timed_out}
-                        for r in results
-                        if r.errors or r.timed_out
-                    ],
-                    "files": stats.files,
-                    "scanned_bytes": stats.scanned_bytes,
-                },
-                ensure_ascii=True,
-                default=str,
-                indent=2,
-            )
+    return results
+
+
+def _print_json(rules_sha256: str, results: list[TargetResult], stats: TreeStats) -> None:
+    print(
+        json.dumps(
+            {
+                "rules_sha256": rules_sha256,
+                "hits": [hit.to_dict() for result in results for hit in result.hits],
+                "errors": [
+                    {"target": r.target, "errors": r.errors, "timed_out": r.timed_out}
+                    for r in results
+                    if r.errors or r.timed_out
+                ],
+                "files": stats.files,
+                "scanned_bytes": stats.scanned_bytes,
+            },
+            ensure_ascii=True,
+            default=str,
+            indent=2,
         )
-    else:
-        err.print(f"{len(hits)} hit(s); {stats.files} file(s) scanned, {stats.skipped} skipped")
-    scanned = stats.files + len(pids) + len(image or [])
-    failed = sum(1 for result in results if not result.complete and not result.hits)
-    if scanned and failed == scanned:
-        err.print(f"[red]error:[/] every target failed ({failed}): nothing was scanned")
-        raise typer.Exit(ExitCode.USAGE)
-    floor = severity_rank(fail_on)
-    failing = any(severity_rank(hit.severity) >= floor for hit in hits)
-    raise typer.Exit(ExitCode.FINDINGS if failing else ExitCode.CLEAN)
+    )

@@ -87,6 +87,15 @@ def _per_host(
     return count
 
 
+def _warn_problems(views: Sequence[BundleView], shown: Sequence[int]) -> list[int]:
+    """Warn of each view's problems past the `shown` first ones, and return how many each has
+    now: reading records as their types during the export adds the records it skipped."""
+    for view, already in zip(views, shown, strict=True):
+        for problem in view.problems[already:]:
+            err.print(f"[yellow]warning:[/] {host(view.label)}: {host(problem)}")
+    return [len(view.problems) for view in views]
+
+
 def timeline(
     bundles: Annotated[list[Path], typer.Argument(help="Bundle(s) (.zip); several are merged.")],
     format: Annotated[
@@ -119,9 +128,7 @@ def timeline(
     """
     checked = verified_bundles(bundles, allow_not_intact, "export", trusted_keys(trust), identity)
     views = [bundle.view for bundle in checked]
-    for view in views:
-        for problem in view.problems:
-            err.print(f"[yellow]warning:[/] {host(view.label)}: {host(problem)}")
+    shown = _warn_problems(views, [0] * len(views))
     for banner in not_intact_banners(views):
         err.print(f"[bold red]{host(banner)}[/]")
     if per_host:
@@ -130,4 +137,5 @@ def timeline(
         newline = "" if format is TimelineFormat.csv else None
         with open_text_output(output, force=overwrite, newline=newline) as out:
             count = _write(format, views, out)
+    _warn_problems(views, shown)
     err.print(f"{count} {'files' if format is TimelineFormat.bodyfile else 'events'} written")

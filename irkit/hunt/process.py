@@ -78,6 +78,18 @@ def _user_name(uid: int) -> str:
         return str(uid)
 
 
+def _regions(proc: Path, pid: int, max_maps: int, notes: list[str]) -> list[MapsRegion]:
+    """The process's mapped regions from its maps file, read up to `max_maps` bytes; a cut
+    file or a line that does not parse is a note."""
+    with open_proc(proc, f"{pid}/maps") as maps:
+        text, more = read_capped(maps.fileno(), max_maps)
+    if more:
+        notes.append(f"maps cut at proc_read_bytes={max_maps}")
+    regions, problems = parse_maps(text, f"pid {pid} maps")
+    notes += problems
+    return regions
+
+
 def scan_process_memory(
     rules: Rules,
     pid: int,
@@ -96,12 +108,7 @@ def scan_process_memory(
     result = TargetResult(f"pid:{pid}", "process")
     externals = process_externals(proc, pid)
     try:
-        with open_proc(proc, f"{pid}/maps") as maps:
-            text, more = read_capped(maps.fileno(), max_maps)
-        if more:
-            result.notes.append(f"maps cut at proc_read_bytes={max_maps}")
-        regions, problems = parse_maps(text, f"pid {pid} maps")
-        result.notes += problems
+        regions = _regions(proc, pid, max_maps, result.notes)
         mem = open_proc(proc, f"{pid}/mem")
     except OSError as exc:
         result.errors.append(f"pid {pid}: {exc.strerror or exc}")

@@ -99,6 +99,93 @@ class _Window:
         self.filled -= cut
 
 
+class _WindowScan:
+    """One target's scan: fills the window from extents and runs a YARA pass whenever it is
+    full, keeping the hits merged across passes in `hits`."""
+
+    def __init__(
+        self,
+        rules: Rules,
+        result: TargetResult,
+        *,
+        pid: int | None,
+        path: str | None,
+        externals: dict[str, str] | None,
+        window: int,
+        overlap: int,
+        timeout: float | None,
+    ) -> None:
+        self.rules, self.result = rules, result
+        self.pid, self.path, self.externals = pid, path, externals
+        self.buf = _Window(window)
+        self.overlap = overlap
+        self.deadline = time.monotonic() + timeout if timeout else None
+        self.hits: dict[str, YaraHit] = {}
+        self.passes = 0
+        self.carried = 0
+
+    def _time_left(self) -> float | None:
+        """Seconds left for this pass (None: no limit); 0 or less marks the result timed out."""
+        if self.deadline is None:
+            return None
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            self.result.timed_out = True
+        return left
+
+    def scan(self, final: bool) -> bool:
+        """One pass over the window; False when the time is up (the scan stops there)."""
+        buf, result = self.buf, self.result
+        left = self._time_left()
+        if left is not None and left <= 0:
+            return False
+        tail = buf.filled if final else buf.filled - self.overlap
+        try:
+            matches = match_buffer(
+                self.rules, memoryview(buf.buffer)[: buf.filled], externals=self.externals,
+                timeout=left,
+            )  # fmt: skip
+        except yara.TimeoutError:
+            result.timed_out = True
+            return False
+        merge_matches(
+            self.hits,
+            matches,
+            target=result.target,
+            target_kind=result.target_kind,
+            pid=self.pid,
+            path=self.path,
+            translate=buf.translate,
+            keep=lambda offset: offset < tail,
+            first_window=self.passes == 0,
+        )
+        result.scanned += buf.filled - self.carried
+        self.passes += 1
+        if not final:
+            buf.keep_tail(self.overlap)
+            self.carried = buf.filled
+        return True
+
+    def read_extent(self, extent: Extent, read_at: ReadAt) -> bool:
+        """Read the extent into the window, scanning each time it fills; False when the time
+        is up. A read error is noted and ends the extent, not the scan."""
+        address, end = extent.address, extent.address + extent.length
+        while address < end:
+            size = min(end - address, self.buf.room, READ_BLOCK)
+            try:
+                data = read_at(address, size)
+            except OSError as exc:
+                self.result.errors.append(f"{address:#x}+{end - address:#x}: {exc.strerror or exc}")
+                return True
+            if not data:
+                return True
+            self.buf.append(address, data)
+            address += len(data)
+            if self.buf.room == 0 and not self.scan(final=False):
+                return False
+        return True
+
+
 def scan_extents(
     rules: Rules,
     extents: Iterable[Extent],
@@ -116,64 +203,12 @@ def scan_extents(
     `result.errors`) and scanning goes on with the next."""
     if not 0 <= overlap < window:
         raise ValueError(f"overlap ({overlap}) must be smaller than the window ({window})")
-    deadline = time.monotonic() + timeout if timeout else None
-    hits: dict[str, YaraHit] = {}
+    scan = _WindowScan(
+        rules, result, pid=pid, path=path, externals=externals, window=window, overlap=overlap,
+        timeout=timeout,
+    )  # fmt: skip
+    if all(scan.read_extent(extent, read_at) for extent in extents) and scan.buf.filled:
+        scan.scan(final=True)
     whole_file = result.target_kind == "bundle-member"
-    buf = _Window(window)
-    passes = 0
-    carried = 0
-
-    def scan(final: bool) -> bool:
-        nonlocal passes, carried
-        left = None
-        if deadline is not None:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                result.timed_out = True
-                return False
-        tail = buf.filled if final else buf.filled - overlap
-        try:
-            matches = match_buffer(
-                rules, memoryview(buf.buffer)[: buf.filled], externals=externals, timeout=left
-            )
-        except yara.TimeoutError:
-            result.timed_out = True
-            return False
-        merge_matches(
-            hits,
-            matches,
-            target=result.target,
-            target_kind=result.target_kind,
-            pid=pid,
-            path=path,
-            translate=buf.translate,
-            keep=lambda offset: offset < tail,
-            first_window=passes == 0,
-        )
-        result.scanned += buf.filled - carried
-        passes += 1
-        if not final:
-            buf.keep_tail(overlap)
-            carried = buf.filled
-        return True
-
-    for extent in extents:
-        address, end = extent.address, extent.address + extent.length
-        while address < end:
-            size = min(end - address, buf.room, READ_BLOCK)
-            try:
-                data = read_at(address, size)
-            except OSError as exc:
-                result.errors.append(f"{address:#x}+{end - address:#x}: {exc.strerror or exc}")
-                break
-            if not data:
-                break
-            buf.append(address, data)
-            address += len(data)
-            if buf.room == 0 and not scan(final=False):
-                result.hits = settle_mentions(hits.values(), whole_file=whole_file)
-                return result
-    if buf.filled:
-        scan(final=True)
-    result.hits = settle_mentions(hits.values(), whole_file=whole_file)
+    result.hits = settle_mentions(scan.hits.values(), whole_file=whole_file)
     return result

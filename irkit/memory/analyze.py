@@ -10,22 +10,18 @@ import datetime
 import json
 import logging
 import re
-import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from irkit.evidence.records import Finding, Record
 from irkit.knowledge.miners import MINER_NAME_PATTERN
 from irkit.memory.inputs import InputError, load_isf, read_input
 from irkit.memory.isf import IsfError, build_isf, isf_warnings, write_isf
 from irkit.memory.isfschema import validate_isf
-from irkit.memory.layout import ImageFormatError, image_layout
-
-if TYPE_CHECKING:
-    from irkit.evidence.reader import BundleReader
+from irkit.memory.layout import ImageFormatError, ImageLayout, image_layout
 
 PLUGINS: dict[str, str] = {
     "pslist": "volatility3.plugins.linux.pslist.PsList",
@@ -188,30 +184,6 @@ def symbols_in_dir(directory: Path) -> SymbolMaterial:
     return material
 
 
-def symbols_from_bundle(reader: "BundleReader", out_dir: Path) -> SymbolMaterial | None:
-    """Extract the memory collector's symbol material from a bundle into `out_dir`.
-
-    For `irkit review BUNDLE --memory`: returns None when the bundle holds no material.
-    """
-    record = next(reader.records("memory-symbols"), None)
-    if record is None:
-        return None
-    material = SymbolMaterial(la57=record.get("la57"))
-    names = set(reader.names())
-    for attr, key, filename in (
-        ("btf", "btf_member", "btf"),
-        ("kallsyms", "kallsyms_member", "kallsyms"),
-        ("banner", "banner_member", "version"),
-    ):
-        member = record.get(key)
-        if isinstance(member, str) and member in names:
-            target = out_dir / filename
-            with reader.open(member) as src, target.open("wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
-            setattr(material, attr, target)
-    return material
-
-
 # ---- volatility3 plumbing -------------------------------------------------------------
 
 
@@ -357,28 +329,11 @@ def analyze_image(
     fails is an error line in the result, not an exception.
     """
     progress = on_progress or (lambda _m: None)
-    try:
-        layout = image_layout(image)
-    except (OSError, ImageFormatError) as exc:
-        raise AnalysisError(f"{image}: {exc}") from exc
-    if layout.format == "raw" and (not layout.total or layout.total % PAGE):
-        raise AnalysisError(
-            f"{image}: not a memory image: no LiME or ELF header, and its size"
-            f" ({layout.total} bytes) is not a whole number of {PAGE}-byte pages as a raw"
-            " image's is"
-        )
+    layout = _checked_layout(image)
     result = MemoryAnalysis(image=str(image), image_format=layout.format)
     with tempfile.TemporaryDirectory(prefix="irkit-vol-") as tmp:
         work = Path(tmp)
-        symbol_dir: Path | None = None
-        table: dict[str, Any] = {}
-        if isf is not None:
-            symbol_dir = work / "symbols"
-            table = checked_isf(isf, symbol_dir)
-        elif material is not None and not material.missing():
-            progress("building the symbol table from BTF + kallsyms")
-            isf, table = prepare_isf(material, work / "symbols")
-            symbol_dir = work / "symbols"
+        isf, symbol_dir, table = _symbol_table(isf, material, work / "symbols", progress)
         vol = _Volatility(image, symbol_dir, work / "cache")
         progress("reading kernel banners")
         result.banners = _banners(vol, result)
@@ -395,6 +350,38 @@ def analyze_image(
         result.symbols = True
         _with_symbols(vol, result, plugins, material, progress)
     return result
+
+
+def _checked_layout(image: Path) -> ImageLayout:
+    """The image's format; AnalysisError for one that cannot be read or is no memory image."""
+    try:
+        layout = image_layout(image)
+    except (OSError, ImageFormatError) as exc:
+        raise AnalysisError(f"{image}: {exc}") from exc
+    if layout.format == "raw" and (not layout.total or layout.total % PAGE):
+        raise AnalysisError(
+            f"{image}: not a memory image: no LiME or ELF header, and its size"
+            f" ({layout.total} bytes) is not a whole number of {PAGE}-byte pages as a raw"
+            " image's is"
+        )
+    return layout
+
+
+def _symbol_table(
+    isf: Path | None,
+    material: SymbolMaterial | None,
+    symbol_dir: Path,
+    progress: Callable[[str], None],
+) -> tuple[Path | None, Path | None, dict[str, Any]]:
+    """The ISF to use, the directory volatility3 finds it in, and its table: the one given
+    (checked), else one built from complete material; (None, None, {}) when there is none."""
+    if isf is not None:
+        return isf, symbol_dir, checked_isf(isf, symbol_dir)
+    if material is not None and not material.missing():
+        progress("building the symbol table from BTF + kallsyms")
+        built, table = prepare_isf(material, symbol_dir)
+        return built, symbol_dir, table
+    return None, None, {}
 
 
 def _banners(vol: _Volatility, result: MemoryAnalysis) -> list[str]:

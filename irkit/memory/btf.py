@@ -63,7 +63,38 @@ def _strings(blob: bytes) -> dict[int, str]:
     return table
 
 
-def parse_btf(data: bytes) -> Btf:
+_U32 = struct.Struct("<I")
+_U32X3 = struct.Struct("<III")
+_NAME_S32 = struct.Struct("<Ii")
+_NAME_U32 = struct.Struct("<II")
+_REF_ONLY = frozenset({PTR, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, TYPE_TAG})
+_REF_AND_SKIP = {FUNC_PROTO: 8, VAR: 4, DECL_TAG: 4}
+"""Kinds that keep only their referenced type, and the bytes each entry's data takes (per
+vlen item for FUNC_PROTO: parameters are not needed for an ISF)."""
+
+
+class _TypeSection:
+    """A read position in the type section, and the string table its names point into."""
+
+    def __init__(self, data: bytes, pos: int, names: dict[int, str]) -> None:
+        self.data = data
+        self.pos = pos
+        self.names = names
+
+    def read(self, fmt: struct.Struct) -> tuple[int, ...]:
+        values = fmt.unpack_from(self.data, self.pos)
+        self.pos += fmt.size
+        return values
+
+    def name_at(self, off: int) -> str:
+        try:
+            return self.names[off]
+        except KeyError:
+            raise BtfError(f"BTF: name offset {off} is not the start of a string") from None
+
+
+def _sections(data: bytes) -> tuple[int, int, dict[int, str]]:
+    """Check the header; return where the type section starts and ends, and the strings."""
     if len(data) < 24:
         raise BtfError(f"BTF: {len(data)} bytes, shorter than the 24-byte header")
     magic, version, _flags, hdr_len = struct.unpack_from("<HBBI", data, 0)
@@ -76,85 +107,74 @@ def parse_btf(data: bytes) -> Btf:
     if base + max(type_off + type_len, str_off + str_len) > len(data):
         raise BtfError(f"BTF: sections run past the end of the data ({len(data)} bytes)")
     names = _strings(data[base + str_off : base + str_off + str_len])
+    return base + type_off, base + type_off + type_len, names
 
-    def name_at(off: int) -> str:
-        try:
-            return names[off]
-        except KeyError:
-            raise BtfError(f"BTF: name offset {off} is not the start of a string") from None
 
+def _read_members(section: _TypeSection, t: BtfType, vlen: int) -> None:
+    """A struct's or union's members; with kind_flag the offset word holds a bitfield size."""
+    for _ in range(vlen):
+        m_name, m_type, m_off = section.read(_U32X3)
+        if t.kind_flag:
+            t.members.append(Member(section.name_at(m_name), m_type, m_off & 0xFFFFFF, m_off >> 24))
+        else:
+            t.members.append(Member(section.name_at(m_name), m_type, m_off))
+
+
+def _read_enumerators(section: _TypeSection, t: BtfType, vlen: int) -> None:
+    """An enum's values: 32-bit (signed with kind_flag), or 64-bit in two halves for ENUM64."""
+    for _ in range(vlen):
+        if t.kind == ENUM64:
+            e_name, lo, hi = section.read(_U32X3)
+            value = (hi << 32) | lo
+            if t.kind_flag and value >= 1 << 63:
+                value -= 1 << 64
+        else:
+            e_name, value = section.read(_NAME_S32 if t.kind_flag else _NAME_U32)
+        t.enumerators.append((section.name_at(e_name), value))
+
+
+def _read_type(section: _TypeSection, type_id: int) -> BtfType:
+    """The entry at the read position: the common 12 bytes, then its kind's own data."""
+    entry_at = section.pos
+    name_off, info, size_or_type = section.read(_U32X3)
+    kind, vlen = (info >> 24) & 0x1F, info & 0xFFFF
+    t = BtfType(kind=kind, name=section.name_at(name_off), kind_flag=bool(info >> 31))
+    if kind in _REF_ONLY:
+        t.ref = size_or_type
+    elif kind in _REF_AND_SKIP:
+        t.ref = size_or_type
+        section.pos += _REF_AND_SKIP[kind] * (vlen if kind == FUNC_PROTO else 1)
+    elif kind == INT:
+        (enc,) = section.read(_U32)
+        t.size = size_or_type
+        t.encoding, t.int_offset, t.int_bits = (enc >> 24) & 0xF, (enc >> 16) & 0xFF, enc & 0xFF
+    elif kind == ARRAY:
+        t.ref, _index, t.count = section.read(_U32X3)
+    elif kind in (STRUCT, UNION):
+        t.size = size_or_type
+        _read_members(section, t, vlen)
+    elif kind in (ENUM, ENUM64):
+        t.size = size_or_type
+        _read_enumerators(section, t, vlen)
+    elif kind == DATASEC:
+        t.size = size_or_type
+        section.pos += 12 * vlen
+    elif kind == FLOAT:
+        t.size = size_or_type
+    else:
+        raise BtfError(f"BTF: unknown kind {kind} in type {type_id} at offset {entry_at}")
+    return t
+
+
+def parse_btf(data: bytes) -> Btf:
+    start, end, names = _sections(data)
+    section = _TypeSection(data, start, names)
     types: list[BtfType] = [BtfType(kind=0, name="void")]
-    pos, end = base + type_off, base + type_off + type_len
-    u32 = struct.Struct("<I")
-    u32x3 = struct.Struct("<III")
     try:
-        while pos < end:
-            name_off, info, size_or_type = u32x3.unpack_from(data, pos)
-            entry_at = pos
-            pos += 12
-            kind = (info >> 24) & 0x1F
-            vlen = info & 0xFFFF
-            kind_flag = bool(info >> 31)
-            t = BtfType(kind=kind, name=name_at(name_off), kind_flag=kind_flag)
-            if kind == INT:
-                (enc,) = u32.unpack_from(data, pos)
-                pos += 4
-                t.size = size_or_type
-                t.encoding = (enc >> 24) & 0xF
-                t.int_offset = (enc >> 16) & 0xFF
-                t.int_bits = enc & 0xFF
-            elif kind == ARRAY:
-                t.ref, _index, t.count = u32x3.unpack_from(data, pos)
-                pos += 12
-            elif kind in (STRUCT, UNION):
-                t.size = size_or_type
-                for _ in range(vlen):
-                    m_name, m_type, m_off = u32x3.unpack_from(data, pos)
-                    pos += 12
-                    if kind_flag:
-                        t.members.append(
-                            Member(name_at(m_name), m_type, m_off & 0xFFFFFF, m_off >> 24)
-                        )
-                    else:
-                        t.members.append(Member(name_at(m_name), m_type, m_off))
-            elif kind == ENUM:
-                t.size = size_or_type
-                for _ in range(vlen):
-                    e_name, e_val = struct.unpack_from("<Ii" if kind_flag else "<II", data, pos)
-                    pos += 8
-                    t.enumerators.append((name_at(e_name), e_val))
-            elif kind == ENUM64:
-                t.size = size_or_type
-                for _ in range(vlen):
-                    e_name, lo, hi = u32x3.unpack_from(data, pos)
-                    pos += 12
-                    value = (hi << 32) | lo
-                    if kind_flag and value >= 1 << 63:
-                        value -= 1 << 64
-                    t.enumerators.append((name_at(e_name), value))
-            elif kind == FUNC_PROTO:
-                t.ref = size_or_type
-                pos += 8 * vlen
-            elif kind == VAR:
-                t.ref = size_or_type
-                pos += 4
-            elif kind == DATASEC:
-                t.size = size_or_type
-                pos += 12 * vlen
-            elif kind == DECL_TAG:
-                t.ref = size_or_type
-                pos += 4
-            elif kind == FLOAT:
-                t.size = size_or_type
-            elif kind in (PTR, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, TYPE_TAG):
-                t.ref = size_or_type
-            else:
-                raise BtfError(
-                    f"BTF: unknown kind {kind} in type {len(types)} at offset {entry_at}"
-                )
-            types.append(t)
+        while section.pos < end:
+            types.append(_read_type(section, len(types)))
     except struct.error:
-        raise BtfError(f"BTF: type section cut short at offset {pos}") from None
-    if pos != end:
-        raise BtfError(f"BTF: type section ends at offset {pos}, header says {end}")
+        raise BtfError(f"BTF: type section cut short at offset {section.pos}") from None
+    if section.pos != end:
+        raise BtfError(f"BTF: type section ends at offset {section.pos}, header says {end}")
     return Btf(types)

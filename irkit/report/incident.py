@@ -16,7 +16,7 @@ from typing import Any
 
 from irkit.evidence.records import severity_rank
 from irkit.evidence.view import BundleView
-from irkit.timeline.events import EPOCH, ONE_MICROSECOND, to_microseconds
+from irkit.timeline.events import EPOCH, ONE_MICROSECOND, as_text, endpoint, to_microseconds
 
 FLAG_SEVERITY = "medium"
 MAX_DEPTH = 64
@@ -35,50 +35,37 @@ def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _join(value: Any) -> str:
-    if isinstance(value, list):
-        return " ".join(str(part) for part in value)
-    return "" if value is None else str(value)
-
-
-def _endpoint(address: Any, port: Any) -> str:
-    text = _join(address)
-    if ":" in text:
-        text = f"[{text}]"
-    return f"{text}:{port}" if port not in (None, "") else text
-
-
 def socket_line(socket: dict[str, Any]) -> str:
     """`tcp 10.0.0.5:41234 → 203.0.113.7:3333 ESTABLISHED [pool-port]`."""
-    local = _endpoint(socket.get("local_address"), socket.get("local_port"))
-    line = f"{_join(socket.get('proto'))} {local}"
-    state = _join(socket.get("state"))
-    remote = _endpoint(socket.get("remote_address"), socket.get("remote_port"))
+    local = endpoint(socket.get("local_address"), socket.get("local_port"))
+    line = f"{as_text(socket.get('proto'))} {local}"
+    state = as_text(socket.get("state"))
+    remote = endpoint(socket.get("remote_address"), socket.get("remote_port"))
     if state != "LISTEN" and remote:
         line += f" → {remote}"
     line += f" {state}"
     flags = socket.get("flags")
     if flags:
-        line += f" [{_join(flags)}]"
+        line += f" [{as_text(flags)}]"
     return line.strip()
 
 
 def persistence_line(entry: dict[str, Any]) -> str:
     """The entry as the host file has it: a cron line, `ExecStart=...` of a unit, the command."""
-    command = _join(entry.get("command"))
+    command = as_text(entry.get("command"))
     detail = entry.get("detail")
     key = detail.get("key") if isinstance(detail, dict) else None
     if entry.get("mechanism") == "cron" and entry.get("schedule"):
         owner = f" {entry['owner']}" if entry.get("owner") else ""
         return f"{entry['schedule']}{owner} {command}"
     if key:
-        return f"{_join(key)}={command}"
+        return f"{as_text(key)}={command}"
     return command
 
 
 def persistence_where(entry: dict[str, Any]) -> str:
     line = entry.get("line")
-    return f"{_join(entry.get('source'))}" + (f":{line}" if line else "")
+    return f"{as_text(entry.get('source'))}" + (f":{line}" if line else "")
 
 
 @dataclass
@@ -110,37 +97,38 @@ class _Host:
                 for owner in dict.fromkeys(owners):
                     self.sockets[owner].append(record)
             elif kind == "persistence":
-                self.persistence[_join(record.get("source"))].append(record)
+                self.persistence[as_text(record.get("source"))].append(record)
             elif kind == "yara-hit":
                 self.hits[_rule_name(record)].append(record)
 
     def persistence_of(self, finding: dict[str, Any]) -> list[dict[str, Any]]:
         """The entries a persistence finding names (`cron persistence: /etc/crontab:2`)."""
-        entries = self.persistence.get(_join(finding.get("path")), [])
-        title = _join(finding.get("title"))
+        entries = self.persistence.get(as_text(finding.get("path")), [])
+        title = as_text(finding.get("title"))
         named = [e for e in entries if title.endswith(f"persistence: {persistence_where(e)}")]
         return named
 
     def hits_of(self, finding: dict[str, Any]) -> list[dict[str, Any]]:
         """The YARA hit a finding was made from: same rule, same target as its title says."""
-        title = _join(finding.get("title"))
-        hits = self.hits.get(_join(finding.get("rule")), [])
+        title = as_text(finding.get("title"))
+        hits = self.hits.get(as_text(finding.get("rule")), [])
         return [
             h
             for h in hits
-            if title.endswith(f" on {_join(h.get('target_kind'))} {_join(h.get('target'))}")
+            if title.endswith(f" on {as_text(h.get('target_kind'))} {as_text(h.get('target'))}")
         ]
 
 
 def _rule_name(hit: dict[str, Any]) -> str:
-    namespace, rule = _join(hit.get("namespace")), _join(hit.get("rule"))
+    namespace, rule = as_text(hit.get("namespace")), as_text(hit.get("rule"))
     return f"{namespace}.{rule}" if namespace else rule
 
 
 def _process_evidence(process: dict[str, Any]) -> list[Evidence]:
-    items = [Evidence("command line", _join(process.get("cmdline")) or _join(process.get("name")))]
+    command = as_text(process.get("cmdline")) or as_text(process.get("name"))
+    items = [Evidence("command line", command)]
     if process.get("exe"):
-        items.append(Evidence("executable", _join(process["exe"]), process.get("exe_member")))
+        items.append(Evidence("executable", as_text(process["exe"]), process.get("exe_member")))
     return items
 
 
@@ -149,8 +137,9 @@ def _hit_evidence(hit: dict[str, Any]) -> list[Evidence]:
     items = []
     for s in strings[:MAX_STRINGS]:
         offset = s.get("offset")
-        at = f"{offset:#x}" if isinstance(offset, int) else _join(offset)
-        items.append(Evidence(f"YARA {_join(s.get('identifier'))} @ {at}", _join(s.get("excerpt"))))
+        at = f"{offset:#x}" if isinstance(offset, int) else as_text(offset)
+        label = f"YARA {as_text(s.get('identifier'))} @ {at}"
+        items.append(Evidence(label, as_text(s.get("excerpt"))))
     matches = hit.get("matches")
     if isinstance(matches, int) and matches > len(items):
         items.append(Evidence("YARA strings", f"{matches - len(items)} more match(es)"))
@@ -167,7 +156,7 @@ def finding_evidence(finding: dict[str, Any], host: _Host) -> list[Evidence]:
     for entry in host.persistence_of(finding):
         label = "cron line" if entry.get("mechanism") == "cron" else "unit line"
         if entry.get("mechanism") not in ("cron", "systemd"):
-            label = f"{_join(entry.get('mechanism'))} entry"
+            label = f"{as_text(entry.get('mechanism'))} entry"
         items.append(
             Evidence(
                 f"{label} {persistence_where(entry)}", persistence_line(entry), entry.get("member")
@@ -176,7 +165,7 @@ def finding_evidence(finding: dict[str, Any], host: _Host) -> list[Evidence]:
     for hit in host.hits_of(finding):
         items.extend(_hit_evidence(hit))
     if finding.get("socket"):
-        items.append(Evidence("socket", _join(finding["socket"])))
+        items.append(Evidence("socket", as_text(finding["socket"])))
     elif isinstance(pid, int):
         lines = (socket_line(s) for s in host.sockets.get(pid, []))
         items.extend(Evidence("socket", line) for line in lines if line)
@@ -212,16 +201,16 @@ class Node:
 def _signal_text(finding: dict[str, Any]) -> str:
     """A YARA finding's title without its target (the node is the target): one rule that
     matched both the executable and the memory of a process is one signal."""
-    title = _join(finding.get("title"))
+    title = as_text(finding.get("title"))
     return title.split(" on ", 1)[0] if finding.get("source") == "yara" else title
 
 
 def _signals(
     pid: int, process: dict[str, Any], host: _Host, findings: list[tuple[int, dict[str, Any]]]
 ) -> list[Signal]:
-    signals = [Signal("flag", _join(flag)) for flag in _listed(process.get("flags"))]
+    signals = [Signal("flag", as_text(flag)) for flag in _listed(process.get("flags"))]
     signals += [
-        Signal(_join(f.get("severity")), _signal_text(f), index)
+        Signal(as_text(f.get("severity")), _signal_text(f), index)
         for index, f in findings
         if f.get("pid") == pid
     ]
@@ -241,11 +230,11 @@ def _node(
     user = process.get("user")
     return Node(
         pid=pid,
-        name=_join(process.get("name")) or "?",
-        user=_join(user if user is not None else process.get("uid")),
-        exe=_join(process.get("exe")),
-        cmdline=_join(process.get("cmdline")),
-        start_time=_join(process.get("start_time")),
+        name=as_text(process.get("name")) or "?",
+        user=as_text(user if user is not None else process.get("uid")),
+        exe=as_text(process.get("exe")),
+        cmdline=as_text(process.get("cmdline")),
+        start_time=as_text(process.get("start_time")),
         flagged=pid in flagged,
         signals=_signals(pid, process, host, findings) if pid in flagged else [],
     )
@@ -317,7 +306,7 @@ def build_incident(views: Sequence[BundleView], findings: list[dict[str, Any]]) 
     hosts: dict[str, _Host] = defaultdict(_Host)
     for view in views:
         hosts[view.label].add(view)
-    evidence = [finding_evidence(f, hosts[_join(f.get("host"))]) for f in findings]
+    evidence = [finding_evidence(f, hosts[as_text(f.get("host"))]) for f in findings]
     serious = [f for f in findings if is_serious(f)]
     times: list[Any] = [f.get("time") for f in serious]
     trees = []

@@ -49,6 +49,7 @@ def review_document(views: Sequence[BundleView], summary: Summary) -> dict[str, 
         "bundles": [
             {
                 "label": view.label,
+                "host": view.host.get("hostname"),
                 "path": view.path,
                 "integrity": integrity_data(view.integrity, len(view.members)),
                 "custody": custody_data(view),

@@ -39,6 +39,14 @@ def open_reader(path: Path, clear: ClearCopy | None) -> BundleReader:
     return BundleReader(clear.path if clear else path, shown=path)
 
 
+def bundle_host(reader: BundleReader) -> str | None:
+    """The hostname a bundle's manifest names (None when it names none or cannot be read):
+    every record a review exports says which host it came from."""
+    manifest = reader.manifest_or_none()
+    name = manifest.host.get("hostname") if manifest else None
+    return name if isinstance(name, str) else None
+
+
 ReviewStep = Callable[[Sequence[ReviewedBundle]], None]
 
 

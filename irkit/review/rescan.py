@@ -18,6 +18,7 @@ from irkit.hunt import RuleSet, TargetResult, YaraHit, hit_to_finding
 from irkit.hunt.files import file_externals
 from irkit.hunt.windows import Extent, scan_extents
 from irkit.outfile import open_output_file
+from irkit.review.bundles import bundle_host
 from irkit.timeutil import utc_now_iso
 
 REVIEW_MEMBER = "review/rescan.jsonl"
@@ -32,6 +33,8 @@ class RescanRecord(Record):
 
     kind: ClassVar[str] = "rescan"
     bundle: str
+    host: str | None
+    """The hostname the bundle's manifest names."""
     bundle_manifest_sha256: str | None
     rules: list[str]
     rules_sha256: str
@@ -108,6 +111,7 @@ def rescan_bundle(
         findings += [_finding(hit, name) for hit in result.hits]
     head = RescanRecord(
         bundle=str(reader.path),
+        host=bundle_host(reader),
         bundle_manifest_sha256=manifest_sha256,
         rules=[str(f) for f in ruleset.files],
         rules_sha256=ruleset.sha256,

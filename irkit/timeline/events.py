@@ -61,7 +61,9 @@ def to_microseconds(value: Any) -> int | None:
     return micros if FIRST_SECOND * 1_000_000 <= micros <= LAST_SECOND * 1_000_000 else None
 
 
-def _text(value: Any) -> str:
+def as_text(value: Any) -> str:
+    """A record field as text, whatever a hostile bundle put there: a list (argv) joined by
+    spaces, None as nothing."""
     if value is None:
         return ""
     if isinstance(value, list):
@@ -69,66 +71,67 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _endpoint(address: Any, port: Any) -> str:
+def endpoint(address: Any, port: Any) -> str:
+    """`address:port`, an IPv6 address in brackets; the address alone without a port."""
     if not address and not port:
         return ""
-    address = _text(address)
+    address = as_text(address)
     if ":" in address:
         address = f"[{address}]"
-    return f"{address}:{_text(port)}" if port not in (None, "") else address
+    return f"{address}:{as_text(port)}" if port not in (None, "") else address
 
 
 def _process_message(r: dict[str, Any]) -> str:
-    return f"process {r.get('pid')} {_text(r.get('name'))} started: {_text(r.get('cmdline'))}"
+    return f"process {r.get('pid')} {as_text(r.get('name'))} started: {as_text(r.get('cmdline'))}"
 
 
 def _file_message(r: dict[str, Any]) -> str:
-    return f"file {_text(r.get('path'))}"
+    return f"file {as_text(r.get('path'))}"
 
 
 def _persistence_message(r: dict[str, Any]) -> str:
-    where = _text(r.get("source"))
+    where = as_text(r.get("source"))
     if r.get("line") is not None:
         where += f":{r['line']}"
-    return f"{_text(r.get('mechanism'))} persistence {where}: {_text(r.get('command'))}".rstrip(
+    return f"{as_text(r.get('mechanism'))} persistence {where}: {as_text(r.get('command'))}".rstrip(
         ": "
     )
 
 
 def _session_message(r: dict[str, Any]) -> str:
-    origin = _text(r.get("host") or r.get("address"))
-    text = f"login {_text(r.get('user'))} on {_text(r.get('line'))}"
+    origin = as_text(r.get("host") or r.get("address"))
+    text = f"login {as_text(r.get('user'))} on {as_text(r.get('line'))}"
     return text + (f" from {origin}" if origin else "")
 
 
 def _socket_message(r: dict[str, Any]) -> str:
-    local = _endpoint(r.get("local_address"), r.get("local_port"))
-    remote = _endpoint(r.get("remote_address"), r.get("remote_port"))
-    text = f"{_text(r.get('proto'))} {local}"
+    local = endpoint(r.get("local_address"), r.get("local_port"))
+    remote = endpoint(r.get("remote_address"), r.get("remote_port"))
+    text = f"{as_text(r.get('proto'))} {local}"
     if remote:
         text += f" -> {remote}"
     if r.get("state"):
         text += f" {r['state']}"
     if r.get("pid") is not None:
-        text += f" pid {r['pid']} {_text(r.get('process_name'))}"
+        text += f" pid {r['pid']} {as_text(r.get('process_name'))}"
     return text.rstrip()
 
 
 def _finding_message(r: dict[str, Any]) -> str:
-    return f"[{_text(r.get('severity'))}] {_text(r.get('title'))}"
+    return f"[{as_text(r.get('severity'))}] {as_text(r.get('title'))}"
 
 
 def _host_message(r: dict[str, Any]) -> str:
-    return f"boot of {_text(r.get('hostname'))}".rstrip()
+    return f"boot of {as_text(r.get('hostname'))}".rstrip()
 
 
 def _generic_message(r: dict[str, Any]) -> str:
     shown = [
-        f"{k}={_text(v)}"
+        f"{k}={as_text(v)}"
         for k, v in r.items()
         if k != "type" and isinstance(v, str | int | float) and not _is_time_field(k)
     ]
-    return f"{_text(r.get('type') or 'record')} " + " ".join(shown[:4])
+    return f"{as_text(r.get('type') or 'record')} " + " ".join(shown[:4])
 
 
 Wording = Callable[[dict[str, Any]], str]
@@ -196,7 +199,7 @@ def _message(item: SourcedRecord, rule: EventRule, executables: Mapping[str, str
     member = record.get("member")
     real = executables.get(member) if item.type == "file" and isinstance(member, str) else None
     if real:
-        return f"file {real} (recovered from {_text(record.get('path'))})"
+        return f"file {real} (recovered from {as_text(record.get('path'))})"
     return rule.message(record)
 
 
@@ -229,8 +232,8 @@ def log_events(entries: Iterable[dict[str, Any]], host: str) -> Iterator[Event]:
         micros = to_microseconds(entry.get("time"))
         if micros is None:
             continue
-        text = f"{_text(entry.get('collector'))} {_text(entry.get('step'))} "
-        text += _text(entry.get("outcome"))
+        text = f"{as_text(entry.get('collector'))} {as_text(entry.get('step'))} "
+        text += as_text(entry.get("outcome"))
         if entry.get("error"):
             text += f": {entry['error']}"
         detail = entry.get("detail") or {}
