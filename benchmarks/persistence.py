@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from abpairs import Run, chain, interleaved, load, measure, ratio, row
+from abpairs import IRKIT_ENDINGS, Run, chain, interleaved, load, measure, ratio, row
 
 REPO = Path(__file__).resolve().parent.parent
 SAME_PRIORITY = ["nice", "-n", "10", "ionice", "-c3"]
@@ -71,7 +71,7 @@ def main() -> None:
     def collect() -> Run:
         out = fresh(work / "collect.zip")
         command = [*irkit, "collect", "-q", "-c", "persistence", "--root", str(root)]
-        return measure([*command, "-o", str(out)], env=env)
+        return measure([*command, "-o", str(out)], ok=IRKIT_ENDINGS, env=env)
 
     def baseline() -> Run:
         out = fresh(work / "baseline.zip")
@@ -85,7 +85,7 @@ def main() -> None:
     def triage() -> Run:
         out = fresh(work / "triage.zip")
         command = [*irkit, "triage", "-q", "--root", str(root), "-o", str(out)]
-        return measure(command, env=env)
+        return measure(command, ok=IRKIT_ENDINGS, env=env)
 
     try:
         runs_irkit, runs_base = interleaved(collect, baseline, args.repeat)
