@@ -1,14 +1,18 @@
 """Benchmark: `irkit memory dump` against gdb's `gcore` on the same 1 GiB process.
 
-Run as root from the repository root: `python benchmarks/memory_dump.py [--size-mib 1024]`.
-Prints throughput (MiB/s) and peak RSS of each tool, and irkit's figures as ratios to gcore's.
-The target is a Python process holding SIZE MiB of touched, non-zero pages. Peak RSS is the
-tool's own (wait4 rusage), not the target's. gcore also stops the target while it dumps.
+Run as root from the repository root:
+`python benchmarks/memory_dump.py [--size-mib 1024] [--reserved-mib 0] [--runs 3]`.
+Prints throughput (MiB/s) and peak RSS of each tool, and irkit's figures as ratios to gcore's
+(best and median of the alternating runs). The target is a Python process holding SIZE MiB
+of touched, non-zero pages, plus RESERVED MiB of private anonymous memory it never touched
+(a reserved heap: irkit writes its zeros without reading it). Peak RSS is the tool's own
+(wait4 rusage), not the target's. gcore also stops the target while it dumps.
 """
 
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -17,8 +21,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET = """
-import sys
+import mmap, sys
 size = int(sys.argv[1]) << 20
+reserved = int(sys.argv[2]) << 20
+untouched = reserved and mmap.mmap(-1, reserved, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
 block = bytes(range(256)) * 16
 held = bytearray(size)
 for offset in range(0, size, 4096):
@@ -54,6 +60,7 @@ def gcore_run(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--reserved-mib", type=int, default=0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument(
         "--dir",
@@ -63,7 +70,7 @@ def main() -> None:
     if shutil.which("gcore") is None:
         raise SystemExit("gcore (gdb) not found: apt-get install gdb")
     target = subprocess.Popen(
-        [sys.executable, "-c", TARGET, str(args.size_mib)],
+        [sys.executable, "-c", TARGET, str(args.size_mib), str(args.reserved_mib)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
     )
@@ -100,7 +107,11 @@ def main() -> None:
         target.kill()
         target.wait()
     best = {tool: min(runs) for tool, runs in results.items()}
-    print(f"target: {args.size_mib} MiB touched heap, best of {args.runs} runs")
+    walls = {tool: statistics.median(w for w, _, _ in runs) for tool, runs in results.items()}
+    print(
+        f"target: {args.size_mib} MiB touched heap, {args.reserved_mib} MiB untouched;"
+        f" best of {args.runs} runs"
+    )
     for tool, (wall, rss, size) in best.items():
         print(
             f"{tool:6} {wall:6.2f} s  {size / wall / (1 << 20):8.0f} MiB/s"
@@ -109,7 +120,7 @@ def main() -> None:
     (iw, irss, isize), (gw, grss, gsize) = best["irkit"], best["gcore"]
     print(
         f"irkit/gcore: throughput x{(isize / iw) / (gsize / gw):.2f}, wall x{iw / gw:.2f},"
-        f" peak RSS x{irss / grss:.2f}"
+        f" peak RSS x{irss / grss:.2f}; median wall x{walls['irkit'] / walls['gcore']:.2f}"
     )
 
 
