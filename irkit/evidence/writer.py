@@ -68,8 +68,14 @@ class Custody:
         return {"signed_by": self.signed_by, "encrypted_to": list(self.encrypted_to)}
 
 
-def _chunks(source: IO[bytes] | Iterable[bytes], limit: int | None) -> Iterable[bytes]:
+def _chunks(
+    source: IO[bytes] | Iterable[bytes], limit: int | None, expected: int = 0
+) -> Iterable[bytes]:
+    """`source` in chunks, cut at `limit`. `expected`: the size fstat gave a regular file; a
+    short read that reaches it is the end, which spares a read() per file for EOF (procfs
+    files say 0 and are read to EOF)."""
     remaining = limit
+    total = 0
     if isinstance(source, Iterable) and not hasattr(source, "read"):
         for chunk in source:
             if remaining is not None:
@@ -84,20 +90,29 @@ def _chunks(source: IO[bytes] | Iterable[bytes], limit: int | None) -> Iterable[
         want = CHUNK if remaining is None else min(CHUNK, remaining)
         if want == 0:
             return
+        if total < expected:
+            want = min(want, expected - total + 1)  # no 1 MiB buffer for a 200-byte file
         chunk = reader.read(want)
         if not chunk:
             return
         if remaining is not None:
             remaining -= len(chunk)
+        total += len(chunk)
         yield chunk
+        if 0 < expected <= total and len(chunk) < want:
+            return
 
 
 class _TeeCopy:
     """One host file read once: the member's chunks, the bytes kept for parsing, and the hash
     of the whole original, which may go on past the copy's cap."""
 
-    def __init__(self, handle: IO[bytes], origin: str, limit: int | None, keep: int) -> None:
+    def __init__(
+        self, handle: IO[bytes], origin: str, limit: int | None, keep: int, expected: int = 0
+    ) -> None:
         self.handle = handle
+        self.expected = expected
+        """The size fstat gave (0 for procfs files): a short read reaching it is the end."""
         self.origin = origin
         self.limit = limit
         self.keep = keep
@@ -113,7 +128,7 @@ class _TeeCopy:
 
     def chunks(self) -> Iterator[bytes]:
         try:
-            for chunk in _chunks(self.handle, self.limit):
+            for chunk in _chunks(self.handle, self.limit, self.expected):
                 self.whole.update(chunk)
                 self.read += len(chunk)
                 if len(self.kept) < self.keep:
@@ -316,7 +331,7 @@ class EvidenceWriter:
         is in the manifest either way.
         """
         st = os.fstat(handle.fileno())
-        copy = _TeeCopy(handle, origin, limit, keep)
+        copy = _TeeCopy(handle, origin, limit, keep, st.st_size if stat.S_ISREG(st.st_mode) else 0)
         large = st.st_size >= ZIP64_THRESHOLD or (limit is not None and limit >= ZIP64_THRESHOLD)
         entry: MemberEntry | None = None
         try:
