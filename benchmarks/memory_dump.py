@@ -96,6 +96,8 @@ def main() -> None:
                         str(target.pid),
                         "-o",
                         str(core),
+                        "--max-total",  # past the dump_bytes cap (4 GiB): the whole process
+                        str((args.size_mib + args.reserved_mib + 1024) << 20),
                     ],
                     env,
                 )
