@@ -161,9 +161,10 @@ def test_dump_of_missing_pid_is_a_usage_error(tmp_path: Path, run_irkit) -> None
     assert b"999999999" in done.stderr and b"Traceback" not in done.stderr
 
 
-def test_untouched_anonymous_pages_are_zeros_not_reads() -> None:
-    """A 64 MiB anonymous mapping of which one page was written: the core holds the marker at
-    its address and zeros around it, and the untouched pages were never read (pagemap)."""
+@pytest.fixture
+def reserved_process():  # type: ignore[no-untyped-def]
+    """A live process with a 64 MiB private anonymous mapping of which one page was written
+    (the marker at 32 MiB + 100); yields it and the mapping's address."""
     code = textwrap.dedent(
         f"""
         import ctypes, mmap, sys
@@ -176,20 +177,44 @@ def test_untouched_anonymous_pages_are_zeros_not_reads() -> None:
     proc = subprocess.Popen(
         [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE
     )
-    try:
-        assert proc.stdout is not None
-        start = int(proc.stdout.readline(), 16)
-        _, result, chunks = dump_process(proc.pid)
-        core = b"".join(chunks)
-    finally:
-        proc.kill()
-        proc.wait()
+    assert proc.stdout is not None
+    start = int(proc.stdout.readline(), 16)
+    yield proc, start
+    proc.kill()
+    proc.wait()
+
+
+def _reserved_area(core: bytes, start: int) -> bytes:
     offset, vaddr, _ = next(load for load in _loads(core) if load[1] <= start < load[1] + load[2])
-    area = core[offset + start - vaddr : offset + start - vaddr + (64 << 20)]
+    return core[offset + start - vaddr : offset + start - vaddr + (64 << 20)]
+
+
+def test_untouched_anonymous_pages_are_zeros_not_reads(reserved_process) -> None:  # type: ignore[no-untyped-def]
+    """The core holds the marker at its address and zeros around it, and the untouched pages
+    were never read (pagemap)."""
+    proc, start = reserved_process
+    _, result, chunks = dump_process(proc.pid)
+    area = _reserved_area(b"".join(chunks), start)
     assert area[(32 << 20) + 100 :].startswith(MARKER.encode())
     assert area.count(0) == (64 << 20) - len(MARKER)
     assert result.bytes_untouched >= (64 << 20) - (4 << 20)
     assert not result.partial
+
+
+def test_dump_cli_leaves_untouched_pages_as_holes(  # type: ignore[no-untyped-def]
+    reserved_process, tmp_path: Path, run_irkit
+) -> None:
+    """The core file written by `irkit memory dump` is sparse where the pages were never
+    touched, and reads back the same bytes as the stream."""
+    proc, start = reserved_process
+    core = tmp_path / "p.core"
+    done = run_irkit("memory", "dump", "--pid", str(proc.pid), "-o", core)
+    assert done.returncode == 0, done.stderr.decode()
+    data = core.read_bytes()
+    area = _reserved_area(data, start)
+    assert area[(32 << 20) + 100 :].startswith(MARKER.encode())
+    assert area.count(0) == (64 << 20) - len(MARKER)
+    assert core.stat().st_blocks * 512 < len(data) - (32 << 20)
 
 
 def _loads(core: bytes) -> list[tuple[int, int, int]]:

@@ -22,9 +22,10 @@ read through /proc/PID/mem would make. A reserved, untouched heap costs no read 
 import mmap
 import os
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from irkit.hostfs import open_proc, open_regular, proc_file
 from irkit.parsers.procmaps import MapsRegion, parse_maps
@@ -50,6 +51,11 @@ PF_X, PF_W, PF_R = 1, 2, 4
 ET_CORE, EM_X86_64, EM_AARCH64 = 4, 62, 183
 
 LogFn = Callable[..., None]
+
+
+class Zeros(bytes):
+    """A chunk of the core known to be zeros without reading it (untouched pages, padding
+    after a failed read): a file writer may leave a hole for it (`write_core`)."""
 
 
 class MapsError(ValueError):
@@ -265,7 +271,7 @@ def _region_bytes(
             done += want
             result.bytes_untouched += want
             result.bytes_written += want
-            yield bytes(want)
+            yield Zeros(want)
             continue
         try:
             chunk = os.pread(fd, want, region.start + done)
@@ -295,8 +301,22 @@ def _region_bytes(
         result.bytes_written += pad
         while pad > 0:
             n = min(CHUNK, pad)
-            yield bytes(n)
+            yield Zeros(n)
             pad -= n
+
+
+def write_core(chunks: Iterable[bytes], out: BinaryIO) -> None:
+    """Write a core's chunks to a file, the known-zero ones as holes where the file can seek:
+    a reserved, untouched heap costs neither a read nor a write (reading the hole gives the
+    same zeros, so the file's hash is the same)."""
+    sparse = out.seekable()
+    for chunk in chunks:
+        if sparse and isinstance(chunk, Zeros):
+            out.seek(len(chunk), os.SEEK_CUR)
+        else:
+            out.write(chunk)
+    if sparse:
+        out.truncate(out.tell())
 
 
 def dump_process(
