@@ -21,6 +21,7 @@ read through /proc/PID/mem would make. A reserved, untouched heap costs no read 
 
 import mmap
 import os
+import stat
 import struct
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -306,10 +307,10 @@ def _region_bytes(
 
 
 def write_core(chunks: Iterable[bytes], out: BinaryIO) -> None:
-    """Write a core's chunks to a file, the known-zero ones as holes where the file can seek:
+    """Write a core's chunks to a file, the known-zero ones as holes in a regular file:
     a reserved, untouched heap costs neither a read nor a write (reading the hole gives the
     same zeros, so the file's hash is the same)."""
-    sparse = out.seekable()
+    sparse = stat.S_ISREG(os.fstat(out.fileno()).st_mode)
     for chunk in chunks:
         if sparse and isinstance(chunk, Zeros):
             out.seek(len(chunk), os.SEEK_CUR)
