@@ -17,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -60,6 +62,23 @@ def gcore_run(
     produced.unlink()
 
 
+@contextmanager
+def target_process(size_mib: int, reserved_mib: int) -> Iterator[int]:
+    """The process to dump, ready: its pid."""
+    target = subprocess.Popen(
+        [sys.executable, "-c", TARGET, str(size_mib), str(reserved_mib)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert target.stdout is not None
+        target.stdout.readline()
+        yield target.pid
+    finally:
+        target.kill()
+        target.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size-mib", type=int, default=1024)
@@ -72,45 +91,28 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("gcore") is None:
         raise SystemExit("gcore (gdb) not found: apt-get install gdb")
-    target = subprocess.Popen(
-        [sys.executable, "-c", TARGET, str(args.size_mib), str(args.reserved_mib)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-    )
-    assert target.stdout is not None
-    target.stdout.readline()
     env = dict(os.environ, PYTHONPATH=str(REPO))
     results: dict[str, list[tuple[float, int, int]]] = {"irkit": [], "gcore": []}
-    try:
-        with tempfile.TemporaryDirectory(prefix="irkit-bench-", dir=args.dir) as tmp:
-            for run in range(args.runs):
-                # Alternate the order so neither tool always runs after the other's writeback.
-                if run % 2:
-                    gcore_run(tmp, run, target.pid, results)
-                core = Path(tmp) / f"irkit-{run}.core"
-                wall, rss = timed(
-                    [
-                        sys.executable,
-                        "-m",
-                        "irkit",
-                        "memory",
-                        "dump",
-                        "--pid",
-                        str(target.pid),
-                        "-o",
-                        str(core),
-                        "--max-total",  # past the dump_bytes cap (4 GiB): the whole process
-                        str((args.size_mib + args.reserved_mib + 1024) << 20),
-                    ],
-                    env,
-                )
-                results["irkit"].append((wall, rss, core.stat().st_size))
-                core.unlink()
-                if not run % 2:
-                    gcore_run(tmp, run, target.pid, results)
-    finally:
-        target.kill()
-        target.wait()
+
+    def irkit_run(
+        tmp: str, run: int, pid: int, results: dict[str, list[tuple[float, int, int]]]
+    ) -> None:
+        core = Path(tmp) / f"irkit-{run}.core"
+        total = (args.size_mib + args.reserved_mib + 1024) << 20  # past the dump_bytes cap
+        command = [sys.executable, "-m", "irkit", "memory", "dump", "--pid", str(pid)]
+        wall, rss = timed([*command, "-o", str(core), "--max-total", str(total)], env)
+        results["irkit"].append((wall, rss, core.stat().st_size))
+        core.unlink()
+
+    with tempfile.TemporaryDirectory(prefix="irkit-bench-", dir=args.dir) as tmp:
+        for run in range(args.runs):
+            # Alternate the order so neither tool always runs after the other's writeback;
+            # a fresh target for each dump, because gcore's reads map the zero page into the
+            # untouched memory, which then counts as touched.
+            tools = (irkit_run, gcore_run) if run % 2 == 0 else (gcore_run, irkit_run)
+            for tool in tools:
+                with target_process(args.size_mib, args.reserved_mib) as pid:
+                    tool(tmp, run, pid, results)
     best = {tool: min(runs) for tool, runs in results.items()}
     walls = {tool: statistics.median(w for w, _, _ in runs) for tool, runs in results.items()}
     print(
