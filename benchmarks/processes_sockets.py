@@ -1,38 +1,41 @@
 """irkit's process + socket snapshot vs `ps -eo ...` plus `ss -tanp`, with 2,000 live processes.
 
-The benchmark, not the product, runs the host's ps and ss (procps, iproute2). One run each;
-it prints the times and the ratios. irkit is timed three ways: the whole CLI (interpreter
-start and bundle writing included, default 0.5 s CPU sample), and in-process with and
-without the CPU sampling interval, which ps does not have (its %CPU is a lifetime average).
+The benchmark, not the product, runs the host's ps and ss (procps, iproute2). Interleaved A/B
+pairs, medians (benchmarks/abpairs.py): the whole irkit CLI (`irkit collect -c
+sockets,processes`: interpreter start, the 0.5 s CPU sample and bundle writing included)
+against ps then ss, both at irkit's own priority (nice 10, I/O idle). A third side runs the
+two collectors in a bare interpreter without the CPU sample (`--in-process`), which is the
+snapshot's own cost; ps has no sampling interval (its %CPU is a lifetime average).
 
-    python benchmarks/processes_sockets.py [--processes 2000]
+    python benchmarks/processes_sockets.py [--processes 2000] [--repeat 5]
 """
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from abpairs import IRKIT_ENDINGS, Run, chain, interleaved, load, measure, ratio, row
+
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from irkit.collection import collect_to  # noqa: E402
-from irkit.collectors.registry import select_collectors  # noqa: E402
-from irkit.evidence.writer import EvidenceWriter  # noqa: E402
-from irkit.interrupts import InterruptGuard  # noqa: E402
+SAME_PRIORITY = ["nice", "-n", "10", "ionice", "-c3"]
 
 
-def timed(action: "object") -> float:
-    start = time.perf_counter()
-    action()  # type: ignore[operator]
-    return time.perf_counter() - start
+def in_process(out: Path) -> None:
+    """The two collectors without the CPU sample, in this interpreter (run as a child)."""
+    sys.path.insert(0, str(REPO))
+    from irkit.collection import collect_to
+    from irkit.collectors.registry import select_collectors
+    from irkit.evidence.writer import EvidenceWriter
+    from irkit.interrupts import InterruptGuard
 
-
-def in_process(out: Path, cpu_interval: float) -> None:
+    os.nice(10)
     guard = InterruptGuard()
     with out.open("wb") as sink:
         writer = EvidenceWriter(sink, command_line=["benchmark"], guard=guard)
@@ -42,17 +45,22 @@ def in_process(out: Path, cpu_interval: float) -> None:
             select_collectors(["sockets", "processes"]),
             root=Path("/"),
             proc=Path("/proc"),
-            options={"processes": {"cpu_interval": cpu_interval}},
+            options={"processes": {"cpu_interval": 0.0}},
         )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--processes", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--in-process", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    for tool in ("ps", "ss", "sleep"):
+    if args.in_process is not None:
+        in_process(args.in_process)
+        return
+    for tool in ("ps", "ss", "sleep", "nice", "ionice"):
         if shutil.which(tool) is None:
-            sys.exit(f"{tool} not found: apt-get install procps iproute2 coreutils")
+            sys.exit(f"{tool} not found: apt-get install procps iproute2 coreutils util-linux")
     children = [
         subprocess.Popen(["sleep", "900"], stdin=subprocess.DEVNULL) for _ in range(args.processes)
     ]
@@ -62,45 +70,51 @@ def main() -> None:
             out = Path(tmp)
             env = dict(os.environ, PYTHONPATH=str(REPO))
 
-            def baseline() -> None:
-                subprocess.run(
-                    ["ps", "-eo", "pid,ppid,user,etime,args"], check=True, stdout=subprocess.DEVNULL
+            def baseline() -> Run:
+                return chain(
+                    measure([*SAME_PRIORITY, "ps", "-eo", "pid,ppid,user,etime,args"]),
+                    measure([*SAME_PRIORITY, "ss", "-tanp"]),
                 )
-                subprocess.run(["ss", "-tanp"], check=True, stdout=subprocess.DEVNULL)
 
-            def cli() -> None:
-                subprocess.run(
-                    [
-                        sys.executable,
-                        "-m",
-                        "irkit",
-                        "collect",
-                        "-c",
-                        "sockets,processes",
-                        "-q",
-                        "-o",
-                        str(out / "cli.zip"),
-                    ],
-                    check=True,
+            def cli() -> Run:
+                for name in ("cli.zip", "cli.zip.sha256"):
+                    (out / name).unlink(missing_ok=True)
+                command = [sys.executable, "-m", "irkit", "collect", "-q"]
+                return measure(
+                    [*command, "-c", "sockets,processes", "-o", str(out / "cli.zip")],
+                    ok=IRKIT_ENDINGS,
                     env=env,
-                    stderr=subprocess.DEVNULL,
                 )
 
-            base = timed(baseline)
-            whole = timed(cli)
-            sampled = timed(lambda: in_process(out / "a.zip", 0.5))
-            unsampled = timed(lambda: in_process(out / "b.zip", 0.0))
+            def bare() -> Run:
+                return measure(
+                    [sys.executable, __file__, "--in-process", str(out / "b.zip")], ok=IRKIT_ENDINGS
+                )
+
+            runs_cli, runs_base = interleaved(cli, baseline, args.repeat)
+            runs_bare, runs_base2 = interleaved(bare, baseline, args.repeat)
             size = (out / "cli.zip").stat().st_size
     finally:
         for child in children:
             child.kill()
         for child in children:
             child.wait()
-    print(f"processes on the host      {total}")
-    print(f"ps -eo ... + ss -tanp      {base:.3f} s")
-    print(f"irkit CLI (0.5 s CPU)      {whole:.3f} s   ratio {whole / base:.1f}x   bundle {size} B")
-    print(f"irkit in-process (0.5 s)   {sampled:.3f} s   ratio {sampled / base:.1f}x")
-    print(f"irkit in-process (no CPU)  {unsampled:.3f} s   ratio {unsampled / base:.1f}x")
+    result = {
+        "processes_on_host": total,
+        "repeat": args.repeat,
+        "load_average_at_end": load(),
+        "baseline": row("ps -eo pid,ppid,user,etime,args + ss -tanp (nice 10)", runs_base),
+        "cli": row("irkit collect -c sockets,processes (0.5 s CPU sample)", runs_cli),
+        "ratio_cli_over_baseline": ratio(runs_cli, runs_base),
+        "in_process": row("the two collectors, no CPU sample (nice 10)", runs_bare),
+        "ratio_in_process_over_baseline": ratio(runs_bare, runs_base2),
+        "bundle_bytes": size,
+    }
+    text = json.dumps(result, indent=2)
+    print(text)
+    out_dir = REPO / "benchmarks/out"
+    out_dir.mkdir(exist_ok=True)
+    (out_dir / "processes_sockets.json").write_text(text + "\n")
 
 
 if __name__ == "__main__":

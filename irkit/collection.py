@@ -1,7 +1,9 @@
 """Run collectors into a bundle, in volatility order, and seal it whatever happens."""
 
+import gc
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,11 @@ class CollectionResult:
     """Why the output filled and stopped the collection (what fit was sealed in the reserve).
     A disk that fills only while sealing is absorbed by the reserve and is not a stop."""
 
+
+GC_YOUNG_THRESHOLD = 50_000
+"""Allocations between two young-generation garbage collections while collecting (CPython's
+default is 700). A collection of 10,000 files makes a few million objects that all live to
+the seal, and the collector's passes over them were a fifth of its CPU time."""
 
 StepCallback = Callable[[Collector, str], None]
 AfterCollection = Callable[[Context], None]
@@ -115,7 +122,7 @@ def collect_to(
         writer.log.add("live-state", "irkit", "skipped", NO_PROC, root=str(root))
     failed: list[str] = []
     stopped: CollectionStopped | None = None
-    with guard.installed():
+    with guard.installed(), fewer_garbage_collections():
         try:
             try:
                 guard.arm()
@@ -145,6 +152,22 @@ def collect_to(
         str(stopped) if isinstance(stopped, CollectionInterrupted) else None,
         str(stopped) if isinstance(stopped, OutputFull) else None,
     )
+
+
+@contextmanager
+def fewer_garbage_collections() -> Iterator[None]:
+    """Collect garbage less often while collecting evidence: what exists now (modules, rules,
+    the playbook) is frozen out of every pass, and the young generation is collected every
+    GC_YOUNG_THRESHOLD allocations instead of 700. Records live until the seal, so the
+    passes found almost nothing; the thresholds are restored after."""
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 10)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
 
 
 def _log_stop(writer: EvidenceWriter, collector: str, stop: CollectionStopped) -> None:

@@ -287,6 +287,26 @@ def open_in_root(root: Path, host_path: str, *, excluded: Inodes = ()) -> io.Fil
         raise
 
 
+def open_dir_in_root(root: Path, host_dir: str) -> int:
+    """A readable descriptor of a host directory resolved inside `root`, to list it and open
+    its files by name (`open_in_dir`): one resolution for the whole directory instead of one
+    per file, which was most of the per-file cost of copying 10,000 crontabs. The caller
+    closes it."""
+    fd = _open_dir(root, _components(root, host_dir, True))
+    try:
+        return os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=fd)
+    finally:
+        os.close(fd)
+
+
+def open_in_dir(dir_fd: int, name: str, shown: str, *, excluded: Inodes = ()) -> io.FileIO:
+    """Open a regular file named in a directory from `open_dir_in_root`, never through a
+    link; `shown` is its host path, for messages."""
+    if "/" in name or "\0" in name or name in ("", ".", ".."):
+        raise OSError(errno.EINVAL, "not a name in a directory", shown)
+    return _open_checked(name, shown, dir_fd=dir_fd, follow=False, excluded=excluded)
+
+
 def _dangling(root: Path, host_path: str) -> None:
     """A missing file reached through a link is a dangling link: say so."""
     try:

@@ -1,11 +1,18 @@
 """Reading through a root prefix never escapes it, and special files are refused."""
 
+import errno
 import os
 from pathlib import Path
 
 import pytest
 
-from irkit.hostfs import NotRegularFile, open_regular, resolve_in_root
+from irkit.hostfs import (
+    NotRegularFile,
+    open_dir_in_root,
+    open_in_dir,
+    open_regular,
+    resolve_in_root,
+)
 
 
 @pytest.fixture
@@ -43,3 +50,28 @@ def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
 def test_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         open_regular(tmp_path)
+
+
+def test_open_in_dir_opens_regular_files_by_name_and_nothing_else(tmp_path: Path) -> None:
+    """A directory resolved once inside the root, then its files opened by name: a link, a
+    FIFO or a name that walks out is refused, never followed."""
+    root = tmp_path / "root"
+    (root / "etc/cron.d").mkdir(parents=True)
+    (root / "etc/cron.d/job").write_bytes(b"* * * * * root true\n")
+    (root / "etc/cron.d/link").symlink_to("/etc/passwd")
+    os.mkfifo(root / "etc/cron.d/fifo")
+    (root / "etc/cron.daily").symlink_to("cron.d")  # the directory itself resolves inside
+    fd = open_dir_in_root(root, "/etc/cron.daily")
+    try:
+        with open_in_dir(fd, "job", "/etc/cron.daily/job") as handle:
+            assert handle.read() == b"* * * * * root true\n"
+        with pytest.raises(OSError):
+            open_in_dir(fd, "link", "/etc/cron.daily/link")
+        with pytest.raises(NotRegularFile):
+            open_in_dir(fd, "fifo", "/etc/cron.daily/fifo")
+        for name in ("..", "../cron.d/job", ""):
+            with pytest.raises(OSError) as refused:
+                open_in_dir(fd, name, f"/etc/cron.daily/{name}")
+            assert refused.value.errno == errno.EINVAL
+    finally:
+        os.close(fd)

@@ -10,7 +10,10 @@ import pytest
 
 from irkit.hunt import FileScanner, compile_rules
 from irkit.memory.dump import (
+    EHDR,
     NT_IRKIT_MAPS,
+    PHDR,
+    PT_LOAD,
     DumpBudget,
     MapsError,
     dump_process,
@@ -84,7 +87,7 @@ def test_dump_keeps_maps_in_a_note(marked_process: subprocess.Popen[bytes]) -> N
     assert data[:4] == b"\x7fELF"
     assert NT_IRKIT_MAPS.to_bytes(4, "little") + b"IRKIT\0" in data[:8192]
     assert plan.maps_text[:200] in data[:65536]
-    assert result.bytes_read == plan.total
+    assert result.bytes_read + result.bytes_untouched == plan.total
     assert len(data) == image_layout_size(plan)
 
 
@@ -156,3 +159,71 @@ def test_dump_of_missing_pid_is_a_usage_error(tmp_path: Path, run_irkit) -> None
     done = run_irkit("memory", "dump", "--pid", "999999999", "-o", tmp_path / "x.core")
     assert done.returncode == 2
     assert b"999999999" in done.stderr and b"Traceback" not in done.stderr
+
+
+@pytest.fixture
+def reserved_process():  # type: ignore[no-untyped-def]
+    """A live process with a 64 MiB private anonymous mapping of which one page was written
+    (the marker at 32 MiB + 100); yields it and the mapping's address."""
+    code = textwrap.dedent(
+        f"""
+        import ctypes, mmap, sys
+        area = mmap.mmap(-1, 64 << 20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        area[(32 << 20) + 100:(32 << 20) + 100 + {len(MARKER)}] = b"{MARKER}"
+        print(hex(ctypes.addressof(ctypes.c_char.from_buffer(area))), flush=True)
+        sys.stdin.read()
+        """
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert proc.stdout is not None
+    start = int(proc.stdout.readline(), 16)
+    yield proc, start
+    proc.kill()
+    proc.wait()
+
+
+def _reserved_area(core: bytes, start: int) -> bytes:
+    offset, vaddr, _ = next(load for load in _loads(core) if load[1] <= start < load[1] + load[2])
+    return core[offset + start - vaddr : offset + start - vaddr + (64 << 20)]
+
+
+def test_untouched_anonymous_pages_are_zeros_not_reads(reserved_process) -> None:  # type: ignore[no-untyped-def]
+    """The core holds the marker at its address and zeros around it, and the untouched pages
+    were never read (pagemap)."""
+    proc, start = reserved_process
+    _, result, chunks = dump_process(proc.pid)
+    area = _reserved_area(b"".join(chunks), start)
+    assert area[(32 << 20) + 100 :].startswith(MARKER.encode())
+    assert area.count(0) == (64 << 20) - len(MARKER)
+    assert result.bytes_untouched >= (64 << 20) - (4 << 20)
+    assert not result.partial
+
+
+def test_dump_cli_leaves_untouched_pages_as_holes(  # type: ignore[no-untyped-def]
+    reserved_process, tmp_path: Path, run_irkit
+) -> None:
+    """The core file written by `irkit memory dump` is sparse where the pages were never
+    touched, and reads back the same bytes as the stream."""
+    proc, start = reserved_process
+    core = tmp_path / "p.core"
+    done = run_irkit("memory", "dump", "--pid", str(proc.pid), "-o", core)
+    assert done.returncode == 0, done.stderr.decode()
+    data = core.read_bytes()
+    area = _reserved_area(data, start)
+    assert area[(32 << 20) + 100 :].startswith(MARKER.encode())
+    assert area.count(0) == (64 << 20) - len(MARKER)
+    assert core.stat().st_blocks * 512 < len(data) - (32 << 20)
+
+
+def _loads(core: bytes) -> list[tuple[int, int, int]]:
+    """(file offset, address, size) of each PT_LOAD of a core."""
+    fields = EHDR.unpack_from(core)
+    phoff, phentsize, phnum = fields[5], fields[9], fields[10]
+    loads = []
+    for i in range(phnum):
+        p_type, _, offset, vaddr, _, filesz, _, _ = PHDR.unpack_from(core, phoff + i * phentsize)
+        if p_type == PT_LOAD:
+            loads.append((offset, vaddr, filesz))
+    return loads

@@ -20,6 +20,7 @@ from irkit.hostfs import (
     OwnOutput,
     forget_dirs,
     is_procfs,
+    open_in_dir,
     open_in_root,
     open_proc,
     read_link_in_root,
@@ -123,6 +124,18 @@ class Context:
             lambda: open_in_root(self.root, host_path, excluded=self.excluded),
             fs_text(host_path),
             cap=cap,
+            keep=keep,
+        )
+
+    def copy_file_in_dir(
+        self, dir_fd: int, name: str, host_path: str, *, keep: int = KEEP_FOR_PARSING
+    ) -> CopiedFile | None:
+        """`copy_host_file` of `host_path`, the file `name` of a directory already opened with
+        `hostfs.open_dir_in_root`: no path resolution per file."""
+        return self._copy(
+            lambda: open_in_dir(dir_fd, name, host_path, excluded=self.excluded),
+            fs_text(host_path),
+            cap="copy_bytes",
             keep=keep,
         )
 

@@ -58,11 +58,23 @@ class ProcFS:
                 return read_capped(handle.fileno(), self.cap, READ_SIZE)
         fd = os.open(f"{self.root}/{rel}", os.O_RDONLY | os.O_CLOEXEC)
         try:
-            return read_capped(fd, self.cap, READ_SIZE)
+            want = min(self.cap, READ_SIZE)
+            first = os.read(fd, want)
+            if len(first) < want:
+                return first, False
+            rest, more = read_capped(fd, self.cap - len(first), READ_SIZE)
+            return first + rest, more
         finally:
             os.close(fd)
 
     def read(self, pid: int | str, *parts: str) -> bytes | None:
+        """A per-process file (stat, status, cmdline, environ, cgroup, comm) or /proc/stat.
+
+        The kernel answers these whole in one read when the buffer holds them (they are one
+        seq_file record, or a loop up to the count asked), so on the live procfs a short
+        first read is the end: no second read() for EOF, one syscall of about six per file
+        per process. Multi-record tables (/proc/net/tcp) answer a page per read and are read
+        elsewhere, to EOF."""
         try:
             data, more = self._read("/".join((str(pid), *parts)))
         except OSError as exc:

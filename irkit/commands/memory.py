@@ -29,7 +29,7 @@ from irkit.memory.analyze import (
     symbols_in_dir,
 )
 from irkit.memory.btf import BtfError
-from irkit.memory.dump import DumpBudget, MapsError, dump_process
+from irkit.memory.dump import DumpBudget, MapsError, dump_process, write_core
 from irkit.memory.inputs import InputError, read_input
 from irkit.memory.isf import IsfError, build_isf, isf_warnings, write_isf
 from irkit.memory.isfschema import validate_isf
@@ -82,8 +82,7 @@ def dump(
             f"{output}: {exc.strerror or exc}" + ("" if overwrite else " (use --overwrite)")
         ) from exc
     with os.fdopen(fd, "wb") as handle:
-        for chunk in chunks:
-            handle.write(chunk)
+        write_core(chunks, handle)
     state = "[red]partial[/]" if result.partial else "[green]complete[/]"
     err.print(
         f"core {host(output)} ({state}): {result.regions} regions, {result.bytes_read} bytes"

@@ -9,7 +9,6 @@ run as `nobody` over root-only files can no longer say "CLEAN, complete" when it
 import errno
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict
 from typing import Any
 
 from irkit.evidence.log import LogEntry
@@ -49,7 +48,7 @@ def collecting_identity(status_path: str = "/proc/self/status") -> dict[str, Any
 
 
 def _as_dict(entry: object) -> object:
-    return asdict(entry) if isinstance(entry, LogEntry) else entry
+    return entry.to_dict() if isinstance(entry, LogEntry) else entry
 
 
 def _denied(error: object) -> bool:

@@ -120,7 +120,7 @@ def _as_dict(record: RecordLike) -> dict[str, Any]:
 
 
 def _log_dict(entry: LogEntry | Mapping[str, Any]) -> dict[str, Any]:
-    return asdict(entry) if isinstance(entry, LogEntry) else dict(entry)
+    return entry.to_dict() if isinstance(entry, LogEntry) else dict(entry)
 
 
 def _member_dict(entry: MemberEntry | Mapping[str, Any]) -> dict[str, Any]:

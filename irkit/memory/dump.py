@@ -11,18 +11,32 @@ The layout is computed from maps before any byte is read, so the core can stream
 that turns out unreadable mid-way (the process exited, a page vanished) is padded with
 zeros to its declared size and logged, which keeps every program header truthful about
 where its bytes sit, and the dump is marked partial.
+
+Regions are read in chunks aligned to CHUNK in the address space (2 MiB, a transparent huge
+page). Before a chunk of a private anonymous region is read, /proc/PID/pagemap says whether
+any of its pages was ever touched (present or swapped): one that was not reads as zeros, so
+zeros are written without reading it, which also spares the target the zero-page mappings a
+read through /proc/PID/mem would make. A reserved, untouched heap costs no read at all.
 """
 
+import mmap
 import os
+import stat
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from irkit.hostfs import open_proc, open_regular, proc_file
 from irkit.parsers.procmaps import MapsRegion, parse_maps
 
-CHUNK = 1 << 20
+CHUNK = 2 << 20
+PAGE = mmap.PAGESIZE
+PAGEMAP_ENTRY = 8
+TOUCHED_BITS = bytes(b & 0xC0 for b in range(256))
+"""The top byte of a little-endian pagemap entry, masked to bits 63 (present) and 62
+(swapped); the soft-dirty bit may be set on a hole and says nothing about its content."""
 SKIP_NAMES = {
     "[vvar]": "the kernel answers EIO for [vvar]",
     "[vvar_vclock]": "the kernel answers EIO for [vvar_vclock]",
@@ -38,6 +52,11 @@ PF_X, PF_W, PF_R = 1, 2, 4
 ET_CORE, EM_X86_64, EM_AARCH64 = 4, 62, 183
 
 LogFn = Callable[..., None]
+
+
+class Zeros(bytes):
+    """A chunk of the core known to be zeros without reading it (untouched pages, padding
+    after a failed read): a file writer may leave a hole for it (`write_core`)."""
 
 
 class MapsError(ValueError):
@@ -78,6 +97,8 @@ class DumpResult:
     regions: int = 0
     bytes_read: int = 0
     bytes_written: int = 0
+    bytes_untouched: int = 0
+    """Zeros written for pages never touched (pagemap), without reading them."""
     skipped: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
     partial: bool = False
@@ -189,23 +210,70 @@ def stream_core(
         mem = None
         result.partial = True
         log("dump-open-mem", "error", f"{type(exc).__name__}: {exc.strerror or exc}", pid=plan.pid)
+    pagemap = _open_pagemap(mem_path)
     try:
         for region, take in plan.regions:
             result.regions += 1
-            yield from _region_bytes(mem, region, take, result, plan.pid, log)
+            untouched = _untouched_test(pagemap, region)
+            yield from _region_bytes(mem, region, take, result, plan.pid, log, untouched)
     finally:
         if mem is not None:
             mem.close()
+        if pagemap is not None:
+            os.close(pagemap)
+
+
+def _open_pagemap(mem_path: Path) -> int | None:
+    """/proc/PID/pagemap beside `mem_path`, or None (not readable: every chunk is read)."""
+    try:
+        with open_regular(mem_path.with_name("pagemap")) as handle:
+            return os.dup(handle.fileno())
+    except OSError:
+        return None
+
+
+def _untouched_test(pagemap: int | None, region: MapsRegion) -> Callable[[int, int], bool]:
+    """Whether [address, address + size) of `region` holds only pages never touched. Only
+    private anonymous memory reads as zeros where untouched: a file mapping's absent page is
+    read from the file, a shared one may sit in the page cache."""
+    anonymous = region.path in ("", "[heap]", "[stack]") or region.path.startswith("[anon:")
+    if pagemap is None or not anonymous or region.perms[3] != "p":
+        return lambda address, size: False
+
+    def untouched(address: int, size: int) -> bool:
+        first, last = address // PAGE, (address + size - 1) // PAGE
+        try:
+            entries = os.pread(pagemap, (last - first + 1) * PAGEMAP_ENTRY, first * PAGEMAP_ENTRY)
+        except OSError:
+            return False
+        if len(entries) != (last - first + 1) * PAGEMAP_ENTRY:
+            return False
+        return not entries[7::PAGEMAP_ENTRY].translate(TOUCHED_BITS).strip(b"\0")
+
+    return untouched
 
 
 def _region_bytes(
-    mem: object, region: MapsRegion, take: int, result: DumpResult, pid: int, log: LogFn
+    mem: object,
+    region: MapsRegion,
+    take: int,
+    result: DumpResult,
+    pid: int,
+    log: LogFn,
+    untouched: Callable[[int, int], bool],
 ) -> Iterator[bytes]:
     fd = mem.fileno() if mem is not None else -1  # type: ignore[attr-defined]
     done = 0
     failure: str | None = None if mem is not None else "/proc/PID/mem not open"
     while done < take and failure is None:
-        want = min(CHUNK, take - done)
+        address = region.start + done
+        want = min(CHUNK - address % CHUNK, take - done)
+        if untouched(address, want):
+            done += want
+            result.bytes_untouched += want
+            result.bytes_written += want
+            yield Zeros(want)
+            continue
         try:
             chunk = os.pread(fd, want, region.start + done)
         except OSError as exc:
@@ -234,8 +302,22 @@ def _region_bytes(
         result.bytes_written += pad
         while pad > 0:
             n = min(CHUNK, pad)
-            yield bytes(n)
+            yield Zeros(n)
             pad -= n
+
+
+def write_core(chunks: Iterable[bytes], out: BinaryIO) -> None:
+    """Write a core's chunks to a file, the known-zero ones as holes in a regular file:
+    a reserved, untouched heap costs neither a read nor a write (reading the hole gives the
+    same zeros, so the file's hash is the same)."""
+    sparse = stat.S_ISREG(os.fstat(out.fileno()).st_mode)
+    for chunk in chunks:
+        if sparse and isinstance(chunk, Zeros):
+            out.seek(len(chunk), os.SEEK_CUR)
+        else:
+            out.write(chunk)
+    if sparse:
+        out.truncate(out.tell())
 
 
 def dump_process(

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from irkit.hosttext import decode_host
 
@@ -48,10 +49,16 @@ def decimal(text: str, maximum: int = 2**64 - 1) -> int | None:
 
     int() alone takes " 1_0", Unicode digits and signs, and raises on 5,000 digits.
     """
-    if not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)):
+    if not (text.isascii() and text.isdigit()) or len(text) > _width(maximum):
         return None
     value = int(text)
     return value if value <= maximum else None
+
+
+@lru_cache(maxsize=16)
+def _width(maximum: int) -> int:
+    """Digits of `maximum` (a few distinct maxima, each asked for once per number parsed)."""
+    return len(str(maximum))
 
 
 def looks_binary(data: bytes) -> bool:
