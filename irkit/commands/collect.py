@@ -11,6 +11,7 @@ import typer
 from irkit.collection import CollectionResult, collect_to
 from irkit.collectors.base import Collector
 from irkit.collectors.registry import COLLECTORS, select_collectors
+from irkit.commands.maxcpu import MaxCpuOption
 from irkit.commands.output import BundleOutput, OutputError, open_output, same_filesystem
 from irkit.console import err, host
 from irkit.custody import CustodyError
@@ -20,7 +21,7 @@ from irkit.evidence.log import LogEntry
 from irkit.evidence.sink import BundleSink
 from irkit.evidence.writer import EvidenceWriter
 from irkit.exitcodes import ExitCode
-from irkit.footprint import DEFAULT_NICE, lower_priority
+from irkit.footprint import DEFAULT_NICE, limit_cpu, lower_priority
 from irkit.frozen import unpacked
 from irkit.interrupts import InterruptGuard
 
@@ -271,6 +272,7 @@ def collect(
     encrypt_to: EncryptOption = None,
     nice: NiceOption = DEFAULT_NICE,
     io_idle: IoIdleOption = True,
+    max_cpu: MaxCpuOption = None,
 ) -> None:
     """Collect the host's state into one sealed evidence bundle (most volatile first).
 
@@ -288,6 +290,7 @@ def collect(
     except ValueError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(ExitCode.USAGE) from exc
+    limit_cpu(max_cpu)
     guard = InterruptGuard()
     guard.install()
     bundle, writer = start_bundle(

@@ -10,9 +10,11 @@ from typing import Annotated
 import typer
 
 from irkit.commands.collect import ForceOption
+from irkit.commands.maxcpu import MaxCpuOption
 from irkit.console import err, host, out
 from irkit.evidence.records import severity_rank
 from irkit.exitcodes import ExitCode
+from irkit.footprint import limit_cpu
 from irkit.hunt import RuleError, compile_rules
 from irkit.limits import Limits
 from irkit.memory.analyze import (
@@ -164,6 +166,7 @@ def analyze(
         typer.Option(help="Comma-separated subset of: " + ", ".join(PLUGINS) + " (default: all)."),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    max_cpu: MaxCpuOption = None,
 ) -> None:
     """Analyse a Linux memory image with volatility3 (offline).
 
@@ -200,6 +203,7 @@ def analyze(
             for problem in exc.problems:
                 err.print(f"[red]{host(problem)}[/]")
             raise typer.Exit(ExitCode.USAGE) from exc
+    limit_cpu(max_cpu)
     try:
         result = analyze_image(
             image,

@@ -12,9 +12,11 @@ from typing import Annotated
 import typer
 
 from irkit.commands.collect import ProcOption
+from irkit.commands.maxcpu import MaxCpuOption
 from irkit.console import err, host, out
 from irkit.evidence.records import SEVERITIES, severity_rank
 from irkit.exitcodes import ExitCode
+from irkit.footprint import limit_cpu
 from irkit.hunt import (
     FileScanOptions,
     RuleError,
@@ -163,6 +165,7 @@ def scan(
             " suspect host, where irkit writes nothing outside its output)."
         ),
     ] = False,
+    max_cpu: MaxCpuOption = None,
 ) -> None:
     """Hunt with YARA in files, live process memory or memory images.
 
@@ -194,6 +197,7 @@ def scan(
         _print_problems(exc)
         raise typer.Exit(ExitCode.USAGE) from exc
     limit = timeout or None
+    limit_cpu(max_cpu)
     stats = TreeStats()
     options = FileScanOptions(
         max_size=cap,

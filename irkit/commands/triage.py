@@ -28,13 +28,14 @@ from irkit.commands.collect import (
     seal_summary,
     start_bundle,
 )
+from irkit.commands.maxcpu import MaxCpuOption
 from irkit.commands.output import BundleOutput
 from irkit.console import err, host
 from irkit.evidence.coverage import caveat, unseen
 from irkit.evidence.view import view_from_writer
 from irkit.evidence.writer import EvidenceWriter
 from irkit.exitcodes import ExitCode
-from irkit.footprint import DEFAULT_NICE
+from irkit.footprint import DEFAULT_NICE, limit_cpu
 from irkit.hunt import RuleError, RuleSet, compile_rules
 from irkit.interrupts import InterruptGuard
 from irkit.playbook import DEFAULT_PLAYBOOK, Playbook, PlaybookError, load_playbook
@@ -118,6 +119,7 @@ def triage(
     encrypt_to: EncryptOption = None,
     nice: NiceOption = DEFAULT_NICE,
     io_idle: IoIdleOption = True,
+    max_cpu: MaxCpuOption = None,
 ) -> None:
     """Triage this host for cryptomining: collect, hunt with YARA, analyse, seal one bundle.
 
@@ -136,6 +138,7 @@ def triage(
     except ValueError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(ExitCode.USAGE) from exc
+    limit_cpu(max_cpu)
     guard = InterruptGuard()
     guard.install()
     bundle, writer = start_bundle(
