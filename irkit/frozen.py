@@ -37,5 +37,10 @@ def unpacked() -> Unpacked | None:
     directory = getattr(sys, "_MEIPASS", None)
     if not getattr(sys, "frozen", False) or directory is None:
         return None
-    magic = filesystem_type(Path(directory))
-    return Unpacked(Path(directory), magic in (TMPFS_MAGIC, RAMFS_MAGIC))
+    return Unpacked(Path(directory), memory_backed(Path(directory)))
+
+
+def memory_backed(path: Path) -> bool:
+    """Whether the kernel keeps `path`'s filesystem in RAM (tmpfs, ramfs): what is written
+    there touches no disk, and takes memory from the host."""
+    return filesystem_type(path) in (TMPFS_MAGIC, RAMFS_MAGIC)

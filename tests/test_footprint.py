@@ -1,11 +1,13 @@
 """Issue 14, section 2: irkit is light on the host (priority, a CPU cap, its footprint in the
 log) and does not fill the responder's disk with a memory image."""
 
+import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from irkit.evidence.reader import BundleReader
@@ -40,6 +42,43 @@ def test_a_memory_image_that_cannot_fit_is_refused_with_a_reason(
     assert refused["outcome"] == "warning"
     assert "MiB free" in refused["error"] and str(small_disk) in refused["error"]
     assert "no memory image: it needs up to" in stderr  # the responder sees it at once
+
+
+@pytest.fixture
+def tmpfs_larger_than_ram(tmp_path: Path) -> Iterator[Path]:
+    """A real tmpfs sized at 4 TiB: its free space is RAM the host does not have."""
+    where = tmp_path / "shm"
+    where.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4T", "tmpfs", str(where)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", str(where)], check=True)
+
+
+def test_a_memory_image_into_ram_is_refused_before_the_oom_killer_wakes(
+    run_irkit: RunIrkit, tmpfs_larger_than_ram: Path, tmp_path: Path
+) -> None:
+    """The tmpfs says 4 TiB free, but each byte written there is RAM: the room is what the host
+    has available (psutil), less a reserve, which never holds an image of all of its RAM."""
+    playbook = tmp_path / "image.yaml"
+    playbook.write_text(IMAGE_PLAYBOOK)
+    bundle = tmpfs_larger_than_ram / "case.zip"
+    done = run_irkit("triage", "-p", playbook, "-o", bundle, "-q")
+    assert done.returncode in (0, 1, 3), done.stderr.decode(errors="replace")
+    with BundleReader(bundle) as reader:
+        assert "memory/image.lime" not in reader.names()
+        (refused,) = [e for e in reader.log_entries() if e["step"] == "image"]
+    assert refused["outcome"] == "warning"
+    assert f"{tmpfs_larger_than_ram} (memory-backed" in refused["error"]
+    free_mib = int(refused["error"].split(" MiB free")[0].rsplit(" ", 1)[1])
+    assert free_mib < psutil.virtual_memory().total >> 20
 
 
 def test_the_footprint_defaults_are_in_the_help_and_the_log(
