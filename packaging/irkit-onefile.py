@@ -8,6 +8,10 @@ import sys
 
 sys.dont_write_bytecode = True
 
-from irkit.cli import main  # noqa: E402  (after the bytecode switch, on purpose)
+from irkit.frozen import stop_with_the_bootloader  # noqa: E402  (after the bytecode switch)
+
+stop_with_the_bootloader()  # first: a SIGKILL of the file during the imports stops it too
+
+from irkit.cli import main  # noqa: E402
 
 main()

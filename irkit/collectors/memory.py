@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+import psutil
+
 from irkit.collectors.base import Collector, Context
 from irkit.collectors.host import parse_meminfo_total
 from irkit.collectors.symbols import collect_symbol_material
 from irkit.evidence.records import Record
+from irkit.frozen import memory_backed
 from irkit.hostfs import open_proc, read_capped
 from irkit.memory.acquire import (
     AcquisitionError,
@@ -110,10 +113,33 @@ def _budget(ctx: Context) -> DumpBudget:
 OUTPUT_SPACE = "output free space"
 """The cap named when the output's disk, not a playbook limit, cut a dump."""
 
+HOST_MEMORY_RESERVE = 256 << 20
+"""RAM left to the host, at least, when the output is memory-backed (and a tenth of its RAM)."""
+
 
 def output_free(ctx: Context) -> int | None:
-    """Free bytes where the bundle is written; None for -o - (the receiver's disk)."""
-    return None if ctx.output_dir is None else shutil.disk_usage(ctx.output_dir).free
+    """Free bytes where the bundle is written; None for -o - (the receiver's disk).
+
+    On a memory-backed output (tmpfs, ramfs: /dev/shm, often /tmp) those bytes are the host's
+    RAM, and a tmpfs may be sized past it: then no more than what the host has available
+    (psutil), less a reserve, so that an image or a core never wakes the OOM killer on the
+    host it documents.
+    """
+    if ctx.output_dir is None:
+        return None
+    free = shutil.disk_usage(ctx.output_dir).free
+    if memory_backed(ctx.output_dir):
+        ram = psutil.virtual_memory()
+        reserve = max(HOST_MEMORY_RESERVE, ram.total // 10)
+        free = min(free, max(ram.available - reserve, 0))
+    return free
+
+
+def _where(ctx: Context) -> str:
+    """The output directory, named for the responder, saying when its space is RAM."""
+    if ctx.output_dir is not None and memory_backed(ctx.output_dir):
+        return f"{ctx.output_dir} (memory-backed: the host's available RAM, less a reserve)"
+    return str(ctx.output_dir)
 
 
 class MemoryCollector(Collector):
@@ -223,6 +249,6 @@ def image_refusal(ctx: Context) -> str | None:
         return None
     return (
         f"no memory image: it needs up to {need // 2**20} MiB (MemTotal, or max_image)"
-        f" and {ctx.output_dir} has {free // 2**20} MiB free; write the bundle to a larger disk"
+        f" and {_where(ctx)} has {free // 2**20} MiB free; write the bundle to a larger disk"
         " or stream it with -o -, or set max_image"
     )

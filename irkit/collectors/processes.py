@@ -17,6 +17,7 @@ from irkit.collectors.base import Collector, Context
 from irkit.collectors.hostusers import host_accounts, user_names
 from irkit.collectors.procfs import ProcFS
 from irkit.evidence.records import Record
+from irkit.footprint import throttle
 from irkit.hosttext import decode_host
 from irkit.knowledge.kernel_threads import PF_KTHREAD, looks_like_kernel_thread
 from irkit.parsers.cgroup import cgroup_path, container_of
@@ -193,6 +194,7 @@ class ExeHasher:
             with self.ctx.open_proc(f"{pid}/exe") as handle:
                 while left >= 0 and (chunk := handle.read(min(CHUNK, left + 1))):
                     sha.update(chunk)
+                    throttle()  # --max-cpu
                     left -= len(chunk)
         except OSError as exc:
             self.errors.append(f"{pid}: {type(exc).__name__}: {exc.strerror}")

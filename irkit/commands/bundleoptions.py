@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from irkit.commands.maxcpu import MaxCpuOption
 from irkit.commands.options import JsonOption, OverwriteOption
 from irkit.custody.settings import ENCRYPT_ENV, SIGN_ENV
 from irkit.footprint import DEFAULT_NICE
@@ -83,6 +84,7 @@ class BundleOptions:
     encrypt_to: EncryptOption = None
     nice: NiceOption = DEFAULT_NICE
     io_idle: IoIdleOption = True
+    max_cpu: MaxCpuOption = None
 
 
 def bundle_command(command: Callable[..., None]) -> Callable[..., None]:

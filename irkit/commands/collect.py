@@ -21,7 +21,7 @@ from irkit.evidence.log import LogEntry
 from irkit.evidence.sink import BundleSink
 from irkit.evidence.writer import EvidenceWriter, Seal
 from irkit.exitcodes import ExitCode
-from irkit.footprint import lower_priority
+from irkit.footprint import limit_cpu, lower_priority
 from irkit.frozen import unpacked
 from irkit.interrupts import InterruptGuard
 
@@ -155,6 +155,7 @@ def start_bundle(
     writer = EvidenceWriter(
         sink, command_line=sys.argv, guard=guard, on_log=on_log, custody=custody.custody
     )
+    limit_cpu(options.max_cpu)
     lower_priority(writer.log, options.nice, options.io_idle)
     # OUT.partial (its inode survives the rename) and the reserve: the host readers refuse
     # these, so a bundle written under a collected directory never copies itself.

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from irkit.commands.maxcpu import MaxCpuOption
 from irkit.commands.options import (
     DEFAULT_FAIL_ON,
     FailOnOption,
@@ -18,6 +19,7 @@ from irkit.commands.options import (
 from irkit.console import err, host, out
 from irkit.evidence.records import severity_rank
 from irkit.exitcodes import ExitCode
+from irkit.footprint import limit_cpu
 from irkit.hunt import RuleError, compile_rules
 from irkit.limits import Limits
 from irkit.memory.analyze import (
@@ -178,6 +180,7 @@ def analyze(
     ] = None,
     json_out: JsonOption = False,
     fail_on: FailOnOption = DEFAULT_FAIL_ON,
+    max_cpu: MaxCpuOption = None,
 ) -> None:
     """Analyse a Linux memory image with volatility3 (offline).
 
@@ -194,6 +197,7 @@ def analyze(
         raise _fail(f"{isf_file}: no such ISF file")
     if rules is not None:
         _check_rules(rules)
+    limit_cpu(max_cpu)
     try:
         result = analyze_image(
             image,

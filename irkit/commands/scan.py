@@ -11,10 +11,12 @@ from typing import Annotated
 
 import typer
 
+from irkit.commands.maxcpu import MaxCpuOption
 from irkit.commands.options import DEFAULT_FAIL_ON, FailOnOption, JsonOption, ProcOption
 from irkit.console import err, host, out
 from irkit.evidence.records import severity_rank
 from irkit.exitcodes import ExitCode
+from irkit.footprint import limit_cpu
 from irkit.hunt import (
     FileScanOptions,
     RuleError,
@@ -162,6 +164,7 @@ def scan(
             " irkit writes nothing outside its output; triage and collect never write it."
         ),
     ] = True,
+    max_cpu: MaxCpuOption = None,
 ) -> None:
     """Hunt with YARA in files, live process memory or memory images.
 
@@ -176,6 +179,7 @@ def scan(
     window, gap, cap = _sizes(chunk_size, overlap, max_size, timeout)
     ruleset = _compiled(rules, rule_cache)
     limit = timeout or None
+    limit_cpu(max_cpu)
     stats = TreeStats()
     options = FileScanOptions(
         max_size=cap,

@@ -30,6 +30,7 @@ from irkit.evidence.names import safe_member_name
 from irkit.evidence.records import FileRecord, Record, dumps_record
 from irkit.evidence.sink import BundleSink, HashingSink, OutputFull
 from irkit.evidence.statx import birth_time
+from irkit.footprint import throttle
 from irkit.hosttext import fs_text
 from irkit.interrupts import InterruptGuard
 from irkit.timeutil import utc_iso, utc_now_iso
@@ -267,6 +268,7 @@ class EvidenceWriter:
                 out = self._zip.open(info, "w", force_zip64=large)
                 while True:
                     with self._guard.window():
+                        throttle()  # --max-cpu, where a signal may still stop the wait
                         chunk = next(chunks, None)
                     if chunk is None:
                         break

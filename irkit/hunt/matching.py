@@ -8,6 +8,7 @@ addresses before they become hits.
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from irkit.footprint import throttle
 from irkit.hunt.hits import MatchedString, YaraHit, excerpt, rule_severity
 from irkit.hunt.libyara import Rules
 
@@ -26,6 +27,7 @@ def match_buffer(
     timeout: float | None = None,
 ) -> list[Any]:
     """One libyara pass; releases the GIL, so threads scan in parallel."""
+    throttle()  # --max-cpu: a pause first when irkit is over its CPU share
     kwargs: dict[str, Any] = {"data": data, "fast": True}
     if externals:
         kwargs["externals"] = externals

@@ -5,6 +5,10 @@ tmpfs at /dev/shm, the kernel's proc and sys, and the file itself on a read-only
 at /media/ir (the USB stick or NFS share of a real response). Everything else in the root is
 a plain directory on the test's disk, so a before/after listing of it shows any write the
 file makes besides its output.
+
+The libraries come from this machine, or with IRKIT_CHROOT_LIBS=DIR from the system under DIR
+(an older Debian made with debootstrap): the same file names, that system's glibc, so the
+test shows the oldest glibc the file runs on (packaging/build-onefile-oldbase.sh).
 """
 
 import os
@@ -83,15 +87,49 @@ def build_chroot(root: Path, binary: Path) -> Chroot:
     shutil.copy2(binary, binary_dir / "irkit")
     for mount in (*MOUNTS, "out", "tmp"):
         (root / mount).mkdir(parents=True)
-    for lib in _host_libraries(binary):
+    system = Path(os.environ.get("IRKIT_CHROOT_LIBS", "/"))
+    for lib in _host_libraries(binary, system):
         target = root / lib.relative_to("/")
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(lib, target)
+        shutil.copy2(_inside(system, lib), target)
     return Chroot(root, binary_dir)
 
 
-def _host_libraries(binary: Path) -> list[Path]:
-    """What ldd names for the file, and glibc's libraries beside them.
+def glibc_versions(chroot: Chroot) -> tuple[str, str]:
+    """The glibc version in the chroot, and in the system its libraries were taken from (each
+    libc.so.6 says it in a string): the same when the copy stayed inside that system."""
+    (libc,) = chroot.root.rglob("libc.so.6")
+    system = Path(os.environ.get("IRKIT_CHROOT_LIBS", "/"))
+    origin = _inside(system, Path("/") / libc.relative_to(chroot.root))
+    return _glibc_version(libc), _glibc_version(origin)
+
+
+def _glibc_version(libc: Path) -> str:
+    found = re.search(rb"GNU C Library [^\n]*? version (\d+\.\d+)", libc.read_bytes())
+    if found is None:
+        raise AssertionError(f"{libc} names no glibc version")
+    return found.group(1).decode()
+
+
+def _inside(system: Path, path: Path, hops: int = 40) -> Path:
+    """`path` of the system under `system`, its symbolic links resolved inside that system
+    (an absolute link there must not lead to this machine's file)."""
+    resolved = Path("/")
+    for part in path.relative_to("/").parts:
+        candidate = resolved / part
+        real = system / candidate.relative_to("/")
+        if real.is_symlink():
+            if hops == 0:
+                raise ChrootUnavailable(f"too many symbolic links resolving {path} in {system}")
+            target = resolved / os.readlink(real)  # an absolute target replaces `resolved`
+            inner = _inside(system, Path(os.path.normpath(target)), hops - 1)
+            candidate = Path("/") / inner.relative_to(system)
+        resolved = candidate
+    return system / resolved.relative_to("/")
+
+
+def _host_libraries(binary: Path, system: Path) -> list[Path]:
+    """What ldd names for the file, and glibc's libraries beside them (in `system`).
 
     The file's own ldd list is only the bootloader's; the Python it unpacks also loads libm,
     librt, libutil... from glibc, so the whole glibc set beside libc.so.6 comes along.
@@ -100,9 +138,9 @@ def _host_libraries(binary: Path) -> list[Path]:
     paths = {Path(p) for p in re.findall(r"(/\S+)", listing.stdout)}
     found: list[Path] = []
     for directory in {p.parent for p in paths}:
-        for entry in sorted(directory.iterdir()):
+        for entry in sorted(_inside(system, directory).iterdir()):
             if _GLIBC.match(entry.name):
-                found.append(entry)
+                found.append(directory / entry.name)
     # What the bootloader itself links (zlib besides glibc), and the loader at the
     # interpreter path the ELF header names (/lib64/ld-linux-...).
     found += paths

@@ -11,16 +11,28 @@ IRKIT_REQUIRE_ONEFILE=1, which turns the skip into a failure (CI sets it where i
 """
 
 import hashlib
+import os
+import select
 import shutil
+import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from irkit.evidence.reader import BundleReader
+from tests.hostile.writer_helpers import assert_sealed, collect_args, fixture_host, partial_of
 from tests.onefile.built import onefile, unavailable
-from tests.onefile.chroot import Chroot, ChrootUnavailable, build_chroot, changed, snapshot
+from tests.onefile.chroot import (
+    Chroot,
+    ChrootUnavailable,
+    build_chroot,
+    changed,
+    glibc_versions,
+    snapshot,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -62,6 +74,14 @@ def assert_collected(bundle: Path, sentinel: tuple[int, str]) -> None:
 def test_the_chroot_holds_no_python(chroot: Chroot) -> None:
     pythons = [p for p in chroot.root.rglob("*") if "python" in p.name.lower()]
     assert pythons == []
+
+
+def test_the_chroot_has_the_glibc_of_the_system_asked_for(chroot: Chroot) -> None:
+    """IRKIT_CHROOT_LIBS=DIR (an older Debian) puts that system's glibc in the chroot, not
+    this machine's: then every test here shows the file running on that glibc."""
+    inside, origin = glibc_versions(chroot)
+    print(f"glibc in the chroot: {inside}")
+    assert inside == origin
 
 
 def test_triage_verify_and_isf_write_nothing_but_their_outputs(
@@ -129,3 +149,45 @@ def test_a_host_without_a_tmpfs_at_dev_shm_is_a_warning_in_the_log(chroot: Chroo
         runtime = [e for e in reader.log_entries() if e.get("step") == "runtime"]
     assert [(e["outcome"], e["detail"]["memory_backed"]) for e in runtime] == [("warning", False)]
     assert "NOT memory-backed" in runtime[0]["error"]
+
+
+def test_a_sigkill_of_the_file_stops_the_collection_and_leaves_nothing_in_ram(
+    tmp_path: Path,
+) -> None:
+    """The pid a responder kills is PyInstaller's bootloader; Python runs in its child. A
+    SIGKILL must not leave that child collecting unseen, nor its unpack directory in /dev/shm:
+    the child gets SIGTERM from the kernel, seals what it has, and removes the directory.
+    --max-cpu 1 keeps the run going until the kill, whatever the machine's speed."""
+    binary = onefile()
+    root, proc = fixture_host(tmp_path, blobs=2, blob_size=256 << 10)
+    out = tmp_path / "case.zip"
+    bootloader = subprocess.Popen(
+        [str(binary), *collect_args(out, root, proc, "--max-cpu", "1")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        while not partial_of(out).exists():
+            assert bootloader.poll() is None, bootloader.stderr.read() if bootloader.stderr else ""
+            time.sleep(0.01)
+        children = Path(f"/proc/{bootloader.pid}/task/{bootloader.pid}/children").read_text()
+        (python,) = map(int, children.split())
+        pidfd = os.pidfd_open(python)
+        bootloader.kill()
+        bootloader.wait()
+        ready, _, _ = select.select([pidfd], [], [], 300)  # a deadline only against a hang
+        os.close(pidfd)
+        assert ready, "the child of the killed bootloader went on running"
+    finally:
+        bootloader.kill()
+        bootloader.wait()
+    stderr = bootloader.stderr.read().decode(errors="replace") if bootloader.stderr else ""
+    assert bootloader.returncode == -signal.SIGKILL
+    sealed = assert_sealed(out)
+    assert not partial_of(out).exists()
+    assert sealed["complete"] is False and "SIGTERM" in sealed["incomplete_reason"], stderr
+    with BundleReader(out) as reader:
+        (runtime,) = [e for e in reader.log_entries() if e.get("step") == "runtime"]
+    unpacked = Path(runtime["detail"]["unpacked_into"])
+    assert unpacked.parent == Path("/dev/shm")
+    assert not unpacked.exists(), "the unpack directory was left in RAM"
