@@ -227,3 +227,17 @@ def _loads(core: bytes) -> list[tuple[int, int, int]]:
         if p_type == PT_LOAD:
             loads.append((offset, vaddr, filesz))
     return loads
+
+
+def test_dump_cli_cuts_the_core_to_the_room_the_output_has(  # type: ignore[no-untyped-def]
+    reserved_process, small_disk: Path, run_irkit
+) -> None:
+    """A core larger than the output's free space (a real 16 MiB tmpfs, memory-backed) is
+    cut to fit and says so (partial, exit 3), instead of failing on a full disk."""
+    proc, _ = reserved_process
+    core = small_disk / "p.core"
+    done = run_irkit("memory", "dump", "--pid", str(proc.pid), "-o", core)
+    stderr = done.stderr.decode()
+    assert done.returncode == 3, stderr
+    assert "the core is cut there" in stderr and "output free space" in stderr
+    assert 0 < core.stat().st_size <= 16 << 20

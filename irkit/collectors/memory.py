@@ -125,14 +125,27 @@ def output_free(ctx: Context) -> int | None:
     (psutil), less a reserve, so that an image or a core never wakes the OOM killer on the
     host it documents.
     """
-    if ctx.output_dir is None:
-        return None
-    free = shutil.disk_usage(ctx.output_dir).free
-    if memory_backed(ctx.output_dir):
+    return None if ctx.output_dir is None else free_bytes(ctx.output_dir)
+
+
+def free_bytes(directory: Path) -> int:
+    """Free bytes in `directory`; on a memory-backed one, no more than the host's available
+    RAM less a reserve (see `output_free`)."""
+    free = shutil.disk_usage(directory).free
+    if memory_backed(directory):
         ram = psutil.virtual_memory()
         reserve = max(HOST_MEMORY_RESERVE, ram.total // 10)
         free = min(free, max(ram.available - reserve, 0))
     return free
+
+
+def dump_room(directory: Path, cap: int, cap_name: str) -> DumpBudget:
+    """A core's total budget where only a directory is known (`irkit memory dump -o`): the
+    cap, or seven eighths of the directory's free space when that is less, so a dump that
+    cannot fit is cut (and says so) rather than filling the disk or the host's RAM."""
+    free = free_bytes(directory)
+    room = free - free // 8
+    return DumpBudget(None, room, OUTPUT_SPACE) if room < cap else DumpBudget(None, cap, cap_name)
 
 
 def _where(ctx: Context) -> str:

@@ -4,6 +4,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -31,7 +32,7 @@ from irkit.memory.analyze import (
     symbols_in_dir,
 )
 from irkit.memory.btf import BtfError
-from irkit.memory.dump import DumpBudget, MapsError, dump_process, write_core
+from irkit.memory.dump import MapsError, dump_process, write_core
 from irkit.memory.inputs import InputError, read_input
 from irkit.memory.isf import IsfError, build_isf, isf_warnings, write_isf
 from irkit.memory.isfschema import validate_isf
@@ -69,11 +70,21 @@ def dump(
     """Dump a process's memory as an ELF core (readelf, gdb and YARA open it).
 
     Reads /proc/PID/maps and /proc/PID/mem; never stops the process. Exit 3 when the dump
-    is partial (the process exited, a region could not be read).
+    is partial (the process exited, a region could not be read, or the output's free space
+    -- the host's free RAM when the output is memory-backed -- cut it: the log says which).
     """
+    # Here, not at the top: `memory isf` and `analyze` need nothing of the collectors.
+    from irkit.collectors.memory import OUTPUT_SPACE, dump_room
+
+    room = dump_room(output.absolute().parent, max_total, "max_total")
+    if room.total_name == OUTPUT_SPACE:
+        err.print(
+            f"[yellow]warning:[/] {host(output.absolute().parent)} has room for"
+            f" {room.max_total or 0} bytes: the core is cut there"
+        )
     try:
         plan, result, chunks = dump_process(
-            pid, proc, DumpBudget(max_region, max_total), log=_log_line
+            pid, proc, replace(room, max_region=max_region), log=_log_line
         )
     except (OSError, MapsError) as exc:
         raise _fail(f"pid {pid}: cannot read its maps: {exc}") from exc
