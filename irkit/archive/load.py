@@ -27,6 +27,7 @@ from irkit.timeline.events import EPOCH, ONE_MICROSECOND, bundle_events, to_micr
 from irkit.timeutil import utc_now_iso
 
 INT64 = 1 << 63
+NAIVE_EPOCH = EPOCH.replace(tzinfo=None)
 TABLE_OF_TYPE = {
     "process": "processes",
     "socket": "sockets",
@@ -83,7 +84,8 @@ def timestamp(value: Any) -> datetime | None:
 
 
 def micros_to_datetime(micros: int) -> datetime:
-    return (EPOCH + micros * ONE_MICROSECOND).replace(tzinfo=None)
+    """Naive UTC (DuckDB's TIMESTAMP), added to a naive epoch: no time zone to drop per value."""
+    return NAIVE_EPOCH + micros * ONE_MICROSECOND
 
 
 def _texts(value: Any) -> list[str | None]:
