@@ -27,6 +27,7 @@ from irkit.timeline.events import EPOCH, ONE_MICROSECOND, bundle_events, to_micr
 from irkit.timeutil import utc_now_iso
 
 INT64 = 1 << 63
+NAIVE_EPOCH = EPOCH.replace(tzinfo=None)
 TABLE_OF_TYPE = {
     "process": "processes",
     "socket": "sockets",
@@ -36,8 +37,11 @@ TABLE_OF_TYPE = {
     "yara-hit": "hunts",
 }
 """Which typed table a record type also goes to (every record goes to `records`)."""
-FIELD_ALIASES = {"ioc_type": ("ioc_type", "kind")}
-"""Record fields read for a column whose record name varies (older IOC records say `kind`)."""
+FIELD_FALLBACKS = {"ioc_type": "kind"}
+"""The record field read for a column when its own is missing (older IOC records say `kind`)."""
+ENCODE = json.JSONEncoder(ensure_ascii=True, default=str, check_circular=False).encode
+"""A record as JSON text for `records`, the encoder built once (a record parsed from JSON
+cannot refer to itself, so the circularity check is skipped)."""
 
 Row = tuple[Any, ...]
 
@@ -56,10 +60,10 @@ class LoadedBundle:
 def text(value: Any) -> str | None:
     """Host text as valid UTF-8 (DuckDB refuses lone surrogates); a list is joined by spaces
     (a command line), any other structure is written as JSON."""
+    if isinstance(value, str):  # first: nearly every value is
+        return value if value.isascii() else utf8_text(value)
     if value is None:
         return None
-    if isinstance(value, str):
-        return value if value.isascii() else utf8_text(value)
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return utf8_text(" ".join(value))
     if isinstance(value, dict | list):
@@ -80,7 +84,8 @@ def timestamp(value: Any) -> datetime | None:
 
 
 def micros_to_datetime(micros: int) -> datetime:
-    return (EPOCH + micros * ONE_MICROSECOND).replace(tzinfo=None)
+    """Naive UTC (DuckDB's TIMESTAMP), added to a naive epoch: no time zone to drop per value."""
+    return NAIVE_EPOCH + micros * ONE_MICROSECOND
 
 
 def _texts(value: Any) -> list[str | None]:
@@ -99,22 +104,22 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     TEXT: text,
 }
 """How a record's value becomes a column's, by the column's type."""
-FIELDS: dict[str, list[tuple[tuple[str, ...], Callable[[Any], Any]]]] = {
-    table: [(FIELD_ALIASES.get(c.name, (c.name,)), CONVERTERS[c.type]) for c in columns]
+FIELDS: dict[str, list[tuple[str, str | None, Callable[[Any], Any]]]] = {
+    table: [(c.name, FIELD_FALLBACKS.get(c.name), CONVERTERS[c.type]) for c in columns]
     for table, columns in RECORD_TABLES.items()
 }
-"""Per typed table, each column's record field names and converter, worked out once."""
+"""Per typed table, each column's record field, fallback field and converter, worked out once
+(a row is built for every record: this loop is the indexer's innermost)."""
 
 
 def _typed_row(record: dict[str, Any], table: str) -> Row:
-    values = []
-    for names, converter in FIELDS[table]:
-        value = None
-        for name in names:
-            if (value := record.get(name)) is not None:
-                break
-        values.append(converter(value))
-    return tuple(values)
+    get = record.get
+    return tuple(
+        [
+            convert(value if (value := get(name)) is not None or not fallback else get(fallback))
+            for name, fallback, convert in FIELDS[table]
+        ]
+    )
 
 
 def _identity(collected_by: dict[str, Any] | None) -> str | None:
@@ -175,13 +180,14 @@ def _bundle_fields(path: Path, report: VerifyReport, view: BundleView) -> dict[s
 
 def _record_rows(view: BundleView, common: Row) -> dict[str, list[Row]]:
     rows: dict[str, list[Row]] = {name: [] for name in RECORD_TABLES}
+    heads = {member: (*common, text(member)) for member in {item.member for item in view.records}}
+    records = rows["records"]
     for item in view.records:
-        head = (*common, text(item.member))
-        data = json.dumps(item.data, ensure_ascii=True, default=str)
-        rows["records"].append((*head, text(item.type), data))
-        table = TABLE_OF_TYPE.get(item.type)
+        head, kind = heads[item.member], item.type
+        records.append((*head, text(kind), ENCODE(item.data)))
+        table = TABLE_OF_TYPE.get(kind)
         if table is not None:
-            rows[table].append((*head, *_typed_row(item.data, table)))
+            rows[table].append(head + _typed_row(item.data, table))
     for event in bundle_events(view):
         rows["events"].append(
             (
