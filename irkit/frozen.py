@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from irkit.hostfs import filesystem_type
+from irkit.confined import filesystem_type
 
 TMPFS_MAGIC = 0x01021994
 RAMFS_MAGIC = 0x858458F6

@@ -36,9 +36,9 @@ from irkit.analysis.startfiles import (
 from irkit.analysis.tunnels import parse_tunnel
 from irkit.collectors.base import KEEP_FOR_PARSING, Context, CopiedFile
 from irkit.collectors.failsoft import item_guard
+from irkit.confined import NotRegularFile, open_in_root, read_capped
 from irkit.evidence.records import Finding, severity_rank
 from irkit.evidence.writer import host_file_member
-from irkit.hostfs import NotRegularFile, open_in_root, read_capped
 
 MAX_STARTED_CONFIGS = 256
 """Miner configs kept from one host; a thousand workers of one miner need not give more."""

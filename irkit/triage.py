@@ -25,8 +25,8 @@ from irkit.analysis.startfiles import (
 from irkit.collectors.base import NO_PROC, Context, CopiedFile
 from irkit.collectors.failsoft import item_guard
 from irkit.collectors.memory import dump_into_bundle
+from irkit.confined import OwnOutput, check_regular, glob_in_root
 from irkit.evidence.records import Finding, Record, severity_rank
-from irkit.hostfs import OwnOutput, check_regular, glob_in_root
 from irkit.hunt import (
     FileScanner,
     FileScanOptions,

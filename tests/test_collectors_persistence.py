@@ -6,7 +6,7 @@ from pathlib import Path
 from collecting import collect_bundle, log_entries, member, records
 from persistence_fixture import EXPECTED, FILES, build_root
 
-from irkit.hosttext import encode_host
+from irkit.lossless import encode_host
 
 
 def entries(bundle: Path) -> set[tuple[str, str, int | None, str | None]]:

@@ -15,7 +15,7 @@ from irkit.collectors.base import Context
 from irkit.collectors.processes import parse_stat, probe_hidden_pids, probe_order
 from irkit.collectors.procfs import ProcFS
 from irkit.evidence.writer import EvidenceWriter
-from irkit.hosttext import encode_host
+from irkit.lossless import encode_host
 from irkit.timeutil import utc_iso
 
 SLEEP = shutil.which("sleep") or "/bin/sleep"

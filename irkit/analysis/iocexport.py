@@ -16,7 +16,7 @@ import uuid
 from typing import Any
 
 from irkit.analysis.iocs import Ioc
-from irkit.hosttext import utf8_text
+from irkit.lossless import utf8_text
 from irkit.timeutil import utc_now_iso
 
 CSV_COLUMNS = (

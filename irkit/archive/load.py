@@ -21,7 +21,7 @@ from irkit.archive.schema import BOOL, BUNDLES, INT, RECORD_TABLES, TEXT, TEXTS,
 from irkit.evidence.reader import CHUNK, BundleError, BundleReader
 from irkit.evidence.verify import VerifyReport, verify_bundle
 from irkit.evidence.view import BundleView, view_from_reader
-from irkit.hosttext import utf8_text
+from irkit.lossless import utf8_text
 from irkit.review.bundles import integrity_of
 from irkit.timeline.events import EPOCH, ONE_MICROSECOND, bundle_events, to_microseconds
 from irkit.timeutil import utc_now_iso

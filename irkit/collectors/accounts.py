@@ -10,7 +10,7 @@ from typing import ClassVar
 from irkit.collectors.base import Collector, Context
 from irkit.collectors.failsoft import item_guard
 from irkit.collectors.host import SessionRecord, session_fields, utmp_entries
-from irkit.collectors.hostusers import host_accounts, user_homes
+from irkit.collectors.users import host_accounts, user_homes
 from irkit.evidence.records import Record
 from irkit.parsers.lines import LineProblem
 from irkit.parsers.passwd import parse_group

@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from irkit.evidence.records import FileRecord, Record
-from irkit.evidence.writer import EvidenceWriter, host_file_member
-from irkit.hostfs import (
+from irkit.confined import (
     NotRegularFile,
     OwnOutput,
     forget_dirs,
@@ -26,8 +24,10 @@ from irkit.hostfs import (
     read_link_in_root,
     resolve_in_root,
 )
-from irkit.hosttext import fs_text
+from irkit.evidence.records import FileRecord, Record
+from irkit.evidence.writer import EvidenceWriter, host_file_member
 from irkit.limits import Limits
+from irkit.lossless import fs_text
 
 KEEP_FOR_PARSING = 8 << 20
 
@@ -131,7 +131,7 @@ class Context:
         self, dir_fd: int, name: str, host_path: str, *, keep: int = KEEP_FOR_PARSING
     ) -> CopiedFile | None:
         """`copy_host_file` of `host_path`, the file `name` of a directory already opened with
-        `hostfs.open_dir_in_root`: no path resolution per file."""
+        `confined.open_dir_in_root`: no path resolution per file."""
         return self._copy(
             lambda: open_in_dir(dir_fd, name, host_path, excluded=self.excluded),
             fs_text(host_path),

@@ -18,9 +18,9 @@ import psutil
 from irkit.collectors.base import Collector, Context
 from irkit.collectors.host import parse_meminfo_total
 from irkit.collectors.symbols import collect_symbol_material
+from irkit.confined import open_proc, read_capped
 from irkit.evidence.records import Record
 from irkit.frozen import memory_backed
-from irkit.hostfs import open_proc, read_capped
 from irkit.memory.acquire import (
     AcquisitionError,
     find_acquirer,

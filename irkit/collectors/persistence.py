@@ -14,10 +14,10 @@ from typing import Any, ClassVar
 
 from irkit.collectors.base import Collector, Context, CopiedFile
 from irkit.collectors.failsoft import item_guard
-from irkit.collectors.hostusers import host_accounts, user_homes, user_names
+from irkit.collectors.users import host_accounts, user_homes, user_names
+from irkit.confined import open_dir_in_root, resolve_in_root
 from irkit.evidence.records import Record
-from irkit.hostfs import open_dir_in_root, resolve_in_root
-from irkit.hosttext import fs_text
+from irkit.lossless import fs_text
 from irkit.parsers.atjob import parse_at_job, run_time_from_name
 from irkit.parsers.autostart import (
     Entry,

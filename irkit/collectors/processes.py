@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from irkit.collectors.base import Collector, Context
-from irkit.collectors.hostusers import host_accounts, user_names
 from irkit.collectors.procfs import ProcFS
+from irkit.collectors.users import host_accounts, user_names
 from irkit.evidence.records import Record
 from irkit.footprint import throttle
-from irkit.hosttext import decode_host
 from irkit.knowledge.kernel_threads import PF_KTHREAD, looks_like_kernel_thread
+from irkit.lossless import decode_host
 from irkit.parsers.cgroup import cgroup_path, container_of
 from irkit.parsers.lines import decimal
 from irkit.parsers.proclinks import link_inode

@@ -10,8 +10,8 @@ import os
 from collections import defaultdict
 
 from irkit.collectors.base import Context
-from irkit.hostfs import open_in_root, read_capped, read_link_in_root, resolve_in_root
-from irkit.hosttext import fs_text
+from irkit.confined import open_in_root, read_capped, read_link_in_root, resolve_in_root
+from irkit.lossless import fs_text
 
 GONE = (errno.ENOENT, errno.ESRCH)
 READ_SIZE = 1 << 16

@@ -31,8 +31,8 @@ from irkit.evidence.records import FileRecord, Record, dumps_record
 from irkit.evidence.sink import BundleSink, HashingSink, OutputFull
 from irkit.evidence.statx import birth_time
 from irkit.footprint import throttle
-from irkit.hosttext import fs_text
 from irkit.interrupts import InterruptGuard
+from irkit.lossless import fs_text
 from irkit.timeutil import utc_iso, utc_now_iso
 
 CHUNK = 1 << 20

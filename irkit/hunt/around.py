@@ -9,7 +9,7 @@ from the process's memory (the same /proc/PID/mem the hunt read) or from the kep
 import os
 from pathlib import Path
 
-from irkit.hostfs import open_proc
+from irkit.confined import open_proc
 from irkit.hunt.hits import YaraHit
 
 BEFORE = 256

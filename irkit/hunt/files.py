@@ -20,14 +20,14 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from irkit.hostfs import OwnOutput, open_regular
-from irkit.hosttext import fs_text, utf8_text
+from irkit.confined import OwnOutput, open_regular
 from irkit.hunt.hits import YaraHit
 from irkit.hunt.libyara import Rules, yara
 from irkit.hunt.matching import match_buffer, merge_matches
 from irkit.hunt.mentions import settle_mentions
 from irkit.hunt.notevidence import is_evidence_dir, skip_reason
 from irkit.hunt.windows import TargetResult
+from irkit.lossless import fs_text, utf8_text
 
 DEFAULT_MAX_SIZE = 128 << 20
 DEFAULT_SKIP = ("/proc", "/sys", "/dev")

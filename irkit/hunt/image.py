@@ -8,7 +8,7 @@ Offsets in hits are image offsets plus `base`: a caller that knows the physical 
 import os
 from pathlib import Path
 
-from irkit.hostfs import open_regular
+from irkit.confined import open_regular
 from irkit.hunt.libyara import Rules
 from irkit.hunt.windows import DEFAULT_OVERLAP, DEFAULT_WINDOW, Extent, TargetResult, scan_extents
 

@@ -18,8 +18,8 @@ import os
 import zipfile
 from pathlib import Path
 
+from irkit.confined import open_regular
 from irkit.evidence.manifest import FORMAT_NAME
-from irkit.hostfs import open_regular
 from irkit.hunt.libyara import Rules, yara
 from irkit.hunt.rules import default_rules_path
 

@@ -17,11 +17,11 @@ import pwd
 from collections.abc import Iterator
 from pathlib import Path
 
-from irkit.hostfs import open_proc, proc_file, read_capped, read_proc_link
-from irkit.hosttext import fs_text
+from irkit.confined import open_proc, proc_file, read_capped, read_proc_link
 from irkit.hunt.libyara import Rules
 from irkit.hunt.windows import DEFAULT_OVERLAP, DEFAULT_WINDOW, Extent, TargetResult, scan_extents
 from irkit.limits import Limits
+from irkit.lossless import fs_text
 from irkit.parsers.procmaps import MapsRegion, parse_maps
 
 DEFAULT_MAX_REGION = 256 << 20

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from irkit.hostfs import open_regular, read_capped
+from irkit.confined import open_regular, read_capped
 from irkit.hunt.libyara import Rules, yara
 from irkit.outfile import create_output
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from irkit.hostfs import open_regular, read_capped
+from irkit.confined import open_regular, read_capped
 from irkit.hunt.rules import EXTERNALS, MAX_INCLUDE_BYTES, Problem
 
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from irkit.hostfs import open_proc, open_regular, proc_file, read_capped
+from irkit.confined import open_proc, open_regular, proc_file, read_capped
 from irkit.limits import Limits
 from irkit.memory.layout import PT_LOAD, lime_header
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from irkit.hostfs import open_proc, open_regular, proc_file
+from irkit.confined import open_proc, open_regular, proc_file
 from irkit.parsers.procmaps import MapsRegion, parse_maps
 
 CHUNK = 2 << 20

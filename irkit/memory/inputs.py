@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from irkit.confined import open_regular
 from irkit.evidence.safejson import JsonError, parse_json
-from irkit.hostfs import open_regular
 
 INPUT_MAX_BYTES = 256 << 20
 """Largest ISF (after decompression), BTF or kallsyms read. Real kernel ISFs are 10-60 MB

@@ -9,7 +9,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from irkit.hostfs import open_regular
+from irkit.confined import open_regular
 
 LIME_MAGIC = 0x4C694D45
 LIME_HEADER = struct.Struct("<IIQQ8x")

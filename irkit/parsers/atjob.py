@@ -8,7 +8,7 @@ block, inside a `marcinDELIMITER` here-document in newer versions of at.
 import re
 from dataclasses import dataclass, field
 
-from irkit.hosttext import decode_host
+from irkit.lossless import decode_host
 from irkit.parsers.lines import ID_MAX, LineProblem, decimal
 from irkit.timeutil import utc_iso
 

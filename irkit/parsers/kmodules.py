@@ -7,7 +7,7 @@ is how kernel rootkits that hide miners (Diamorphine, Reptile) first show.
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from irkit.hosttext import decode_host
+from irkit.lossless import decode_host
 from irkit.parsers.lines import LineProblem, decimal
 
 # Documentation/admin-guide/tainted-kernels.rst: bit -> (letter, meaning)

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from irkit.hosttext import decode_host
+from irkit.lossless import decode_host
 
 
 @dataclass

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from irkit.hosttext import decode_host
+from irkit.lossless import decode_host
 from irkit.parsers.lines import ID_MAX, decimal
 
 TCP_STATES = {

@@ -7,7 +7,7 @@ generic comment-skipping reader is not used for them.
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from irkit.hosttext import decode_host
+from irkit.lossless import decode_host
 
 INCLUDES = ("#include", "#includedir", "@include", "@includedir")
 

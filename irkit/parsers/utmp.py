@@ -8,7 +8,7 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from irkit.hosttext import decode_host
+from irkit.lossless import decode_host
 from irkit.timeutil import utc_iso
 
 _LAYOUT = struct.Struct("<h2xi32s4s32s256shhiii16s20s")

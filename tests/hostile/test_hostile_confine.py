@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from irkit.collectors.procfs import ProcFS
-from irkit.hostfs import STEPS, NotRegularFile, forget_dirs, open_in_root, resolve_in_root
+from irkit.confined import STEPS, NotRegularFile, forget_dirs, open_in_root, resolve_in_root
 from irkit.hunt.files import FileScanOptions, walk_files
 from irkit.hunt.rules import RuleError, compile_rules
 from irkit.limits import Limits

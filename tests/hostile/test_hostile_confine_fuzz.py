@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from irkit.hostfs import forget_dirs, glob_in_root, open_in_root, resolve_in_root
+from irkit.confined import forget_dirs, glob_in_root, open_in_root, resolve_in_root
 from tests.hostile.fuzzing import fuzz_settings
 
 NAMES = st.sampled_from(["a", "b", "c", "..", ".", ""])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from irkit.hostfs import (
+from irkit.confined import (
     NotRegularFile,
     open_dir_in_root,
     open_in_dir,
