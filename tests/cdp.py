@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -179,3 +180,24 @@ class Browser:
             self.process.wait()
         self._out.close()
         shutil.rmtree(self.profile, ignore_errors=True)
+
+
+TRAP_DIALOGS = """
+window.__dialogs = [];
+for (const name of ["alert", "confirm", "prompt"]) {
+  window[name] = (message) => { window.__dialogs.push(String(message)); };
+}
+"""
+"""Installed before any page script: a dialog opened by injected code is recorded in
+`window.__dialogs` for the test to find, not shown (a shown dialog would block the page)."""
+
+
+@contextlib.contextmanager
+def trapping_browser(binary: str) -> Iterator[Browser]:
+    """A browser whose pages record dialogs instead of showing them (TRAP_DIALOGS)."""
+    chromium = Browser(binary)
+    chromium.send("Page.addScriptToEvaluateOnNewDocument", {"source": TRAP_DIALOGS})
+    try:
+        yield chromium
+    finally:
+        chromium.close()

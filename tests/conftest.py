@@ -1,5 +1,6 @@
 """Shared test helpers: run the real CLI in a subprocess, open bundles."""
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -88,15 +89,15 @@ def run_irkit_as_nobody(*args: str | os.PathLike[str]) -> subprocess.CompletedPr
     )
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A real 16 MiB filesystem (tmpfs) to fill, far smaller than any machine's RAM; root only."""
-    where = tmp_path / "disk"
+@contextlib.contextmanager
+def mounted_tmpfs(where: Path, size: str) -> Iterator[Path]:
+    """A real tmpfs of `size` mounted on `where` for the test's life; skips when not root or
+    when this machine does not allow the mount."""
     where.mkdir()
     if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root")
+        pytest.skip("mounting a tmpfs needs root")
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(where)], capture_output=True
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True
     )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
@@ -104,3 +105,10 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         yield where
     finally:
         subprocess.run(["umount", str(where)], check=True)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 16 MiB filesystem (tmpfs) to fill, far smaller than any machine's RAM; root only."""
+    with mounted_tmpfs(tmp_path / "disk", "16m") as where:
+        yield where

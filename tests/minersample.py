@@ -22,7 +22,11 @@ _BLOCK_CHARS = {0: 0, 1: 2, 2: 3, 3: 5, 4: 6, 5: 7, 6: 9, 7: 10, 8: 11}
 def synthetic_monero_wallet(seed: int = 7) -> str:
     """A well-formed Monero address (valid checksum) whose keys belong to nobody."""
     data = bytes([18]) + bytes((seed * 31 + i) % 256 for i in range(64))
-    data += keccak256(data)[:4]
+    return cryptonote_base58(data + keccak256(data)[:4])
+
+
+def cryptonote_base58(data: bytes) -> str:
+    """CryptoNote's block base58 (8-byte blocks, each a fixed number of characters)."""
     out = ""
     for start in range(0, len(data), 8):
         block = data[start : start + 8]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.archivebundles import HOSTILE_HOST, POOL_HOST, WALLET, Fleet, write_fleet
-from tests.cdp import Browser, find_chromium
+from tests.cdp import Browser, find_chromium, trapping_browser
 from tests.conftest import irkit_command, irkit_env
 
 pytest.importorskip("duckdb")
@@ -18,12 +18,6 @@ pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install chromium)"
 )
 FLEET = Fleet(hosts=50)
-TRAP_DIALOGS = """
-window.__dialogs = [];
-for (const name of ["alert", "confirm", "prompt"]) {
-  window[name] = (message) => { window.__dialogs.push(String(message)); };
-}
-"""
 HOST_ROWS = """Array.from(document.querySelectorAll('.mount[data-section="hosts"] tbody tr'))
   .map(tr => tr.cells[0].textContent)"""
 MATRIX_ROWS = """Array.from(document.querySelectorAll('.mount[data-section="matrix"] tbody tr'))
@@ -51,12 +45,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     assert CHROMIUM is not None
-    chromium = Browser(CHROMIUM)
-    chromium.send("Page.addScriptToEvaluateOnNewDocument", {"source": TRAP_DIALOGS})
-    try:
+    with trapping_browser(CHROMIUM) as chromium:
         yield chromium
-    finally:
-        chromium.close()
 
 
 def open_report(browser: Browser, report: Path) -> None:

@@ -1,7 +1,6 @@
 """Issue 14, section 2: irkit is light on the host (priority, a CPU cap, its footprint in the
 log) and does not fill the responder's disk with a memory image."""
 
-import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -12,7 +11,7 @@ import pytest
 
 from irkit.evidence.reader import BundleReader
 from irkit.footprint import CpuThrottle
-from tests.conftest import irkit_env
+from tests.conftest import irkit_env, mounted_tmpfs
 
 RunIrkit = Callable[..., subprocess.CompletedProcess[bytes]]
 
@@ -47,19 +46,8 @@ def test_a_memory_image_that_cannot_fit_is_refused_with_a_reason(
 @pytest.fixture
 def tmpfs_larger_than_ram(tmp_path: Path) -> Iterator[Path]:
     """A real tmpfs sized at 4 TiB: its free space is RAM the host does not have."""
-    where = tmp_path / "shm"
-    where.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=4T", "tmpfs", str(where)], capture_output=True
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
-    try:
+    with mounted_tmpfs(tmp_path / "shm", "4T") as where:
         yield where
-    finally:
-        subprocess.run(["umount", str(where)], check=True)
 
 
 def test_a_memory_image_into_ram_is_refused_before_the_oom_killer_wakes(

@@ -17,7 +17,7 @@ import pytest
 from irkit.evidence.reader import BundleReader
 from irkit.evidence.view import view_from_reader
 from irkit.report.html import build_report, report_from_reader
-from tests.cdp import Browser, find_chromium
+from tests.cdp import Browser, find_chromium, trapping_browser
 from tests.reportbundles import (
     ANSI_NAME,
     SCRIPT_TITLE,
@@ -32,24 +32,12 @@ pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install chromium)"
 )
 
-# Installed before any page script: a dialog opened by injected code is recorded, not shown.
-TRAP_DIALOGS = """
-window.__dialogs = [];
-for (const name of ["alert", "confirm", "prompt"]) {
-  window[name] = (message) => { window.__dialogs.push(String(message)); };
-}
-"""
-
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     assert CHROMIUM is not None
-    chromium = Browser(CHROMIUM)
-    chromium.send("Page.addScriptToEvaluateOnNewDocument", {"source": TRAP_DIALOGS})
-    try:
+    with trapping_browser(CHROMIUM) as chromium:
         yield chromium
-    finally:
-        chromium.close()
 
 
 def write_report(bundle: Path) -> Path:

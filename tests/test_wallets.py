@@ -11,8 +11,8 @@ import pytest
 
 from irkit.analysis.keccak import keccak256
 from irkit.analysis.wallets import B58, Wallet, classify_wallet, find_wallets
+from tests.minersample import cryptonote_base58
 
-_BLOCK_CHARS = {0: 0, 1: 2, 2: 3, 3: 5, 4: 6, 5: 7, 6: 9, 7: 10, 8: 11}
 _BASE32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 KEYS = bytes(range(1, 65))
 """Two 32-byte "keys" that belong to nobody."""
@@ -40,16 +40,7 @@ def _b58check(payload: bytes) -> str:
 
 def _cryptonote(prefix: int) -> str:
     data = _varint(prefix) + KEYS
-    data += keccak256(data)[:4]
-    out = ""
-    for start in range(0, len(data), 8):
-        block = data[start : start + 8]
-        value, chars = int.from_bytes(block, "big"), ""
-        for _ in range(_BLOCK_CHARS[len(block)]):
-            value, digit = divmod(value, 58)
-            chars = B58[digit] + chars
-        out += chars
-    return out
+    return cryptonote_base58(data + keccak256(data)[:4])
 
 
 def _kaspa(version: int, payload: bytes) -> str:
