@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from irkit.analysis.heuristics import Analysis, analyse
+from irkit.analysis.heuristics import Analysis, analyse, process_verdicts
 from irkit.analysis.iocexport import iocs_csv, iocs_json, iocs_stix
 from irkit.analysis.iocs import Ioc, dedupe, iocs_from_config
 from irkit.analysis.startfiles import (
@@ -114,7 +114,7 @@ class Triage:
         ctx.collector = "irkit"
         flagged = {
             v.pid
-            for v in analyse(records, self.playbook.analysis).verdicts
+            for v in process_verdicts(records, self.playbook.analysis)
             if severity_rank(v.severity) >= severity_rank("medium")
         }
         self.dump_flagged(ctx, flagged)
