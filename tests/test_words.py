@@ -1,13 +1,14 @@
 """A command's words and options: the cached split gives what `shlex.split` gives, and the
 option look-up what a comparison of every word with every option name gives."""
 
+import contextlib
 import shlex
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from irkit.analysis.iocs import option_values
-from irkit.analysis.words import command_words
+from irkit.analysis.words import command_words, shell_tokens
 
 
 def reference(command: str) -> tuple[str, ...]:
@@ -55,3 +56,28 @@ words = st.sampled_from(["-o", "--url", "--url=", "--url=a=b", "-o=x", "--", "--
 def test_option_values_are_found_as_before(argv: list[str]) -> None:
     for names in (("-o", "--url"), ("-u", "--user"), ("--port",)):
         assert option_values(argv, names) == compared_one_by_one(argv, names)
+
+
+def lexed(command: str) -> list[str]:
+    """The tokens as `shlex` with `punctuation_chars` reads them, up to an unclosed quote."""
+    lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    tokens: list[str] = []
+    with contextlib.suppress(ValueError):
+        for token in lexer:
+            tokens.append(token)
+    return tokens
+
+
+shell_lines = st.text(
+    alphabet=st.sampled_from(list("ab-/.~*?=$12 \t\r\n();<>|&#\x0b\u00a0'\"\\")) | st.characters(),
+    max_size=40,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(shell_lines)
+@example("cd /opt/.x && nohup ./xmrig -c c.json >/dev/null 2>&1 &")
+@example("sh -c 'cd /tmp; ./m' # comment")
+def test_the_shell_tokens_are_shlexs(command: str) -> None:
+    assert shell_tokens(command) == lexed(command)

@@ -9,13 +9,17 @@ whitespace characters, and so does the fast path (`str.split()` would also split
 feeds and Unicode spaces, which `shlex` keeps inside words).
 """
 
+import contextlib
 import re
 import shlex
 from functools import lru_cache
 
 _QUOTING = re.compile(r"['\"\\]")
+_QUOTING_OR_COMMENT = re.compile(r"['\"\\#]")
 _SHELL_SPACE = re.compile(r"[ \t\r\n]+")
 """`shlex`'s whitespace in POSIX mode."""
+_SHELL_TOKEN = re.compile(r"[();<>|&]+|[^ \t\r\n();<>|&]+")
+"""`shlex`'s tokens with `punctuation_chars`: runs of operator characters, and words."""
 CACHED_COMMANDS = 4096
 """Commands whose words are kept: enough for one entry's readers, bounded on a hostile host."""
 
@@ -30,3 +34,18 @@ def command_words(command: str) -> tuple[str, ...]:
         return tuple(shlex.split(command))
     except ValueError:
         return tuple(command.split())
+
+
+def shell_tokens(command: str) -> list[str]:
+    """The words and operators (`&&`, `;`, `|`, `>`...) of a shell line, as `shlex` with
+    `punctuation_chars` reads them (a comment `#` to the end of its line, and up to an unclosed
+    quote). Without quote, backslash or `#`, a regular expression gives the same tokens at a
+    tenth of the cost: every persistence command is read for the configs it starts."""
+    if not _QUOTING_OR_COMMENT.search(command):
+        return _SHELL_TOKEN.findall(command)
+    lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    tokens: list[str] = []
+    with contextlib.suppress(ValueError):  # an unclosed quote: what was read so far
+        tokens.extend(lexer)
+    return tokens
