@@ -93,8 +93,10 @@ def launched_configs(command: str, depth: int = 0) -> list[tuple[str, str]]:
             if inner < len(words) and depth < MAX_SHELL_DEPTH:
                 found += launched_configs(words[inner], depth + 1)
             continue
+        if not command_starts_miner(" ".join(words)):  # the cheaper test first: most start none
+            continue
         start = _program(words)
-        if start is None or not command_starts_miner(" ".join(words)):
+        if start is None:
             continue
         program = absolute(words[start].lstrip("-@+!:"), cwd)
         folder = cwd or (posixpath.dirname(program) if program else None)
