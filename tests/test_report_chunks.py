@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from irkit.report import html as report_html
-from irkit.report.html import script_json, script_json_chunks
+from irkit.report.html import JsonStream, script_json, script_json_chunks
 
 json_values = st.recursive(
     st.none()
@@ -31,3 +31,15 @@ def test_the_chunks_joined_are_the_data_block_in_one_piece(data: Any) -> None:
         text = b"".join(script_json_chunks(data)).decode("ascii")
     assert text == str(script_json(data))
     assert "<" not in text and ">" not in text and "&" not in text
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(json_values, max_size=9), st.lists(st.integers(), max_size=3))
+def test_a_list_made_while_it_is_encoded_is_encoded_as_the_list(
+    items: list[Any], after: list[int]
+) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(report_html, "JSON_BATCH", 2)
+        streamed = {"rows": JsonStream(x for x in items), "after": after}
+        text = b"".join(script_json_chunks(streamed)).decode("ascii")
+    assert text == str(script_json({"rows": items, "after": after}))

@@ -10,7 +10,7 @@ per-report nonce blocks any other script, and every fetch, as a second line of d
 import itertools
 import json
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import resources
 from typing import Any
 
@@ -72,9 +72,25 @@ JSON_SPLIT_DEPTH = 4
 CHUNK_BYTES = 1 << 20
 
 
+class JsonStream:
+    """A JSON list whose items are made while it is encoded (the timeline's rows, one per
+    event): never held whole. Only `script_json_chunks` encodes it, once."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = iter(items)
+
+
 def _json_pieces(data: Any, depth: int = 0) -> Iterator[str]:
     """`_dumps(data)` in pieces: dicts key by key, long lists a batch of items at a time; the
     pieces joined are exactly the text in one piece, which is never held whole."""
+    if isinstance(data, JsonStream):
+        yield "["
+        first = True
+        while batch := list(itertools.islice(data.items, JSON_BATCH)):
+            yield ("" if first else ",") + _dumps(batch)[1:-1]
+            first = False
+        yield "]"
+        return
     if (
         isinstance(data, dict)
         and depth < JSON_SPLIT_DEPTH
@@ -156,8 +172,11 @@ def _bundle_data(view: BundleView, table: _RecordTable) -> dict[str, Any]:
 
 
 def _timeline_data(events: Sequence[Event], table: _RecordTable) -> dict[str, Any]:
+    """The events as rows of indexes, made while they are encoded: the string tables come
+    after the rows in the data, and the records table after the timeline, so both are
+    complete when they are encoded."""
     kinds, descs, hosts, members = _Interner(), _Interner(), _Interner(), _Interner()
-    rows = [
+    rows = (
         [
             e.timestamp,
             kinds(e.event_type),
@@ -168,19 +187,21 @@ def _timeline_data(events: Sequence[Event], table: _RecordTable) -> dict[str, An
             table(e.record),
         ]
         for e in events
-    ]
+    )
     return {
+        "events": JsonStream(rows),
         "types": kinds.values,
         "descs": descs.values,
         "hosts": hosts.values,
         "members": members.values,
-        "events": rows,
     }
 
 
 def report_data(
     views: Sequence[BundleView], summary: Summary, incident: Incident, events: Sequence[Event]
 ) -> Any:
+    """The report's data; the timeline's rows are made as they are encoded (`JsonStream`), so
+    this is encoded once, by `script_json_chunks`."""
     table = _RecordTable()
     bundles = [_bundle_data(view, table) for view in views]
     return {
