@@ -5,6 +5,7 @@ interrupt handling and the fail-soft rules: a hunt that fails is a log line.
 """
 
 import os
+import posixpath
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -85,6 +86,14 @@ def guarded_scan(
     with item_guard(ctx, "yara-scan", target=target.host_path):
         return scan()
     return None
+
+
+def _no_folder(ctx: Context, folder: str) -> bool:
+    """Whether a host folder is missing (then nothing named inside it can be there)."""
+    try:
+        return not os.path.isdir(ctx.host_path(folder))
+    except OSError:
+        return False
 
 
 class Triage:
@@ -246,6 +255,9 @@ class Triage:
                 except OSError as exc:  # a link loop in a procfs copy
                     ctx.log_error("hunt-target", exc, pid=p["pid"])
             return
+        # Folders not on the host: 30,000 cron jobs naming /opt/x/task1..N resolve /opt/x
+        # once, not once per job (hostfs caches the folders that are there, not the others).
+        missing: set[str] = set()
         for entry in records:
             if entry.get("type") != "persistence":
                 continue
@@ -255,11 +267,18 @@ class Triage:
                 if not path or path in seen:
                     continue
                 seen.add(path)
+                folder, name = posixpath.split(path)
+                if folder in missing:
+                    continue
                 try:
                     real = ctx.host_path(path)
                     check_regular(os.stat(real), path, ctx.excluded)
                 except OwnOutput as exc:
                     ctx.log_error("hunt-target", exc, path=path)
+                    continue
+                except (FileNotFoundError, NotADirectoryError):
+                    if name not in ("", ".", "..") and _no_folder(ctx, folder):
+                        missing.add(folder)
                     continue
                 except (OSError, ValueError):  # ValueError: a NUL byte in a crafted command
                     continue
