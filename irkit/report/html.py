@@ -248,8 +248,8 @@ def report_chunks(
         version=__version__,
     )
     head, found, tail = html.partition(marker)
-    if not found:
-        raise ValueError("the report template has no data block")
+    if not found or marker in tail:
+        raise ValueError("the report template must hold exactly one data block")
     data = report_data(views, summary, incident, events)
     return itertools.chain(
         [head.encode("utf-8", "backslashreplace")],
