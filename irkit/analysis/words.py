@@ -1,12 +1,13 @@
 """A command's words as a POSIX shell splits them, split once however many rules read them.
 
 The analysis reads each persistence entry's command for its IOCs and for a tunnel; `shlex` is
-pure Python and splitting every command twice was a fifth of a triage over 10,000 crontabs
-(docs/performance.md). So the split is cached (bounded, one entry's readers hit it back to
-back), and a command with no quote and no backslash, nearly every crontab line, is split
-without `shlex`: with nothing quoted or escaped, `shlex.split` only splits on its four
-whitespace characters, and so does the fast path (`str.split()` would also split on form
-feeds and Unicode spaces, which `shlex` keeps inside words).
+pure Python, and splitting every command four times (two readers, and the triage analysed
+twice) was a fifth of a triage over 10,000 crontabs (docs/performance.md). So the split is
+cached (bounded, one entry's readers hit it back to back), and a command with no quote and no
+backslash, nearly every crontab line, is split without `shlex`: with nothing quoted or
+escaped, `shlex.split` only splits on its four whitespace characters, and so does the fast
+path (`str.split()` would also split on form feeds and Unicode spaces, which `shlex` keeps
+inside words).
 """
 
 import contextlib
