@@ -5,6 +5,7 @@ interrupt handling and the fail-soft rules: a hunt that fails is a log line.
 """
 
 import os
+import posixpath
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -13,7 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from irkit.analysis.heuristics import Analysis, analyse
+from irkit.analysis.heuristics import Analysis, analyse, process_verdicts
 from irkit.analysis.iocexport import iocs_csv, iocs_json, iocs_stix
 from irkit.analysis.iocs import Ioc, dedupe, iocs_from_config
 from irkit.analysis.startfiles import (
@@ -87,6 +88,14 @@ def guarded_scan(
     return None
 
 
+def _no_folder(ctx: Context, folder: str) -> bool:
+    """Whether a host folder is missing (then nothing named inside it can be there)."""
+    try:
+        return not os.path.isdir(ctx.host_path(folder))
+    except OSError:
+        return False
+
+
 class Triage:
     """The after-collection phase; `outcome` holds what it found once it has run."""
 
@@ -114,7 +123,7 @@ class Triage:
         ctx.collector = "irkit"
         flagged = {
             v.pid
-            for v in analyse(records, self.playbook.analysis).verdicts
+            for v in process_verdicts(records, self.playbook.analysis)
             if severity_rank(v.severity) >= severity_rank("medium")
         }
         self.dump_flagged(ctx, flagged)
@@ -246,6 +255,9 @@ class Triage:
                 except OSError as exc:  # a link loop in a procfs copy
                     ctx.log_error("hunt-target", exc, pid=p["pid"])
             return
+        # Folders not on the host: 30,000 cron jobs naming /opt/x/task1..N resolve /opt/x
+        # once, not once per job (hostfs caches the folders that are there, not the others).
+        missing: set[str] = set()
         for entry in records:
             if entry.get("type") != "persistence":
                 continue
@@ -255,11 +267,18 @@ class Triage:
                 if not path or path in seen:
                     continue
                 seen.add(path)
+                folder, name = posixpath.split(path)
+                if folder in missing:
+                    continue
                 try:
                     real = ctx.host_path(path)
                     check_regular(os.stat(real), path, ctx.excluded)
                 except OwnOutput as exc:
                     ctx.log_error("hunt-target", exc, path=path)
+                    continue
+                except (FileNotFoundError, NotADirectoryError):
+                    if name not in ("", ".", "..") and _no_folder(ctx, folder):
+                        missing.add(folder)
                     continue
                 except (OSError, ValueError):  # ValueError: a NUL byte in a crafted command
                     continue

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from minersample import synthetic_monero_wallet
 
-from irkit.analysis.heuristics import analyse
+from irkit.analysis.heuristics import analyse, process_verdicts
 from irkit.analysis.signals import command_starts_miner
 from irkit.playbook import AgentSpec, AnalysisSettings
 
@@ -243,7 +243,14 @@ fields = (
     )
 )
 def test_corrupt_records_never_crash_the_analysis(records: list[dict[str, Any]]) -> None:
-    analyse(records, AnalysisSettings())
+    analysis = analyse(records, AnalysisSettings())
+    assert process_verdicts(records, AnalysisSettings()) == analysis.verdicts
+
+
+def test_the_verdicts_before_the_hunts_are_the_analysis_verdicts(result) -> None:
+    """The triage flags processes with `process_verdicts`, which reads no persistence entry."""
+    assert process_verdicts(HOST, SETTINGS) == result.verdicts
+    assert any(v.verdict == "likely miner" for v in result.verdicts)
 
 
 def test_a_hit_in_the_agents_workspace_names_the_agent() -> None:

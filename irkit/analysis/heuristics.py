@@ -7,7 +7,6 @@ one of them: pool ports, cmdline words and CPU use each have innocent causes.
 """
 
 import ipaddress
-import shlex
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from irkit.analysis.startfiles import (
 )
 from irkit.analysis.tunnels import SSH_PROGRAMS, Tunnel, find_tunnel, parse_tunnel
 from irkit.analysis.verdict import judge
+from irkit.analysis.words import command_words
 from irkit.evidence.records import Finding, Record, severity_rank
 from irkit.evidence.typed import field_types
 from irkit.knowledge.miners import names_a_miner
@@ -131,10 +131,19 @@ def _normalise(record: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _by_type(records: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+PROCESS_TYPES = frozenset({"process", "socket", "gpu_process", "finding", "started-config"})
+"""The record types a process's verdict rests on."""
+ANALYSED_TYPES = PROCESS_TYPES | {"persistence"}
+
+
+def _by_type(
+    records: Iterable[dict[str, Any]], types: frozenset[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """The records of the types read, normalised; the others (copied files, accounts, the
+    log) are not even looked at."""
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for record in records:
-        if isinstance(record, dict) and isinstance(record.get("type"), str):
+        if isinstance(record, dict) and record.get("type") in types:
             grouped[record["type"]].append(_normalise(record))
     return grouped
 
@@ -186,9 +195,14 @@ def _exe_path(process: dict[str, Any]) -> str:
 
 
 class _Analyser:
-    def __init__(self, records: list[dict[str, Any]], settings: AnalysisSettings) -> None:
+    def __init__(
+        self,
+        records: list[dict[str, Any]],
+        settings: AnalysisSettings,
+        types: frozenset[str] = ANALYSED_TYPES,
+    ) -> None:
         self.settings = settings
-        grouped = _by_type(records)
+        grouped = _by_type(records, types)
         self.processes = {p["pid"]: p for p in grouped.get("process", []) if "pid" in p}
         self.sockets = grouped.get("socket", [])
         self.persistence = grouped.get("persistence", [])
@@ -213,16 +227,19 @@ class _Analyser:
         self.add(pid, Signal(kind, reason, "high", "T1496", where))
 
     def run(self) -> Analysis:
+        verdicts = self.process_verdicts()
+        self.persistence_findings(verdicts)
+        self.iocs += self.process_iocs(verdicts)
+        return Analysis(self.findings, verdicts, dedupe(self.iocs), self.workspace_reasons())
+
+    def process_verdicts(self) -> list[ProcessVerdict]:
         for process in self.processes.values():
             self.process_signals(process)
         self.socket_signals()
         self.config_signals()
         self.gpu_signals()
         self.hit_signals()
-        verdicts = [self.verdict(pid, sigs) for pid, sigs in sorted(self.signals.items())]
-        self.persistence_findings(verdicts)
-        self.iocs += self.process_iocs(verdicts)
-        return Analysis(self.findings, verdicts, dedupe(self.iocs), self.workspace_reasons())
+        return [self.verdict(pid, sigs) for pid, sigs in sorted(self.signals.items())]
 
     def process_signals(self, p: dict[str, Any]) -> None:
         pid, flags = p["pid"], set(p.get("flags") or [])
@@ -584,7 +601,7 @@ class _Analyser:
             reasons.append(config_reason(config))
             found += started_config_iocs(config)
             evidence += [STARTED_CONFIGS_MEMBER, config.get("member")]
-        tunnel = find_tunnel(_words(command))
+        tunnel = find_tunnel(list(command_words(command)))
         if tunnel is not None:
             reasons.append(f"it opens a {tunnel.describe()}")
             found += [i for i in [tunnel_ioc(tunnel, context, "persistence")] if i]
@@ -684,16 +701,18 @@ def is_local(address: str) -> bool:
     return address.startswith(("127.", "::1", "0.0.0.0", "::ffff:127.")) or address in ("::", "")
 
 
-def _words(command: str) -> list[str]:
-    try:
-        return shlex.split(command)
-    except ValueError:
-        return command.split()
-
-
 def analyse(records: list[dict[str, Any]], settings: AnalysisSettings) -> Analysis:
     """Findings, per-process verdicts and IOCs from a bundle's records (and its YARA findings)."""
     return _Analyser(records, settings).run()
+
+
+def process_verdicts(
+    records: list[dict[str, Any]], settings: AnalysisSettings
+) -> list[ProcessVerdict]:
+    """The processes' verdicts alone, the same as `analyse` gives for these records: what a
+    triage needs before its hunts (which processes to dump and scan). Persistence entries are
+    neither read nor analysed: a triage analyses them once, after the hunts, with their hits."""
+    return _Analyser(records, settings, PROCESS_TYPES).process_verdicts()
 
 
 def _starts_flagged(command: str, flagged: dict[str, ProcessVerdict | None]) -> list[str]:

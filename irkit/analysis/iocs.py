@@ -10,12 +10,12 @@ documentation addresses unless seen in live use.
 
 import json
 import re
-import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from irkit.analysis.wallets import classify_wallet, find_wallets
+from irkit.analysis.words import command_words
 from irkit.evidence.records import Record
 from irkit.knowledge.notindicators import LIVE_SOURCES, is_placeholder, is_static_noise
 
@@ -48,14 +48,18 @@ class Ioc(Record):
 
 
 def option_values(argv: list[str], names: tuple[str, ...]) -> list[str]:
-    """Each value of the options `names` (`-o X`, `--url X`, `--url=X`)."""
+    """Each value of the options `names` (`-o X`, `--url X`, `--url=X`; no name holds `=`).
+    One look-up per word, not one comparison per word and name: every persistence entry's
+    command goes through here five times."""
     values = []
     for i, arg in enumerate(argv):
-        for name in names:
-            if arg == name and i + 1 < len(argv):
+        if arg in names:
+            if i + 1 < len(argv):
                 values.append(argv[i + 1])
-            elif name.startswith("--") and arg.startswith(name + "="):
-                values.append(arg.split("=", 1)[1])
+        elif arg.startswith("--") and "=" in arg:
+            name, _, value = arg.partition("=")
+            if name in names:
+                values.append(value)
     return values
 
 
@@ -131,11 +135,7 @@ def _text_wallets(text: str, context: str, source: str) -> list[Ioc]:
 
 
 def iocs_from_command(command: str, context: str, source: str = "cmdline") -> list[Ioc]:
-    try:
-        argv = shlex.split(command)
-    except ValueError:
-        argv = command.split()
-    return iocs_from_argv(argv, context, source)
+    return iocs_from_argv(list(command_words(command)), context, source)
 
 
 def download_iocs(command: str, context: str, source: str = "persistence") -> list[Ioc]:

@@ -15,6 +15,7 @@ import shlex
 from irkit.analysis.iocs import option_values
 from irkit.analysis.signals import command_starts_miner
 from irkit.analysis.startfiles import CONFIG_OPTIONS, DEFAULT_CONFIGS, NAMED, absolute
+from irkit.analysis.words import shell_tokens
 from irkit.knowledge.miners import MINER_NAMES
 
 BESIDE_PROGRAM = "beside the program it starts"
@@ -32,17 +33,12 @@ MAX_SHELL_DEPTH = 4
 
 def _segments(command: str) -> list[list[str]]:
     """The simple commands of a shell line, split at `&&`, `;`, `|`..."""
-    lexer = shlex.shlex(command[:MAX_COMMAND], posix=True, punctuation_chars=True)
-    lexer.whitespace_split = True
     segments: list[list[str]] = [[]]
-    try:
-        for word in lexer:
-            if word in _OPERATORS:
-                segments.append([])
-            else:
-                segments[-1].append(word)
-    except ValueError:  # an unclosed quote: what was read so far
-        pass
+    for word in shell_tokens(command[:MAX_COMMAND]):
+        if word in _OPERATORS:
+            segments.append([])
+        else:
+            segments[-1].append(word)
     return [s for s in segments if s]
 
 
@@ -97,8 +93,10 @@ def launched_configs(command: str, depth: int = 0) -> list[tuple[str, str]]:
             if inner < len(words) and depth < MAX_SHELL_DEPTH:
                 found += launched_configs(words[inner], depth + 1)
             continue
+        if not command_starts_miner(" ".join(words)):  # the cheaper test first: most start none
+            continue
         start = _program(words)
-        if start is None or not command_starts_miner(" ".join(words)):
+        if start is None:
             continue
         program = absolute(words[start].lstrip("-@+!:"), cwd)
         folder = cwd or (posixpath.dirname(program) if program else None)
