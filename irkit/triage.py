@@ -256,7 +256,7 @@ class Triage:
                     ctx.log_error("hunt-target", exc, pid=p["pid"])
             return
         # Folders not on the host: 30,000 cron jobs naming /opt/x/task1..N resolve /opt/x
-        # once, not once per job (hostfs caches the folders that are there, not the others).
+        # once, not once per job (confined caches the folders that are there, not the others).
         missing: set[str] = set()
         for entry in records:
             if entry.get("type") != "persistence":
