@@ -227,3 +227,20 @@ def _loads(core: bytes) -> list[tuple[int, int, int]]:
         if p_type == PT_LOAD:
             loads.append((offset, vaddr, filesz))
     return loads
+
+
+def test_the_memory_command_imports_no_hunt_package() -> None:
+    """`memory dump` starts without yara and the scanners (most of its start-up): the hunt
+    package is imported only by `memory analyze --rules`, when it runs."""
+    probe = (
+        "import sys, irkit.commands.memory\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('irkit.hunt', 'yara'))))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.decode().strip() == "[]"
