@@ -296,9 +296,10 @@ class ProcessesCollector(Collector):
             )
             if boot is not None:
                 record.start_time = utc_iso(boot + st.start_ticks / clock_ticks)
-            self._identity(procfs, record, users)
-            self._exe(ctx, procfs, record, st, hasher, writable_cache)
-            self._container(procfs, record)
+            with procfs.process(pid):
+                self._identity(procfs, record, users)
+                self._exe(ctx, procfs, record, st, hasher, writable_cache)
+                self._container(procfs, record)
             if pid in hidden:
                 record.flags.append("hidden-pid")
             records[pid] = record

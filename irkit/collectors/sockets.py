@@ -47,10 +47,11 @@ def socket_owners(procfs: ProcFS, pids: list[int]) -> dict[int, list[int]]:
     """socket inode -> pids holding it open, from the fd links."""
     owners: dict[int, list[int]] = defaultdict(list)
     for pid in pids:
-        for fd in procfs.listdir(pid, "fd"):
-            inode = link_inode(procfs.readlink(pid, "fd", fd), "socket:")
-            if inode is not None and (not owners[inode] or owners[inode][-1] != pid):
-                owners[inode].append(pid)
+        with procfs.process(pid):
+            for fd in procfs.listdir(pid, "fd"):
+                inode = link_inode(procfs.readlink(pid, "fd", fd), "socket:")
+                if inode is not None and (not owners[inode] or owners[inode][-1] != pid):
+                    owners[inode].append(pid)
     return owners
 
 
