@@ -117,6 +117,25 @@ def parse_stat(data: bytes) -> ProcStat:
     )
 
 
+def stat_record(
+    pid: int, st: ProcStat, page_size: int, boot: float | None, clock_ticks: int
+) -> ProcessRecord:
+    """A process's record with the fields /proc/PID/stat gives (the start time needs the
+    boot time of /proc/stat; without it there is none)."""
+    record = ProcessRecord(
+        pid=pid,
+        ppid=st.ppid,
+        name=st.name,
+        state=st.state,
+        threads=st.threads,
+        rss=st.rss_pages * page_size,
+        vms=st.vsize,
+    )
+    if boot is not None:
+        record.start_time = utc_iso(boot + st.start_ticks / clock_ticks)
+    return record
+
+
 def status_ids(data: bytes) -> tuple[int | None, int | None, int | None]:
     """Real uid, real gid and tgid from /proc/PID/status (found, not split: it is long)."""
     return _status_number(data, b"Uid"), _status_number(data, b"Gid"), _status_number(data, b"Tgid")
@@ -270,13 +289,8 @@ class ProcessesCollector(Collector):
         procfs = ProcFS(ctx)
         listed = procfs.pids()
         hidden = self._hidden(ctx, procfs, listed)
-        pids = sorted(set(listed) | set(hidden))
-        first: dict[int, ProcStat] = {}
         started = time.monotonic()
-        for pid in pids:
-            parsed = self._stat(ctx, procfs, pid)
-            if parsed is not None:
-                first[pid] = parsed
+        first = self._first_stats(ctx, procfs, sorted(set(listed) | set(hidden)))
         clock_ticks = os.sysconf("SC_CLK_TCK")
         page_size = os.sysconf("SC_PAGE_SIZE")
         boot = self._boot_time(procfs)
@@ -285,17 +299,7 @@ class ProcessesCollector(Collector):
         writable_cache: dict[tuple[int | None, str], bool] = {}
         records: dict[int, ProcessRecord] = {}
         for pid, st in first.items():
-            record = ProcessRecord(
-                pid=pid,
-                ppid=st.ppid,
-                name=st.name,
-                state=st.state,
-                threads=st.threads,
-                rss=st.rss_pages * page_size,
-                vms=st.vsize,
-            )
-            if boot is not None:
-                record.start_time = utc_iso(boot + st.start_ticks / clock_ticks)
+            record = stat_record(pid, st, page_size, boot, clock_ticks)
             with procfs.process(pid):
                 self._identity(procfs, record, users)
                 self._exe(ctx, procfs, record, st, hasher, writable_cache)
@@ -307,6 +311,23 @@ class ProcessesCollector(Collector):
         for record in records.values():
             ctx.emit(record)
         procfs.log_unreadable()
+        self._log_summary(ctx, listed, hidden, len(records), hasher)
+
+    def _first_stats(self, ctx: Context, procfs: ProcFS, pids: list[int]) -> dict[int, ProcStat]:
+        """/proc/PID/stat of every process, first: the start of the CPU sample's interval,
+        and the processes still there to make records of."""
+        first: dict[int, ProcStat] = {}
+        for pid in pids:
+            parsed = self._stat(ctx, procfs, pid)
+            if parsed is not None:
+                first[pid] = parsed
+        return first
+
+    @staticmethod
+    def _log_summary(
+        ctx: Context, listed: list[int], hidden: list[int], records: int, hasher: ExeHasher
+    ) -> None:
+        """The unhashed executables, then what was listed, probed and recorded."""
         if hasher.errors:
             ctx.log(
                 "hash-exe", "error", f"{len(hasher.errors)} exe(s) unreadable", errors=hasher.errors
@@ -315,7 +336,7 @@ class ProcessesCollector(Collector):
             "processes",
             listed=len(listed),
             hidden=hidden,
-            records=len(records),
+            records=records,
             distinct_exes=len(hasher.known),
         )
 
