@@ -99,7 +99,7 @@ def parse_stat(data: bytes) -> ProcStat:
 
     def number(index: int) -> int:
         """A bounded field: a kernel counter fits 64 bits; int() raises at 5,000 digits."""
-        value = decimal(rest[index].decode("ascii", "replace"))
+        value = decimal(rest[index])
         if value is None:
             raise ValueError(f"field {index + 3} not a number")
         return value
@@ -148,7 +148,7 @@ def _status_number(data: bytes, key: bytes) -> int | None:
         return None
     end = data.find(b"\n", start)
     fields = data[start + len(tag) : end if end >= 0 else len(data)].split()
-    return decimal(fields[0].decode("ascii", "replace")) if fields else None
+    return decimal(fields[0]) if fields else None
 
 
 def split_nul(data: bytes) -> list[str]:
