@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+Cpu = dict[str, list[float]]
 TARGET = """
 import mmap, sys
 size = int(sys.argv[1]) << 20
@@ -36,8 +37,9 @@ sys.stdin.read()
 """
 
 
-def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one child command. The page cache's dirty data is
+def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int, float]:
+    """Wall seconds, peak RSS (KiB) and CPU seconds (user + system of the command's process
+    tree: gcore's gdb included) of one child command. The page cache's dirty data is
     written out first (untimed): otherwise a tool pays for the writeback of the core the
     other one just wrote."""
     os.sync()
@@ -49,14 +51,15 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float,
         raise SystemExit(
             f"{command[0]} failed: {proc.stderr.read().decode()[-400:] if proc.stderr else ''}"
         )
-    return elapsed, usage.ru_maxrss
+    return elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
 def gcore_run(
-    tmp: str, run: int, pid: int, results: dict[str, list[tuple[float, int, int]]]
+    tmp: str, run: int, pid: int, results: dict[str, list[tuple[float, int, int]]], cpu: Cpu
 ) -> None:
     prefix = Path(tmp) / f"gcore-{run}"
-    wall, rss = timed(["gcore", "-o", str(prefix), str(pid)])
+    wall, rss, used = timed(["gcore", "-o", str(prefix), str(pid)])
+    cpu["gcore"].append(used)
     produced = Path(f"{prefix}.{pid}")
     results["gcore"].append((wall, rss, produced.stat().st_size))
     produced.unlink()
@@ -93,14 +96,16 @@ def main() -> None:
         raise SystemExit("gcore (gdb) not found: apt-get install gdb")
     env = dict(os.environ, PYTHONPATH=str(REPO))
     results: dict[str, list[tuple[float, int, int]]] = {"irkit": [], "gcore": []}
+    cpu: Cpu = {"irkit": [], "gcore": []}
 
     def irkit_run(
-        tmp: str, run: int, pid: int, results: dict[str, list[tuple[float, int, int]]]
+        tmp: str, run: int, pid: int, results: dict[str, list[tuple[float, int, int]]], cpu: Cpu
     ) -> None:
         core = Path(tmp) / f"irkit-{run}.core"
         total = (args.size_mib + args.reserved_mib + 1024) << 20  # past the dump_bytes cap
         command = [sys.executable, "-m", "irkit", "memory", "dump", "--pid", str(pid)]
-        wall, rss = timed([*command, "-o", str(core), "--max-total", str(total)], env)
+        wall, rss, used = timed([*command, "-o", str(core), "--max-total", str(total)], env)
+        cpu["irkit"].append(used)
         results["irkit"].append((wall, rss, core.stat().st_size))
         core.unlink()
 
@@ -112,7 +117,7 @@ def main() -> None:
             tools = (irkit_run, gcore_run) if run % 2 == 0 else (gcore_run, irkit_run)
             for tool in tools:
                 with target_process(args.size_mib, args.reserved_mib) as pid:
-                    tool(tmp, run, pid, results)
+                    tool(tmp, run, pid, results, cpu)
     best = {tool: min(runs) for tool, runs in results.items()}
     walls = {tool: statistics.median(w for w, _, _ in runs) for tool, runs in results.items()}
     print(
@@ -130,6 +135,11 @@ def main() -> None:
     print(
         f"irkit/gcore: throughput x{(isize / iw) / (gsize / gw):.2f}, wall x{iw / gw:.2f},"
         f" peak RSS x{irss / grss:.2f}; median wall x{walls['irkit'] / walls['gcore']:.2f}"
+    )
+    used = {tool: statistics.median(runs) for tool, runs in cpu.items()}
+    print(
+        f"median CPU (user + system): irkit {used['irkit']:.2f} s, gcore {used['gcore']:.2f} s,"
+        f" x{used['irkit'] / used['gcore']:.2f}"
     )
 
 

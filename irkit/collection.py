@@ -109,6 +109,24 @@ def collect_to(
         limits=limits or Limits(),
         output_dir=output_dir,
     )
+    _log_start(writer, root, proc, collectors)
+    with guard.installed(), fewer_garbage_collections():
+        failed, stopped = _collect_and_report(ctx, guard, collectors, on_step, then)
+        reason = _incomplete_reason(ctx, failed, stopped)
+        log_usage(writer.log)
+        seal = writer.close(complete=reason is None, reason=reason)
+    return CollectionResult(
+        seal,
+        failed,
+        str(stopped) if isinstance(stopped, CollectionInterrupted) else None,
+        str(stopped) if isinstance(stopped, OutputFull) else None,
+    )
+
+
+def _log_start(
+    writer: EvidenceWriter, root: Path, proc: Path | None, collectors: Sequence[Collector]
+) -> None:
+    """The log's first entry (what is collected, from where), and why live state is not."""
     writer.log.add(
         "collection-start",
         "irkit",
@@ -120,38 +138,48 @@ def collect_to(
     if proc is None:
         writer.host["live_state"] = "not collected: --root without --proc"
         writer.log.add("live-state", "irkit", "skipped", NO_PROC, root=str(root))
+
+
+def _collect_and_report(
+    ctx: Context,
+    guard: InterruptGuard,
+    collectors: Sequence[Collector],
+    on_step: StepCallback | None,
+    then: AfterCollection | None,
+) -> tuple[list[str], CollectionStopped | None]:
+    """The collectors, `then` and the report, until done or stopped: the failed collectors
+    and what stopped the work (None when nothing did). The guard is held on the way out, so
+    a signal after this point waits for the seal."""
     failed: list[str] = []
-    stopped: CollectionStopped | None = None
-    with guard.installed(), fewer_garbage_collections():
+    try:
         try:
-            try:
-                guard.arm()
-                failed = run_collectors(ctx, collectors, on_step=on_step)
-                if then is not None:
-                    ctx.collector = "irkit"
-                    _run_after(ctx, then, failed)
-                write_report_member(writer, writer.records_by_member)
-            finally:
-                guard.hold()
-        except CollectionStopped as exc:
-            stopped = exc
-        if stopped is None and guard.received is not None:
-            stopped = CollectionInterrupted(guard.received)
-        reason = None
-        if stopped is not None:
-            _log_stop(writer, ctx.collector, stopped)
-            reason = f"{_stopped_by(stopped)} during {ctx.collector}"
-        elif failed:
-            reason = f"collector(s) failed: {', '.join(failed)}"
-        reason = "; ".join(r for r in (reason, coverage_reason(writer.log.entries)) if r) or None
-        log_usage(writer.log)
-        seal = writer.close(complete=reason is None, reason=reason)
-    return CollectionResult(
-        seal,
-        failed,
-        str(stopped) if isinstance(stopped, CollectionInterrupted) else None,
-        str(stopped) if isinstance(stopped, OutputFull) else None,
-    )
+            guard.arm()
+            failed = run_collectors(ctx, collectors, on_step=on_step)
+            if then is not None:
+                ctx.collector = "irkit"
+                _run_after(ctx, then, failed)
+            write_report_member(ctx.writer, ctx.writer.records_by_member)
+        finally:
+            guard.hold()
+    except CollectionStopped as exc:
+        return failed, exc
+    if guard.received is not None:
+        return failed, CollectionInterrupted(guard.received)
+    return failed, None
+
+
+def _incomplete_reason(
+    ctx: Context, failed: list[str], stopped: CollectionStopped | None
+) -> str | None:
+    """Why the bundle is sealed incomplete (a stop, failed collectors, a coverage gap), or
+    None for a complete one; a stop is logged here."""
+    reason = None
+    if stopped is not None:
+        _log_stop(ctx.writer, ctx.collector, stopped)
+        reason = f"{_stopped_by(stopped)} during {ctx.collector}"
+    elif failed:
+        reason = f"collector(s) failed: {', '.join(failed)}"
+    return "; ".join(r for r in (reason, coverage_reason(ctx.writer.log.entries)) if r) or None
 
 
 @contextmanager

@@ -259,3 +259,25 @@ def test_parse_stat_reads_names_with_parentheses() -> None:
     assert (parsed.name, parsed.ppid, parsed.task_flags, parsed.vsize) == ("a) (b", 3, 0x200000, 0)
     with pytest.raises(ValueError):
         parse_stat(b"7 no parentheses")
+
+
+def test_a_process_read_through_its_directory_is_never_another_one(tmp_path: Path) -> None:
+    """Inside `ProcFS.process(pid)` reads go through the /proc/PID directory opened once: they
+    give the same bytes as whole paths, and once the process is gone they fail (ESRCH), as
+    they would if its pid were reused, instead of reading whichever process has it now."""
+    child = subprocess.Popen([SLEEP, "120"])
+    try:
+        with (tmp_path / "b.zip").open("wb") as sink:
+            writer = EvidenceWriter(sink, command_line=["t"])
+            procfs = ProcFS(Context(writer=writer))
+            wait_for(lambda: procfs.read(child.pid, "cmdline"), "the child's exec of sleep")
+            whole = procfs.read(child.pid, "cmdline"), procfs.readlink(child.pid, "ns", "net")
+            with procfs.process(child.pid):
+                inside = procfs.read(child.pid, "cmdline"), procfs.readlink(child.pid, "ns", "net")
+                stop(child)
+                gone = procfs.read(child.pid, "status"), procfs.readlink(child.pid, "cwd")
+            writer.close(complete=True)
+    finally:
+        stop(child)
+    assert inside == whole and whole[0] == f"{SLEEP}\x00120\x00".encode()
+    assert gone == (None, None)

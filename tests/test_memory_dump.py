@@ -241,3 +241,20 @@ def test_dump_cli_cuts_the_core_to_the_room_the_output_has(  # type: ignore[no-u
     assert done.returncode == 3, stderr
     assert "the core is cut there" in stderr and "output free space" in stderr
     assert 0 < core.stat().st_size <= 16 << 20
+
+
+def test_the_memory_command_imports_no_hunt_package() -> None:
+    """`memory dump` starts without yara and the scanners (most of its start-up): the hunt
+    package is imported only by `memory analyze --rules`, when it runs."""
+    probe = (
+        "import sys, irkit.commands.memory\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('irkit.hunt', 'yara'))))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.decode().strip() == "[]"

@@ -100,7 +100,7 @@ def parse_stat(data: bytes) -> ProcStat:
 
     def number(index: int) -> int:
         """A bounded field: a kernel counter fits 64 bits; int() raises at 5,000 digits."""
-        value = decimal(rest[index].decode("ascii", "replace"))
+        value = decimal(rest[index])
         if value is None:
             raise ValueError(f"field {index + 3} not a number")
         return value
@@ -118,6 +118,25 @@ def parse_stat(data: bytes) -> ProcStat:
     )
 
 
+def stat_record(
+    pid: int, st: ProcStat, page_size: int, boot: float | None, clock_ticks: int
+) -> ProcessRecord:
+    """A process's record with the fields /proc/PID/stat gives (the start time needs the
+    boot time of /proc/stat; without it there is none)."""
+    record = ProcessRecord(
+        pid=pid,
+        ppid=st.ppid,
+        name=st.name,
+        state=st.state,
+        threads=st.threads,
+        rss=st.rss_pages * page_size,
+        vms=st.vsize,
+    )
+    if boot is not None:
+        record.start_time = utc_iso(boot + st.start_ticks / clock_ticks)
+    return record
+
+
 def status_ids(data: bytes) -> tuple[int | None, int | None, int | None]:
     """Real uid, real gid and tgid from /proc/PID/status (found, not split: it is long)."""
     return _status_number(data, b"Uid"), _status_number(data, b"Gid"), _status_number(data, b"Tgid")
@@ -130,7 +149,7 @@ def _status_number(data: bytes, key: bytes) -> int | None:
         return None
     end = data.find(b"\n", start)
     fields = data[start + len(tag) : end if end >= 0 else len(data)].split()
-    return decimal(fields[0].decode("ascii", "replace")) if fields else None
+    return decimal(fields[0]) if fields else None
 
 
 def split_nul(data: bytes) -> list[str]:
@@ -272,13 +291,8 @@ class ProcessesCollector(Collector):
         procfs = ProcFS(ctx)
         listed = procfs.pids()
         hidden = self._hidden(ctx, procfs, listed)
-        pids = sorted(set(listed) | set(hidden))
-        first: dict[int, ProcStat] = {}
         started = time.monotonic()
-        for pid in pids:
-            parsed = self._stat(ctx, procfs, pid)
-            if parsed is not None:
-                first[pid] = parsed
+        first = self._first_stats(ctx, procfs, sorted(set(listed) | set(hidden)))
         clock_ticks = os.sysconf("SC_CLK_TCK")
         page_size = os.sysconf("SC_PAGE_SIZE")
         boot = self._boot_time(procfs)
@@ -287,20 +301,11 @@ class ProcessesCollector(Collector):
         writable_cache: dict[tuple[int | None, str], bool] = {}
         records: dict[int, ProcessRecord] = {}
         for pid, st in first.items():
-            record = ProcessRecord(
-                pid=pid,
-                ppid=st.ppid,
-                name=st.name,
-                state=st.state,
-                threads=st.threads,
-                rss=st.rss_pages * page_size,
-                vms=st.vsize,
-            )
-            if boot is not None:
-                record.start_time = utc_iso(boot + st.start_ticks / clock_ticks)
-            self._identity(procfs, record, users)
-            self._exe(ctx, procfs, record, st, hasher, writable_cache)
-            self._container(procfs, record)
+            record = stat_record(pid, st, page_size, boot, clock_ticks)
+            with procfs.process(pid):
+                self._identity(procfs, record, users)
+                self._exe(ctx, procfs, record, st, hasher, writable_cache)
+                self._container(procfs, record)
             if pid in hidden:
                 record.flags.append("hidden-pid")
             records[pid] = record
@@ -308,6 +313,23 @@ class ProcessesCollector(Collector):
         for record in records.values():
             ctx.emit(record)
         procfs.log_unreadable()
+        self._log_summary(ctx, listed, hidden, len(records), hasher)
+
+    def _first_stats(self, ctx: Context, procfs: ProcFS, pids: list[int]) -> dict[int, ProcStat]:
+        """/proc/PID/stat of every process, first: the start of the CPU sample's interval,
+        and the processes still there to make records of."""
+        first: dict[int, ProcStat] = {}
+        for pid in pids:
+            parsed = self._stat(ctx, procfs, pid)
+            if parsed is not None:
+                first[pid] = parsed
+        return first
+
+    @staticmethod
+    def _log_summary(
+        ctx: Context, listed: list[int], hidden: list[int], records: int, hasher: ExeHasher
+    ) -> None:
+        """The unhashed executables, then what was listed, probed and recorded."""
         if hasher.errors:
             ctx.log(
                 "hash-exe", "error", f"{len(hasher.errors)} exe(s) unreadable", errors=hasher.errors
@@ -316,7 +338,7 @@ class ProcessesCollector(Collector):
             "processes",
             listed=len(listed),
             hidden=hidden,
-            records=len(records),
+            records=records,
             distinct_exes=len(hasher.known),
         )
 

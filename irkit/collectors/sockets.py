@@ -19,6 +19,7 @@ from irkit.parsers.procnet import (
     INET_TABLES,
     InetSocket,
     TableProblem,
+    UnixSocket,
     parse_inet_table,
     parse_unix_table,
 )
@@ -47,10 +48,11 @@ def socket_owners(procfs: ProcFS, pids: list[int]) -> dict[int, list[int]]:
     """socket inode -> pids holding it open, from the fd links."""
     owners: dict[int, list[int]] = defaultdict(list)
     for pid in pids:
-        for fd in procfs.listdir(pid, "fd"):
-            inode = link_inode(procfs.readlink(pid, "fd", fd), "socket:")
-            if inode is not None and (not owners[inode] or owners[inode][-1] != pid):
-                owners[inode].append(pid)
+        with procfs.process(pid):
+            for fd in procfs.listdir(pid, "fd"):
+                inode = link_inode(procfs.readlink(pid, "fd", fd), "socket:")
+                if inode is not None and (not owners[inode] or owners[inode][-1] != pid):
+                    owners[inode].append(pid)
     return owners
 
 
@@ -62,6 +64,27 @@ def net_namespaces(procfs: ProcFS, pids: list[int]) -> dict[int, int]:
         if inode is not None:
             seen.setdefault(inode, pid)
     return seen
+
+
+def socket_key(record: SocketRecord) -> tuple[object, ...]:
+    """What makes a socket one: its inode in its namespace (a namespace read through two
+    pids lists it twice), or its endpoints where the table gives no inode (0: TIME_WAIT)."""
+    if record.inode:
+        return (record.proto, record.inode, record.netns)
+    return (
+        record.proto,
+        record.local_address,
+        record.local_port,
+        record.remote_address,
+        record.remote_port,
+        record.netns,
+    )
+
+
+def process_name(procfs: ProcFS, pid: int) -> str | None:
+    """/proc/PID/comm as text (host bytes kept by surrogateescape), None if unreadable."""
+    comm = procfs.read(pid, "comm")
+    return comm.decode("utf-8", "surrogateescape").rstrip("\n") if comm is not None else None
 
 
 class SocketsCollector(Collector):
@@ -82,18 +105,7 @@ class SocketsCollector(Collector):
         count = 0
         for prefix, netns in tables:
             for record in self._read_tables(ctx, prefix, netns):
-                key = (
-                    (record.proto, record.inode, netns)
-                    if record.inode
-                    else (
-                        record.proto,
-                        record.local_address,
-                        record.local_port,
-                        record.remote_address,
-                        record.remote_port,
-                        netns,
-                    )
-                )
+                key = socket_key(record)
                 if key in seen:
                     continue
                 seen.add(key)
@@ -102,12 +114,7 @@ class SocketsCollector(Collector):
                     record.pids = holders
                     record.pid = holders[0]
                     if record.pid not in names:
-                        comm = procfs.read(record.pid, "comm")
-                        names[record.pid] = (
-                            comm.decode("utf-8", "surrogateescape").rstrip("\n")
-                            if comm is not None
-                            else None
-                        )
+                        names[record.pid] = process_name(procfs, record.pid)
                     record.process_name = names[record.pid]
                 ctx.emit(record)
                 count += 1
@@ -117,6 +124,8 @@ class SocketsCollector(Collector):
     def _read_tables(
         self, ctx: Context, prefix: tuple[str | int, ...], netns: int | None
     ) -> list[SocketRecord]:
+        """The sockets of one network namespace: each table copied into the bundle, then
+        parsed; a line that does not parse is logged with its number and skipped."""
         records: list[SocketRecord] = []
         for proto in (*INET_TABLES, "unix"):
             copied = ctx.copy_proc_file(*prefix, proto)
@@ -132,38 +141,43 @@ class SocketsCollector(Collector):
                 if isinstance(row, TableProblem):
                     ctx.log("parse", "warning", row.problem, path=source, line=row.line)
                 elif isinstance(row, InetSocket):
-                    flags = ["pool-port"] if is_pool_port(row.remote_port) else []
-                    records.append(
-                        SocketRecord(
-                            proto=row.proto,
-                            local_address=row.local_address,
-                            local_port=row.local_port,
-                            remote_address=row.remote_address,
-                            remote_port=row.remote_port,
-                            state=row.state,
-                            pid=None,
-                            process_name=None,
-                            inode=row.inode,
-                            flags=flags,
-                            uid=row.uid,
-                            netns=netns,
-                            source=source,
-                        )
-                    )
+                    records.append(inet_record(row, netns, source))
                 elif row.listening:
-                    records.append(
-                        SocketRecord(
-                            proto="unix",
-                            local_address=row.path,
-                            local_port=None,
-                            remote_address=None,
-                            remote_port=None,
-                            state="LISTEN",
-                            pid=None,
-                            process_name=None,
-                            inode=row.inode,
-                            netns=netns,
-                            source=source,
-                        )
-                    )
+                    records.append(unix_record(row, netns, source))
         return records
+
+
+def inet_record(row: InetSocket, netns: int | None, source: str) -> SocketRecord:
+    """A TCP/UDP socket, its owner still unknown; a remote mining-pool port is flagged."""
+    return SocketRecord(
+        proto=row.proto,
+        local_address=row.local_address,
+        local_port=row.local_port,
+        remote_address=row.remote_address,
+        remote_port=row.remote_port,
+        state=row.state,
+        pid=None,
+        process_name=None,
+        inode=row.inode,
+        flags=["pool-port"] if is_pool_port(row.remote_port) else [],
+        uid=row.uid,
+        netns=netns,
+        source=source,
+    )
+
+
+def unix_record(row: UnixSocket, netns: int | None, source: str) -> SocketRecord:
+    """A listening unix socket: its path is the local address."""
+    return SocketRecord(
+        proto="unix",
+        local_address=row.path,
+        local_port=None,
+        remote_address=None,
+        remote_port=None,
+        state="LISTEN",
+        pid=None,
+        process_name=None,
+        inode=row.inode,
+        netns=netns,
+        source=source,
+    )

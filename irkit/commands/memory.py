@@ -21,7 +21,6 @@ from irkit.console import err, host, out
 from irkit.evidence.records import severity_rank
 from irkit.exitcodes import ExitCode
 from irkit.footprint import limit_cpu
-from irkit.hunt import RuleError, compile_rules
 from irkit.limits import Limits
 from irkit.memory.analyze import (
     PLUGINS,
@@ -261,7 +260,12 @@ def _plugins(plugins: str | None) -> tuple[str, ...]:
 
 
 def _check_rules(rules: Path) -> None:
-    """Compile the analyst's rules before the (long) analysis: a usage error if they fail."""
+    """Compile the analyst's rules before the (long) analysis: a usage error if they fail.
+
+    The hunt package (yara and the scanners) is imported here, not at the top: `memory dump`
+    and `memory isf` never need it, and it is most of their start-up."""
+    from irkit.hunt import RuleError, compile_rules
+
     try:
         compile_rules(rules)
     except RuleError as exc:

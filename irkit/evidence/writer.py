@@ -396,13 +396,7 @@ class EvidenceWriter:
         self._sink.check()
         self._sealing = True
         with self._guard.shielded():
-            if self._file_records:
-                self.write_records(
-                    FILES_RECORDS_NAME,
-                    list(self._file_records.values()),
-                    collector="irkit",
-                    reserved=True,
-                )
+            self._write_file_records()
             self.log.add(
                 "seal",
                 "irkit",
@@ -411,23 +405,7 @@ class EvidenceWriter:
                 members=len(self.members) + 1,
             )
             self.write_stream(LOG_NAME, [self.log.to_jsonl()], collector="irkit", reserved=True)
-            manifest = Manifest(
-                tool_version=__version__,
-                command_line=self.command_line,
-                host=self.host,
-                started=self.started,
-                ended=utc_now_iso(),
-                complete=complete,
-                incomplete_reason=reason,
-                members=list(self.members),
-                custody=self.custody.manifest_entry(),
-            )
-            raw = manifest.to_json()
-            manifest_sha = hashlib.sha256(raw).hexdigest()
-            self.write_stream(MANIFEST_NAME, [raw], collector="irkit", reserved=True)
-            if self.custody.sign is not None:
-                signature = self.custody.sign(raw)
-                self.write_stream(SIGNATURE_NAME, [signature], collector="irkit", reserved=True)
+            manifest_sha = self._write_manifest(complete, reason)
             self._zip.comment = (COMMENT_PREFIX + manifest_sha).encode()
             self._zip.close()
             self._sink.finish()
@@ -441,6 +419,37 @@ class EvidenceWriter:
             reason,
             self.custody.signed_by if self.custody.sign else None,
         )
+
+    def _write_file_records(self) -> None:
+        """The records of every copied file, one member, in the order they were copied."""
+        if self._file_records:
+            self.write_records(
+                FILES_RECORDS_NAME,
+                list(self._file_records.values()),
+                collector="irkit",
+                reserved=True,
+            )
+
+    def _write_manifest(self, complete: bool, reason: str | None) -> str:
+        """The manifest (every member written so far, custody) and its signature when a key
+        signs; its sha256, which the ZIP comment carries."""
+        manifest = Manifest(
+            tool_version=__version__,
+            command_line=self.command_line,
+            host=self.host,
+            started=self.started,
+            ended=utc_now_iso(),
+            complete=complete,
+            incomplete_reason=reason,
+            members=list(self.members),
+            custody=self.custody.manifest_entry(),
+        )
+        raw = manifest.to_json()
+        self.write_stream(MANIFEST_NAME, [raw], collector="irkit", reserved=True)
+        if self.custody.sign is not None:
+            signature = self.custody.sign(raw)
+            self.write_stream(SIGNATURE_NAME, [signature], collector="irkit", reserved=True)
+        return hashlib.sha256(raw).hexdigest()
 
 
 def host_file_member(path: str) -> str:

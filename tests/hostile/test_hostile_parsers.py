@@ -293,3 +293,12 @@ def test_decimal_takes_only_bounded_ascii_digits(text: str) -> None:
     value = decimal(text, 2**32 - 1)
     if value is not None:
         assert text.isascii() and text.isdigit() and 0 <= value < 2**32
+
+
+@fuzz_settings()
+@given(
+    data=st.binary(max_size=30) | st.sampled_from([b"9" * 5000, b"1_0", b" 1", b"+1", b"\xd9\xa1"])
+)
+def test_decimal_of_bytes_is_decimal_of_their_text(data: bytes) -> None:
+    """procfs fields are parsed as bytes, undecoded: the same numbers, the same refusals."""
+    assert decimal(data, 2**32 - 1) == decimal(data.decode("latin-1"), 2**32 - 1)
