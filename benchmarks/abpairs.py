@@ -6,12 +6,14 @@ medians are reported, and CPU seconds (user + system, from wait4) beside the wal
 because CPU time moves far less with the load than wall time does.
 """
 
+import json
 import os
 import statistics
 import subprocess
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 
@@ -94,3 +96,12 @@ def ratio(a: Sequence[Run], b: Sequence[Run]) -> dict[str, float]:
 def load() -> float:
     """The one-minute load average when the runs ended, for the record."""
     return os.getloadavg()[0]
+
+
+def publish(name: str, result: dict[str, Any]) -> None:
+    """Print a benchmark's result and keep it as benchmarks/out/NAME.json."""
+    text = json.dumps(result, indent=2)
+    print(text)
+    out_dir = Path(__file__).resolve().parent / "out"
+    out_dir.mkdir(exist_ok=True)
+    (out_dir / f"{name}.json").write_text(text + "\n")

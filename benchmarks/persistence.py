@@ -15,7 +15,6 @@ benchmarks/out/persistence.json.
 """
 
 import argparse
-import json
 import os
 import random
 import shutil
@@ -25,7 +24,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from abpairs import IRKIT_ENDINGS, Run, chain, interleaved, load, measure, ratio, row
+from abpairs import (
+    IRKIT_ENDINGS,
+    Run,
+    chain,
+    interleaved,
+    load,
+    measure,
+    publish,
+    ratio,
+    row,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 SAME_PRIORITY = ["nice", "-n", "10", "ionice", "-c3"]
@@ -104,11 +113,7 @@ def main() -> None:
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    text = json.dumps(result, indent=2)
-    print(text)
-    out_dir = REPO / "benchmarks/out"
-    out_dir.mkdir(exist_ok=True)
-    (out_dir / "persistence.json").write_text(text + "\n")
+    publish("persistence", result)
 
 
 if __name__ == "__main__":

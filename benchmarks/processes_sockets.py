@@ -11,7 +11,6 @@ snapshot's own cost; ps has no sampling interval (its %CPU is a lifetime average
 """
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -21,7 +20,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from abpairs import IRKIT_ENDINGS, Run, chain, interleaved, load, measure, ratio, row
+from abpairs import (
+    IRKIT_ENDINGS,
+    Run,
+    chain,
+    interleaved,
+    load,
+    measure,
+    publish,
+    ratio,
+    row,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 SAME_PRIORITY = ["nice", "-n", "10", "ionice", "-c3"]
@@ -110,11 +119,7 @@ def main() -> None:
         "ratio_in_process_over_baseline": ratio(runs_bare, runs_base2),
         "bundle_bytes": size,
     }
-    text = json.dumps(result, indent=2)
-    print(text)
-    out_dir = REPO / "benchmarks/out"
-    out_dir.mkdir(exist_ok=True)
-    (out_dir / "processes_sockets.json").write_text(text + "\n")
+    publish("processes_sockets", result)
 
 
 if __name__ == "__main__":
