@@ -1,8 +1,9 @@
-"""Create every file irkit writes, without ever following a link planted at its name.
+"""Create the files irkit writes on a host or beside a bundle, without ever following a link
+planted at their name (the DuckDB archive and its Parquet export are written by DuckDB itself).
 
 irkit runs as root on a host an attacker controls: a symlink at `case.zip.sha256` pointing at
 /etc/shadow must not turn the sidecar into an overwrite of /etc/shadow. Every output is created
-with O_CREAT|O_EXCL|O_NOFOLLOW; `--force` replaces only a regular file (unlink, then create
+with O_CREAT|O_EXCL|O_NOFOLLOW; `--overwrite` replaces only a regular file (unlink, then create
 exclusively again, so a link planted in between is refused, never followed).
 """
 
@@ -15,13 +16,14 @@ CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEX
 
 
 class NotRegularOutput(OSError):
-    """The name exists and is a link, a directory or a device: never replaced, even with --force."""
+    """The name exists and is a link, a directory or a device: never replaced, even with
+    --overwrite."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         super().__init__(
             errno.EEXIST,
             "exists and is not a regular file (a symlink, directory or device);"
-            " refusing to replace it, even with --force",
+            " refusing to replace it, even with --overwrite",
             os.fspath(path),
         )
 

@@ -90,9 +90,7 @@ def dump(
     try:
         fd = create_output(output, force=overwrite)
     except OSError as exc:
-        raise _fail(
-            f"{output}: {exc.strerror or exc}" + ("" if overwrite else " (use --overwrite)")
-        ) from exc
+        raise _fail(f"{output}: {exc.strerror or exc}" + _overwrite_hint(exc, overwrite)) from exc
     with os.fdopen(fd, "wb") as handle:
         write_core(chunks, handle)
     state = "[red]partial[/]" if result.partial else "[green]complete[/]"
@@ -105,6 +103,11 @@ def dump(
         counts = {"regions": result.regions, "bytes_read": result.bytes_read}
         print(json.dumps(dumped | counts | {"regions_skipped": len(plan.skipped)}, indent=2))
     raise typer.Exit(ExitCode.INCOMPLETE if result.partial else ExitCode.CLEAN)
+
+
+def _overwrite_hint(exc: OSError, overwrite: bool) -> str:
+    """Point at --overwrite only where it would help: a link or device is never replaced."""
+    return " (use --overwrite)" if isinstance(exc, FileExistsError) and not overwrite else ""
 
 
 def _log_line(step: str, outcome: str, error: str | None = None, **detail: object) -> None:
@@ -158,9 +161,7 @@ def isf(
     try:
         write_isf(table, output, force=overwrite)
     except OSError as exc:
-        raise _fail(
-            f"{output}: {exc.strerror or exc}" + ("" if overwrite else " (use --overwrite)")
-        ) from exc
+        raise _fail(f"{output}: {exc.strerror or exc}" + _overwrite_hint(exc, overwrite)) from exc
     err.print(
         f"ISF {host(output)}: {len(table['user_types'])} types, {len(table['symbols'])} symbols"
         f"{', schema valid' if validate else ''} ({time.monotonic() - started:.1f} s)"

@@ -95,7 +95,8 @@ def partial_name(path: Path) -> Path:
 
 
 def publish(partial: Path, final: Path, *, force: bool) -> None:
-    """Give the sealed bundle its final name, atomically; without --force never replace anything.
+    """Give the sealed bundle its final name, atomically; without --overwrite never replace
+    anything.
 
     rename(2) would silently replace a file that appeared during the collection, so the
     no-replace case uses renameat2(RENAME_NOREPLACE); where the filesystem lacks it (FAT,

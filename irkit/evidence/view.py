@@ -65,7 +65,7 @@ class Integrity:
 
 def not_intact_banner(bundle: str, integrity: Integrity) -> str | None:
     """`NOT INTACT: <bundle>: <first problems>` when verification failed, else None: every
-    output of a forced review or timeline carries it."""
+    output of an --allow-not-intact review or timeline carries it."""
     if integrity.verified is not False:
         return None
     listed = "; ".join(integrity.problems[:NOT_INTACT_PROBLEMS]) or "verification failed"

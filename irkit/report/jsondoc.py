@@ -1,6 +1,6 @@
 """The review as JSON (`irkit review --json`) and the parts of it the HTML report embeds.
 
-A forced review of a bundle that is NOT INTACT says so at the top of the document
+A review (--allow-not-intact) of a bundle that is NOT INTACT says so at the top of the document
 (`intact: false` and the `not_intact` banners), as the terminal summary and report.html do.
 """
 

@@ -43,8 +43,8 @@ def print_summary(
     custody: Sequence[str] = (),
 ) -> None:
     """Findings below `detail_from` are counted, not listed: the report has them all.
-    `banners` (NOT INTACT lines of a forced review) come first, so no verdict reads alone;
-    then `custody`, one line per bundle (irkit.report.custody)."""
+    `banners` (NOT INTACT lines of a review run with --allow-not-intact) come first, so no
+    verdict reads alone; then `custody`, one line per bundle (irkit.report.custody)."""
     for banner in banners:
         console.print(f"[bold white on red]{host(banner)}[/]")
     for line in custody:

@@ -33,8 +33,8 @@ class Event:
     source_member: str
     record: dict[str, Any]
     bundle_integrity: str = "unverified"
-    """Whether the bundle it comes from was verified intact, so a forced export of a bundle
-    that is NOT INTACT says so on every row."""
+    """Whether the bundle it comes from was verified intact, so an --allow-not-intact export of
+    a bundle that is NOT INTACT says so on every row."""
 
     @property
     def datetime(self) -> str:
