@@ -148,9 +148,10 @@ rule IRKIT_Miner_GPU_Nanominer
         date = "2026-11-30"
     strings:
         $name = "nanominer" ascii
-        $k1 = "rigName" ascii
-        $k2 = "pool1" ascii
-        $k3 = "wallet" ascii
+        // Its config.ini's keys as INI assignments, not the words (a parser's docstring has them).
+        $k1 = /(^|\n)[ \t]*rigName[ \t]*=/ ascii
+        $k2 = /(^|\n)[ \t]*pool1[ \t]*=/ ascii
+        $k3 = /(^|\n)[ \t]*wallet[ \t]*=/ ascii
         $ctx = /stratum[12]?\+(tcp|tcps|ssl|tls):\/\/|ethproxy\+tcp:\/\/|--pool[ =]|--user[ =]|--wallet[ =]|--algo[ =]|--algorithm[ =]|--server[ =]|-epool |-ewal / ascii
     condition:
         $name and ((2 of ($k*) and filesize < 2MB) or (IRKIT_GPU_Mining_Context and
