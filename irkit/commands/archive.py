@@ -31,6 +31,7 @@ from irkit.archive.questions import (
     json_value,
     only_intact_bundles,
 )
+from irkit.commands.errors import output_errors, usage_error
 from irkit.commands.options import JsonOption, OverwriteOption
 from irkit.commands.verify import TrustOption, trusted_keys
 from irkit.console import err, host, neutralize, out
@@ -56,24 +57,19 @@ MinHostsOption = Annotated[
 ]
 
 
-def fail(message: object, code: ExitCode = ExitCode.USAGE) -> typer.Exit:
-    err.print(f"[red]error:[/] {host(message)}")
-    return typer.Exit(code)
-
-
 @contextmanager
 def archive_errors() -> Iterator[None]:
     """An archive that cannot be opened, no DuckDB, or SQL DuckDB refuses: one line, exit 2."""
     try:
         yield
     except ArchiveError as exc:
-        raise fail(exc) from exc
+        raise usage_error(exc) from exc
     except Exception as exc:
         duckdb = sys.modules.get("duckdb")
         if duckdb is not None and isinstance(exc, duckdb.InterruptException):
             raise KeyboardInterrupt from exc  # DuckDB's own answer to Ctrl-C
         if duckdb is not None and isinstance(exc, duckdb.Error):
-            raise fail(exc) from exc
+            raise usage_error(exc) from exc
         raise
 
 
@@ -305,9 +301,9 @@ def export(
         try:
             counts = export_parquet(connection, parquet)
         except FileExistsError as exc:
-            raise fail(f"{parquet} exists; give a directory that does not") from exc
+            raise usage_error(f"{parquet} exists; give a directory that does not") from exc
         except OSError as exc:
-            raise fail(f"cannot write {parquet}: {exc.strerror or exc}") from exc
+            raise usage_error(f"cannot write {parquet}: {exc.strerror or exc}") from exc
     total = sum(counts.values())
     err.print(f"{len(counts)} tables, {total} rows written under {host(parquet)}")
     if json_out:
@@ -325,11 +321,6 @@ def report(
     host × IOC matrix, first signs per host), filterable, opened from disk."""
     with reading(archive, intact) as connection, archive_errors():
         html = fleet_report(connection)
-    try:
-        with open_output_file(output, "wb", force=overwrite) as handle:
-            handle.write(html)
-    except FileExistsError as exc:
-        raise fail(f"{output} exists; pass --overwrite to replace it") from exc
-    except OSError as exc:
-        raise fail(f"cannot write {output}: {exc.strerror or exc}") from exc
+    with output_errors(output), open_output_file(output, "wb", force=overwrite) as handle:
+        handle.write(html)
     err.print(f"fleet report written to {host(output)} ({len(html)} bytes)")

@@ -6,10 +6,10 @@ from typing import Annotated
 
 import typer
 
+from irkit.commands.errors import output_errors
 from irkit.commands.options import JsonOption, OverwriteOption
 from irkit.console import err, host
 from irkit.custody.keys import new_key_pair
-from irkit.exitcodes import ExitCode
 
 keys_app = typer.Typer(
     name="keys", help="Signing keys for bundles.", no_args_is_help=True, add_completion=False
@@ -28,14 +28,8 @@ def new(
     to `irkit verify --trust`, or put it in an allowed_signers file for `ssh-keygen -Y verify`.
     Keep PATH off the hosts you collect from when you can; it never goes into a bundle or log.
     """
-    try:
+    with output_errors(path):
         line, key_print = new_key_pair(path, force=overwrite, comment=comment)
-    except FileExistsError as exc:
-        err.print(f"[red]error:[/] {host(exc.filename)} exists; pass --overwrite to replace it")
-        raise typer.Exit(ExitCode.USAGE) from exc
-    except OSError as exc:
-        err.print(f"[red]error:[/] cannot write {host(exc.filename or path)}: {host(exc.strerror)}")
-        raise typer.Exit(ExitCode.USAGE) from exc
     err.print(f"signing key {host(path)}, public key {host(path)}.pub ({key_print})")
     if json_out:
         made = {"private_key": str(path), "public_key": f"{path}.pub", "fingerprint": key_print}

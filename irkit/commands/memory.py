@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from irkit.commands.errors import output_errors, usage_error
 from irkit.commands.maxcpu import MaxCpuOption
 from irkit.commands.options import (
     DEFAULT_FAIL_ON,
@@ -41,11 +42,6 @@ app = typer.Typer(
     help="Process memory dumps, volatility3 symbol tables from BTF, memory image analysis.",
     no_args_is_help=True,
 )
-
-
-def _fail(message: str, code: ExitCode = ExitCode.USAGE) -> typer.Exit:
-    err.print(f"[red]error:[/] {host(message)}")
-    return typer.Exit(code)
 
 
 @app.command()
@@ -86,11 +82,9 @@ def dump(
             pid, proc, replace(room, max_region=max_region), log=_log_line
         )
     except (OSError, MapsError) as exc:
-        raise _fail(f"pid {pid}: cannot read its maps: {exc}") from exc
-    try:
+        raise usage_error(f"pid {pid}: cannot read its maps: {exc}") from exc
+    with output_errors(output):
         fd = create_output(output, force=overwrite)
-    except OSError as exc:
-        raise _fail(f"{output}: {exc.strerror or exc}" + _overwrite_hint(exc, overwrite)) from exc
     with os.fdopen(fd, "wb") as handle:
         write_core(chunks, handle)
     state = "[red]partial[/]" if result.partial else "[green]complete[/]"
@@ -103,11 +97,6 @@ def dump(
         counts = {"regions": result.regions, "bytes_read": result.bytes_read}
         print(json.dumps(dumped | counts | {"regions_skipped": len(plan.skipped)}, indent=2))
     raise typer.Exit(ExitCode.INCOMPLETE if result.partial else ExitCode.CLEAN)
-
-
-def _overwrite_hint(exc: OSError, overwrite: bool) -> str:
-    """Point at --overwrite only where it would help: a link or device is never replaced."""
-    return " (use --overwrite)" if isinstance(exc, FileExistsError) and not overwrite else ""
 
 
 def _log_line(step: str, outcome: str, error: str | None = None, **detail: object) -> None:
@@ -136,7 +125,7 @@ def isf(
     try:
         btf_bytes, kallsyms_bytes, banner_bytes = (read_input(p) for p in (btf, kallsyms, banner))
     except InputError as exc:
-        raise _fail(str(exc)) from exc
+        raise usage_error(str(exc)) from exc
     try:
         table = build_isf(
             btf_bytes,
@@ -145,23 +134,21 @@ def isf(
             sources=(str(kallsyms), str(banner)),
         )
     except BtfError as exc:
-        raise _fail(f"{btf}: {exc}") from exc
+        raise usage_error(f"{btf}: {exc}") from exc
     except IsfError as exc:
-        raise _fail(str(exc)) from exc
+        raise usage_error(str(exc)) from exc
     if validate:
         problems = validate_isf(table)
         if problems:
             for problem in problems[:20]:
                 err.print(f"[red]schema:[/] {host(problem)}")
-            raise _fail(
+            raise usage_error(
                 "the ISF does not validate against volatility3's schema", ExitCode.INCOMPLETE
             )
     for warning in isf_warnings(table):
         err.print(f"[yellow]warning:[/] {host(warning)}")
-    try:
+    with output_errors(output):
         write_isf(table, output, force=overwrite)
-    except OSError as exc:
-        raise _fail(f"{output}: {exc.strerror or exc}" + _overwrite_hint(exc, overwrite)) from exc
     err.print(
         f"ISF {host(output)}: {len(table['user_types'])} types, {len(table['symbols'])} symbols"
         f"{', schema valid' if validate else ''} ({time.monotonic() - started:.1f} s)"
@@ -201,11 +188,11 @@ def analyze(
     complete.
     """
     if not image.is_file():
-        raise _fail(f"{image}: no such image file")
+        raise usage_error(f"{image}: no such image file")
     material = _material(symbols, btf, kallsyms, banner)
     chosen = _plugins(plugins)
     if isf_file is not None and not isf_file.is_file():
-        raise _fail(f"{isf_file}: no such ISF file")
+        raise usage_error(f"{isf_file}: no such ISF file")
     if rules is not None:
         _check_rules(rules)
     limit_cpu(max_cpu)
@@ -219,7 +206,7 @@ def analyze(
             on_progress=None if json_out else lambda m: err.print(f"[cyan]▸[/] {host(m)}"),
         )
     except AnalysisError as exc:
-        raise _fail(str(exc)) from exc
+        raise usage_error(str(exc)) from exc
     if json_out:
         json.dump(result.to_dict(), sys.stdout, indent=2, ensure_ascii=True, default=str)
         sys.stdout.write("\n")
@@ -237,13 +224,13 @@ def _material(
     """The symbol material the options give: a directory, or the three files together."""
     if symbols is not None:
         if not symbols.is_dir():
-            raise _fail(f"{symbols}: not a directory")
+            raise usage_error(f"{symbols}: not a directory")
         return symbols_in_dir(symbols)
     if not (btf or kallsyms or banner):
         return None
     material = SymbolMaterial(btf=btf, kallsyms=kallsyms, banner=banner)
     if material.missing():
-        raise _fail(
+        raise usage_error(
             "--btf, --kallsyms and --banner go together; missing: " + ", ".join(material.missing())
         )
     return material
@@ -256,7 +243,7 @@ def _plugins(plugins: str | None) -> tuple[str, ...]:
     )
     unknown = [p for p in chosen if p not in PLUGINS]
     if unknown:
-        raise _fail(f"unknown plugin(s): {', '.join(unknown)}; known: {', '.join(PLUGINS)}")
+        raise usage_error(f"unknown plugin(s): {', '.join(unknown)}; known: {', '.join(PLUGINS)}")
     return chosen
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from irkit.commands.errors import output_errors
 from irkit.commands.options import (
     DEFAULT_FAIL_ON,
     AllowNotIntactOption,
@@ -37,15 +38,8 @@ from irkit.review.rescan import REVIEW_MEMBER, rescan_bundle, write_review_lines
 
 
 def _write_html(target: Path, html: bytes, overwrite: bool) -> None:
-    try:
-        with open_output_file(target, "wb", force=overwrite) as handle:
-            handle.write(html)
-    except FileExistsError as exc:
-        err.print(f"[red]error:[/] {host(target)} exists; pass --overwrite to replace it")
-        raise typer.Exit(ExitCode.USAGE) from exc
-    except OSError as exc:
-        err.print(f"[red]error:[/] cannot write {host(target)}: {host(exc.strerror)}")
-        raise typer.Exit(ExitCode.USAGE) from exc
+    with output_errors(target), open_output_file(target, "wb", force=overwrite) as handle:
+        handle.write(html)
     err.print(f"report written to {host(target)} ({len(html)} bytes)")
 
 

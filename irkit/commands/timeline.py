@@ -11,6 +11,7 @@ from typing import Annotated, TextIO, cast
 
 import typer
 
+from irkit.commands.errors import output_errors
 from irkit.commands.options import AllowNotIntactOption, OverwriteOption
 from irkit.commands.verify import IdentityOption, TrustOption, trusted_keys, verified_bundles
 from irkit.console import err, host
@@ -34,15 +35,9 @@ def open_text_output(
         yield sys.stdout
         return
     path = Path(target)
-    try:
+    with output_errors(path):
         opened = open_output_file(path, "w", force=force, encoding="utf-8", newline=newline)
-        handle = cast(TextIO, opened)
-    except FileExistsError as exc:
-        err.print(f"[red]error:[/] {host(path)} exists; pass --overwrite to replace it")
-        raise typer.Exit(ExitCode.USAGE) from exc
-    except OSError as exc:
-        err.print(f"[red]error:[/] cannot write {host(path)}: {host(exc.strerror)}")
-        raise typer.Exit(ExitCode.USAGE) from exc
+    handle = cast(TextIO, opened)
     with handle:
         yield handle
 
