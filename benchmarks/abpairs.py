@@ -25,6 +25,10 @@ class Run:
     """Peak RSS of the largest process of the run (ru_maxrss)."""
 
 
+SAME_PRIORITY = ["nice", "-n", "10", "ionice", "-c3"]
+"""irkit lowers itself to nice 10 and idle I/O; the baselines run at the same priority, so
+both sides compete alike on a loaded machine."""
+
 IRKIT_ENDINGS = (0, 1, 3)
 """Exit codes of an irkit run that did its work: clean, findings, incomplete (a shared
 machine has processes whose /proc irkit may not read)."""

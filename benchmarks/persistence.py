@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from abpairs import (
     IRKIT_ENDINGS,
+    SAME_PRIORITY,
     Run,
     chain,
     interleaved,
@@ -37,7 +38,6 @@ from abpairs import (
 )
 
 REPO = Path(__file__).resolve().parent.parent
-SAME_PRIORITY = ["nice", "-n", "10", "ionice", "-c3"]
 
 
 def build_tree(root: Path, files: int) -> None:

@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from abpairs import (
     IRKIT_ENDINGS,
+    SAME_PRIORITY,
     Run,
     chain,
     interleaved,
@@ -33,7 +34,6 @@ from abpairs import (
 )
 
 REPO = Path(__file__).resolve().parent.parent
-SAME_PRIORITY = ["nice", "-n", "10", "ionice", "-c3"]
 
 
 def in_process(out: Path) -> None:

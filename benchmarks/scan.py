@@ -31,6 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
+from abpairs import SAME_PRIORITY  # noqa: E402
 from yarasamples import SAMPLES  # noqa: E402
 
 RULES = sorted((REPO / "yara").glob("*.yar"))
@@ -169,11 +170,6 @@ def timed(command: list[str]) -> tuple[float, float, subprocess.CompletedProcess
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu, done
-
-
-SAME_PRIORITY = ["nice", "-n", "10", "ionice", "-c3"]
-"""irkit lowers itself to nice 10 and idle I/O; the other sides run at the same priority, so
-the three compete alike on a loaded machine."""
 
 
 def floor_command(tree: Path) -> list[str]:
