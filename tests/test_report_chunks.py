@@ -3,11 +3,12 @@
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from irkit.report import html as report_html
 from irkit.report.html import JsonStream, script_json, script_json_chunks
+from tests.hostile.fuzzing import fuzz_settings
 
 json_values = st.recursive(
     st.none()
@@ -22,7 +23,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@fuzz_settings(300)
 @given(json_values | st.dictionaries(st.integers(), json_values, max_size=3))
 def test_the_chunks_joined_are_the_data_block_in_one_piece(data: Any) -> None:
     with pytest.MonkeyPatch.context() as patch:
@@ -33,7 +34,7 @@ def test_the_chunks_joined_are_the_data_block_in_one_piece(data: Any) -> None:
     assert "<" not in text and ">" not in text and "&" not in text
 
 
-@settings(max_examples=100, deadline=None)
+@fuzz_settings(100)
 @given(st.lists(json_values, max_size=9), st.lists(st.integers(), max_size=3))
 def test_a_list_made_while_it_is_encoded_is_encoded_as_the_list(
     items: list[Any], after: list[int]

@@ -1,7 +1,7 @@
 """The files a flagged miner or tunnel was started with, and what its log says (docs/iocs.md)."""
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from irkit.analysis.startfiles import (
@@ -13,6 +13,7 @@ from irkit.analysis.startfiles import (
     tunnel_configs,
 )
 from irkit.analysis.tunnels import parse_tunnel
+from tests.hostile.fuzzing import fuzz_settings
 
 
 def test_named_config_and_log_relative_to_the_cwd() -> None:
@@ -51,7 +52,7 @@ def test_pools_from_an_xmrig_log() -> None:
     assert ("pool-url", "stratum+ssl://tls.evil.test:14433", "log") in found
 
 
-@settings(max_examples=200, deadline=None)
+@fuzz_settings(200)
 @given(st.lists(st.text(max_size=20), max_size=6), st.text(max_size=30), st.text(max_size=200))
 def test_hostile_inputs_never_crash(argv: list[str], cwd: str, text: str) -> None:
     for _, path in started_with(argv, cwd, cwd):

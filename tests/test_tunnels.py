@@ -3,10 +3,11 @@
 import shlex
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from irkit.analysis.tunnels import find_tunnel, parse_tunnel
+from tests.hostile.fuzzing import fuzz_settings
 
 CASES = [
     ("ssh -N -R 9000:127.0.0.1:22 -p 2222 agent@198.51.100.4", "agent@198.51.100.4:2222",
@@ -76,7 +77,7 @@ words = st.lists(
 )  # fmt: skip
 
 
-@settings(max_examples=300, deadline=None)
+@fuzz_settings(300)
 @given(words)
 def test_any_command_line_parses_or_is_no_tunnel(argv: list[str]) -> None:
     for tunnel in (parse_tunnel(argv), find_tunnel(argv)):

