@@ -262,9 +262,9 @@ def test_parse_stat_reads_names_with_parentheses() -> None:
 
 
 def test_a_process_read_through_its_directory_is_never_another_one(tmp_path: Path) -> None:
-    """Inside `ProcFS.process(pid)` reads go through the /proc/PID directory opened once: they
-    give the same bytes as whole paths, and once the process is gone they fail (ESRCH), as
-    they would if its pid were reused, instead of reading whichever process has it now."""
+    """`ProcFS.process(pid)` reads through the /proc/PID directory opened once: the same bytes
+    as whole paths, and once the process is gone they fail (ESRCH), as they would if its pid
+    were reused, instead of reading whichever process has it now."""
     child = subprocess.Popen([SLEEP, "120"])
     try:
         with (tmp_path / "b.zip").open("wb") as sink:
@@ -272,12 +272,12 @@ def test_a_process_read_through_its_directory_is_never_another_one(tmp_path: Pat
             procfs = ProcFS(Context(writer=writer))
             wait_for(lambda: procfs.read(child.pid, "cmdline"), "the child's exec of sleep")
             whole = procfs.read(child.pid, "cmdline"), procfs.readlink(child.pid, "ns", "net")
-            with procfs.process(child.pid):
-                inside = procfs.read(child.pid, "cmdline"), procfs.readlink(child.pid, "ns", "net")
+            with procfs.process(child.pid) as proc:
+                inside = proc.read("cmdline"), proc.readlink("ns/net")
                 stop(child)
-                gone = procfs.read(child.pid, "status"), procfs.readlink(child.pid, "cwd")
+                gone = proc.read("status"), proc.readlink("cwd"), proc.stat("exe")
             writer.close(complete=True)
     finally:
         stop(child)
     assert inside == whole and whole[0] == f"{SLEEP}\x00120\x00".encode()
-    assert gone == (None, None)
+    assert gone == (None, None, None)

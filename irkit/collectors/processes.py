@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from irkit.collectors.base import Collector, Context
-from irkit.collectors.procfs import ProcFS
+from irkit.collectors.procfs import ProcessDir, ProcFS
 from irkit.collectors.users import host_accounts, user_names
 from irkit.evidence.records import Record
 from irkit.footprint import throttle
@@ -22,7 +22,6 @@ from irkit.knowledge.kernel_threads import PF_KTHREAD, looks_like_kernel_thread
 from irkit.lossless import decode_host
 from irkit.parsers.cgroup import cgroup_path, container_of
 from irkit.parsers.lines import decimal
-from irkit.parsers.proclinks import link_inode
 from irkit.timeutil import utc_iso
 
 DELETED_SUFFIX = " (deleted)"
@@ -43,6 +42,7 @@ NAMESPACES = (
     "uts",
 )
 """Named, not listed: listing /proc/PID/ns costs more than reading all ten links."""
+NAMESPACE_LINKS = tuple((ns, f"ns/{ns}") for ns in NAMESPACES)
 
 
 @dataclass
@@ -177,14 +177,14 @@ class ExeHasher:
         self.known: dict[tuple[int, int, int, int], tuple[str | None, str | None]] = {}
         self.errors: list[str] = []
 
-    def identify(self, pid: int, deleted: bool) -> tuple[str | None, str | None]:
+    def identify(self, proc: ProcessDir, deleted: bool) -> tuple[str | None, str | None]:
         """(sha256, bundle member of the recovered binary, for a deleted one)."""
-        try:
-            st = os.stat(self.ctx.proc_path(pid, "exe"))
-        except OSError:
+        st = proc.stat("exe")
+        if st is None:
             return None, None
         key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
         if key not in self.known:
+            pid = int(proc.pid)
             self.known[key] = self._recover(pid) if deleted else (self._hash(pid), None)
         return self.known[key]
 
@@ -302,10 +302,10 @@ class ProcessesCollector(Collector):
         records: dict[int, ProcessRecord] = {}
         for pid, st in first.items():
             record = stat_record(pid, st, page_size, boot, clock_ticks)
-            with procfs.process(pid):
-                self._identity(procfs, record, users)
-                self._exe(ctx, procfs, record, st, hasher, writable_cache)
-                self._container(procfs, record)
+            with procfs.process(pid) as proc:
+                self._identity(proc, record, users)
+                self._exe(ctx, proc, record, st, hasher, writable_cache)
+                self._container(proc, record)
             if pid in hidden:
                 record.flags.append("hidden-pid")
             records[pid] = record
@@ -376,7 +376,7 @@ class ProcessesCollector(Collector):
 
     @staticmethod
     def _boot_time(procfs: ProcFS) -> float | None:
-        data = procfs.read("stat")
+        data = procfs.top_file("stat")
         for line in (data or b"").splitlines():
             if line.startswith(b"btime "):
                 seconds = decimal(line[6:].strip().decode("ascii", "replace"), 2**40)
@@ -384,40 +384,36 @@ class ProcessesCollector(Collector):
         return None
 
     @staticmethod
-    def _identity(procfs: ProcFS, record: ProcessRecord, users: dict[int, str]) -> None:
-        pid = record.pid
-        status = procfs.read(pid, "status")
+    def _identity(proc: ProcessDir, record: ProcessRecord, users: dict[int, str]) -> None:
+        status = proc.read("status")
         if status is not None:
             record.uid, record.gid, _ = status_ids(status)
             if record.uid is not None:
                 record.user = users.get(record.uid)
-        cmdline = procfs.read(pid, "cmdline")
+        cmdline = proc.read("cmdline")
         record.cmdline = split_nul(cmdline or b"")
-        record.cwd = procfs.readlink(pid, "cwd")
-        environ = procfs.read(pid, "environ")
+        record.cwd = proc.readlink("cwd")
+        environ = proc.read("environ")
         if environ:
             record.ld_preload = environ_value(environ, "LD_PRELOAD")
-        for ns in NAMESPACES:
-            inode = link_inode(procfs.readlink(pid, "ns", ns))
-            if inode is not None:
-                record.namespaces[ns] = inode
+        record.namespaces = proc.link_inodes(NAMESPACE_LINKS)
 
     def _exe(
         self,
         ctx: Context,
-        procfs: ProcFS,
+        proc: ProcessDir,
         record: ProcessRecord,
         st: ProcStat,
         hasher: ExeHasher,
         writable_cache: dict[tuple[int | None, str], bool],
     ) -> None:
         kernel_thread = bool(st.task_flags & PF_KTHREAD)
-        exe = None if kernel_thread else procfs.readlink(record.pid, "exe")
+        exe = None if kernel_thread else proc.readlink("exe")
         if exe is not None:
             record.exe_deleted = exe.endswith(DELETED_SUFFIX)
             exe = exe.removesuffix(DELETED_SUFFIX)
             record.exe = exe
-            record.exe_sha256, record.exe_member = hasher.identify(record.pid, record.exe_deleted)
+            record.exe_sha256, record.exe_member = hasher.identify(proc, record.exe_deleted)
         if record.exe_deleted:
             record.flags.append("exe-deleted")
         if exe and (
@@ -456,8 +452,8 @@ class ProcessesCollector(Collector):
         return cache[key]
 
     @staticmethod
-    def _container(procfs: ProcFS, record: ProcessRecord) -> None:
-        data = procfs.read(record.pid, "cgroup")
+    def _container(proc: ProcessDir, record: ProcessRecord) -> None:
+        data = proc.read("cgroup")
         if data is None:
             return
         record.cgroup = cgroup_path(decode_host(data))

@@ -8,15 +8,17 @@ one line per pid and field would bury the log.
 import errno
 import os
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
+from types import TracebackType
 
 from irkit.collectors.base import Context
 from irkit.confined import open_in_root, read_capped, read_link_in_root, resolve_in_root
 from irkit.lossless import fs_text
+from irkit.parsers.proclinks import link_inode
 
 GONE = (errno.ENOENT, errno.ESRCH)
 READ_SIZE = 1 << 16
+_FILE_FLAGS = os.O_RDONLY | os.O_CLOEXEC
+_DIR_FLAGS = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
 
 
 class ProcFS:
@@ -30,47 +32,19 @@ class ProcFS:
         self.root = ctx.live_proc
         self.live = ctx.proc_is_live
         self.cap = ctx.limits.proc_read_bytes
+        self.first_read = min(self.cap, READ_SIZE)
         self.denied: dict[str, list[int]] = defaultdict(list)
         self.failed: dict[str, list[str]] = defaultdict(list)
         self.capped: dict[str, list[int]] = defaultdict(list)
         self.prefix = str(self.root).rstrip("/")
-        self._process: tuple[int | str, int] | None = None
-        """(pid, O_PATH descriptor of /proc/PID) while inside `process()`."""
 
     def path(self, pid: int | str, *parts: str) -> str:
         return "/".join((self.prefix, str(pid), *parts))
 
-    @contextmanager
-    def process(self, pid: int | str) -> Iterator[None]:
-        """Read one process's files relative to its /proc/PID directory, opened once.
-
-        Two reasons: every file and link of one record then comes from the same process (a
-        pid reused while it is read answers ESRCH through the old directory, never the new
-        process's fields), and the kernel resolves `ns/net`, not `/proc/PID/ns/net`, for each
-        of the ~20 reads and links of a process: a tenth of the snapshot's system time with
-        2,000 processes. A procfs copy is read through the resolver as before; a process that
-        is gone reads as gone."""
-        if not self.live:
-            yield
-            return
-        try:
-            fd = os.open(self.path(pid), os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
-        except OSError:
-            yield  # gone or hidden from this listing: each read fails and is counted alone
-            return
-        self._process = (pid, fd)
-        try:
-            yield
-        finally:
-            self._process = None
-            os.close(fd)
-
-    def _at(self, pid: int | str, rel: str) -> tuple[str, int | None]:
-        """The path to give an *at call: relative to the open process directory if it is
-        `pid`'s, else the whole path."""
-        if self._process is not None and self._process[0] == pid:
-            return rel, self._process[1]
-        return f"{self.prefix}/{pid}/{rel}" if rel else self.path(pid), None
+    def process(self, pid: int | str) -> "ProcessDir":
+        """One process's files, read relative to its /proc/PID directory opened once
+        (`with procfs.process(pid) as proc: proc.read("status")`)."""
+        return ProcessDir(self, pid)
 
     def pids(self) -> list[int]:
         """Numeric entries of the procfs listing (what `ps` sees, rootkits included)."""
@@ -80,58 +54,67 @@ class ProcFS:
             self.ctx.log_error("list-processes", exc, path=str(self.root))
             return []
 
-    def _failed(self, parts: tuple[str, ...], pid: int | str, exc: OSError) -> None:
-        what = parts[0] if parts else ""
+    def failure(self, rel: str, pid: int | str, exc: OSError) -> None:
+        """Count one unreadable field of `pid` (`rel` below /proc/PID) for the log: denied
+        per field with the pids, other errors each; a process that is gone is neither."""
         if exc.errno in (errno.EACCES, errno.EPERM):
-            denied = self.denied[what]
+            denied = self.denied[rel.partition("/")[0]]
             if not denied or denied[-1] != int(pid):
                 denied.append(int(pid))
         elif exc.errno not in GONE:
+            what = rel.partition("/")[0]
             self.failed[what].append(f"{pid}: {type(exc).__name__}: {exc.strerror}")
 
-    def _read(self, rel: str, pid: int | str | None = None) -> tuple[bytes, bool]:
-        """`rel` below the procfs root, or below /proc/PID when `pid` is given."""
-        if not self.live:
-            whole = "/".join(part for part in ("" if pid is None else str(pid), rel) if part)
-            with open_in_root(self.root, whole, excluded=self.ctx.excluded) as handle:
-                return read_capped(handle.fileno(), self.cap, READ_SIZE)
-        name, directory = (f"{self.prefix}/{rel}", None) if pid is None else self._at(pid, rel)
-        fd = os.open(name, os.O_RDONLY | os.O_CLOEXEC, dir_fd=directory)
+    def read_fd(self, name: str, directory: int | None) -> tuple[bytes, bool]:
+        """A live procfs file (relative to `directory`, or a whole path).
+
+        The kernel answers the per-process files (stat, status, cmdline, environ, cgroup,
+        comm) whole in one read when the buffer holds them (one seq_file record, or a loop up
+        to the count asked), so a short first read is the end: no second read() for EOF.
+        Multi-record tables (/proc/net/tcp) answer a page per read and are read elsewhere,
+        to EOF."""
+        fd = os.open(name, _FILE_FLAGS, dir_fd=directory)
         try:
-            want = min(self.cap, READ_SIZE)
-            first = os.read(fd, want)
-            if len(first) < want:
+            first = os.read(fd, self.first_read)
+            if len(first) < self.first_read:
                 return first, False
             rest, more = read_capped(fd, self.cap - len(first), READ_SIZE)
             return first + rest, more
         finally:
             os.close(fd)
 
-    def read(self, pid: int | str, *parts: str) -> bytes | None:
-        """A per-process file (stat, status, cmdline, environ, cgroup, comm) or /proc/stat.
+    def read_copy(self, rel: str) -> tuple[bytes, bool]:
+        """A file of a procfs copy, `rel` below its root, through the resolver."""
+        with open_in_root(self.root, rel, excluded=self.ctx.excluded) as handle:
+            return read_capped(handle.fileno(), self.cap, READ_SIZE)
 
-        The kernel answers these whole in one read when the buffer holds them (they are one
-        seq_file record, or a loop up to the count asked), so on the live procfs a short
-        first read is the end: no second read() for EOF, one syscall of about six per file
-        per process. Multi-record tables (/proc/net/tcp) answer a page per read and are read
-        elsewhere, to EOF."""
-        try:
-            data, more = self._read("/".join(parts), pid)
-        except OSError as exc:
-            self._failed(parts, pid, exc)
-            return None
+    def kept(self, rel: str, pid: int | str, read: tuple[bytes, bool]) -> bytes:
+        """The bytes of a read; one cut at the cap is counted for the log."""
+        data, more = read
         if more:
-            self.capped[parts[0] if parts else ""].append(int(pid))
+            self.capped[rel.partition("/")[0]].append(int(pid))
         return data
 
-    def readlink(self, pid: int | str, *parts: str) -> str | None:
+    def read(self, pid: int | str, *parts: str) -> bytes | None:
+        """A per-process file (stat, status, cmdline, environ, cgroup, comm) by its whole
+        path; inside a record, `ProcessDir.read`."""
+        rel = "/".join(parts)
         try:
             if self.live:
-                name, directory = self._at(pid, "/".join(parts))
-                return fs_text(os.readlink(name, dir_fd=directory))
-            return fs_text(read_link_in_root(self.root, "/".join((str(pid), *parts))))
+                return self.kept(rel, pid, self.read_fd(f"{self.prefix}/{pid}/{rel}", None))
+            return self.kept(rel, pid, self.read_copy(f"{pid}/{rel}"))
         except OSError as exc:
-            self._failed(parts, pid, exc)
+            self.failure(rel, pid, exc)
+            return None
+
+    def readlink(self, pid: int | str, *parts: str) -> str | None:
+        rel = "/".join(parts)
+        try:
+            if self.live:
+                return os.readlink(f"{self.prefix}/{pid}/{rel}")
+            return fs_text(read_link_in_root(self.root, f"{pid}/{rel}"))
+        except OSError as exc:
+            self.failure(rel, pid, exc)
             return None
 
     def listdir(self, pid: int | str, *parts: str) -> list[str]:
@@ -140,14 +123,24 @@ class ProcFS:
                 return os.listdir(self.path(pid, *parts))
             return os.listdir(resolve_in_root(self.root, "/".join((str(pid), *parts))))
         except OSError as exc:
-            self._failed(parts, pid, exc)
+            self.failure("/".join(parts), pid, exc)
             return []
+
+    def top_file(self, rel: str) -> bytes | None:
+        """A file outside the process directories (/proc/stat, /proc/sys/...), None if
+        unreadable."""
+        try:
+            return (
+                self.read_fd(f"{self.prefix}/{rel}", None) if self.live else self.read_copy(rel)
+            )[0]
+        except OSError:
+            return None
 
     def sys_value(self, *parts: str) -> int | None:
         """A number from /proc/sys/... (or another top-level procfs file)."""
         try:
-            return int(self._read("/".join(parts))[0].split()[0])
-        except (OSError, ValueError, IndexError):
+            return int((self.top_file("/".join(parts)) or b"").split()[0])
+        except (ValueError, IndexError):
             return None
 
     def log_unreadable(self) -> None:
@@ -172,3 +165,81 @@ class ProcFS:
                 cap="proc_read_bytes",
                 pids=pids,
             )
+
+
+class ProcessDir:
+    """One process's /proc/PID, opened once (O_PATH) for all the reads of its record.
+
+    Two reasons: every file and link of one record then comes from the same process (a pid
+    reused while it is read answers ESRCH through the old directory, never the new
+    process's fields), and the kernel resolves `ns/net`, not `/proc/PID/ns/net`, for each of
+    the ~20 reads and links of a process. A process gone before its directory is opened
+    reads as gone, field by field. A procfs copy is read through the resolver."""
+
+    __slots__ = ("error", "fd", "pid", "procfs")
+
+    def __init__(self, procfs: ProcFS, pid: int | str) -> None:
+        self.procfs = procfs
+        self.pid = pid
+        self.fd: int | None = None
+        self.error: OSError | None = None
+
+    def __enter__(self) -> "ProcessDir":
+        if self.procfs.live:
+            try:
+                self.fd = os.open(self.procfs.path(self.pid), _DIR_FLAGS)
+            except OSError as exc:
+                self.error = exc
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def _open_fd(self) -> int:
+        """The directory's descriptor, or the error that opening it gave."""
+        if self.fd is None:
+            raise self.error or OSError(errno.EBADF, "process directory not open")
+        return self.fd
+
+    def read(self, name: str) -> bytes | None:
+        procfs = self.procfs
+        try:
+            if procfs.live:
+                return procfs.kept(name, self.pid, procfs.read_fd(name, self._open_fd()))
+            return procfs.kept(name, self.pid, procfs.read_copy(f"{self.pid}/{name}"))
+        except OSError as exc:
+            procfs.failure(name, self.pid, exc)
+            return None
+
+    def readlink(self, name: str) -> str | None:
+        try:
+            if self.procfs.live:
+                return os.readlink(name, dir_fd=self._open_fd())
+            return fs_text(read_link_in_root(self.procfs.root, f"{self.pid}/{name}"))
+        except OSError as exc:
+            self.procfs.failure(name, self.pid, exc)
+            return None
+
+    def link_inodes(self, links: tuple[tuple[str, str], ...]) -> dict[str, int]:
+        """{key: inode} of `type:[inode]` links given as (key, name) pairs (the namespace
+        links), the unreadable and unparsable ones left out."""
+        found: dict[str, int] = {}
+        for key, name in links:
+            inode = link_inode(self.readlink(name))
+            if inode is not None:
+                found[key] = inode
+        return found
+
+    def stat(self, name: str) -> os.stat_result | None:
+        """What a link such as `exe` leads to (the file's identity)."""
+        try:
+            if self.procfs.live:
+                return os.stat(name, dir_fd=self._open_fd())
+            return os.stat(resolve_in_root(self.procfs.root, f"{self.pid}/{name}"))
+        except OSError as exc:
+            self.procfs.failure(name, self.pid, exc)
+            return None

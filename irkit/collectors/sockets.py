@@ -44,26 +44,27 @@ class SocketRecord(Record):
     source: str = ""
 
 
-def socket_owners(procfs: ProcFS, pids: list[int]) -> dict[int, list[int]]:
-    """socket inode -> pids holding it open, from the fd links."""
+def owners_and_namespaces(
+    procfs: ProcFS, pids: list[int]
+) -> tuple[dict[int, list[int]], dict[int, int]]:
+    """(socket inode -> pids holding it open, from the fd links; netns inode -> the first
+    pid seen in it), in one pass over the processes.
+
+    Whole paths, not `procfs.process()`: a process here is a listing and a few links (four
+    for a process with three fds), where opening and closing its directory costs more than
+    resolving /proc/PID for each. The pid is what a socket is attributed to, so a pid reused
+    between the listing and a link still names the process that held the socket then."""
     owners: dict[int, list[int]] = defaultdict(list)
+    namespaces: dict[int, int] = {}
     for pid in pids:
-        with procfs.process(pid):
-            for fd in procfs.listdir(pid, "fd"):
-                inode = link_inode(procfs.readlink(pid, "fd", fd), "socket:")
-                if inode is not None and (not owners[inode] or owners[inode][-1] != pid):
-                    owners[inode].append(pid)
-    return owners
-
-
-def net_namespaces(procfs: ProcFS, pids: list[int]) -> dict[int, int]:
-    """netns inode -> the first pid seen in it."""
-    seen: dict[int, int] = {}
-    for pid in pids:
-        inode = link_inode(procfs.readlink(pid, "ns", "net"), "net:")
-        if inode is not None:
-            seen.setdefault(inode, pid)
-    return seen
+        for fd in procfs.listdir(pid, "fd"):
+            inode = link_inode(procfs.readlink(pid, "fd", fd), "socket:")
+            if inode is not None and (not owners[inode] or owners[inode][-1] != pid):
+                owners[inode].append(pid)
+        netns = link_inode(procfs.readlink(pid, "ns", "net"), "net:")
+        if netns is not None:
+            namespaces.setdefault(netns, pid)
+    return owners, namespaces
 
 
 def socket_key(record: SocketRecord) -> tuple[object, ...]:
@@ -95,9 +96,8 @@ class SocketsCollector(Collector):
     def collect(self, ctx: Context) -> None:
         procfs = ProcFS(ctx)
         pids = procfs.pids()
-        owners = socket_owners(procfs, pids)
+        owners, namespaces = owners_and_namespaces(procfs, pids)
         names: dict[int, str | None] = {}
-        namespaces = net_namespaces(procfs, pids)
         own_ns = link_inode(procfs.readlink("self", "ns", "net"), "net:")
         tables: list[tuple[tuple[str | int, ...], int | None]] = [(("net",), own_ns)]
         tables += [((pid, "net"), ns) for ns, pid in sorted(namespaces.items()) if ns != own_ns]
