@@ -281,3 +281,19 @@ def test_a_process_read_through_its_directory_is_never_another_one(tmp_path: Pat
         stop(child)
     assert inside == whole and whole[0] == f"{SLEEP}\x00120\x00".encode()
     assert gone == (None, None, None)
+
+
+def test_a_process_gone_before_its_directory_opens_reads_as_gone(tmp_path: Path) -> None:
+    """No whole-path fallback once the directory cannot be opened (a reused pid would answer
+    it): every field is None, and a gone process is not counted as denied or failed."""
+    child = subprocess.Popen([SLEEP, "120"])
+    stop(child)
+    with (tmp_path / "b.zip").open("wb") as sink:
+        writer = EvidenceWriter(sink, command_line=["t"])
+        procfs = ProcFS(Context(writer=writer))
+        with procfs.process(child.pid) as proc:
+            fields = proc.read("status"), proc.readlink("cwd"), proc.stat("exe")
+            namespaces = proc.link_inodes((("net", "ns/net"),))
+        writer.close(complete=True)
+    assert fields == (None, None, None) and namespaces == {}
+    assert not procfs.denied and not procfs.failed

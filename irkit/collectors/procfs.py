@@ -199,26 +199,32 @@ class ProcessDir:
             os.close(self.fd)
             self.fd = None
 
-    def _open_fd(self) -> int:
-        """The directory's descriptor, or the error that opening it gave."""
-        if self.fd is None:
-            raise self.error or OSError(errno.EBADF, "process directory not open")
-        return self.fd
+    def _gone(self) -> OSError:
+        """Why a live process's directory could not be opened (it is gone)."""
+        return self.error or OSError(errno.EBADF, "process directory not open")
 
     def read(self, name: str) -> bytes | None:
+        """A file of the record (the descriptor's case first: it is every read of a live
+        snapshot, ~20 per process)."""
         procfs = self.procfs
         try:
-            if procfs.live:
-                return procfs.kept(name, self.pid, procfs.read_fd(name, self._open_fd()))
-            return procfs.kept(name, self.pid, procfs.read_copy(f"{self.pid}/{name}"))
+            if self.fd is not None:
+                read = procfs.read_fd(name, self.fd)
+            elif procfs.live:
+                raise self._gone()
+            else:
+                read = procfs.read_copy(f"{self.pid}/{name}")
         except OSError as exc:
             procfs.failure(name, self.pid, exc)
             return None
+        return procfs.kept(name, self.pid, read)
 
     def readlink(self, name: str) -> str | None:
         try:
+            if self.fd is not None:
+                return os.readlink(name, dir_fd=self.fd)
             if self.procfs.live:
-                return os.readlink(name, dir_fd=self._open_fd())
+                raise self._gone()
             return fs_text(read_link_in_root(self.procfs.root, f"{self.pid}/{name}"))
         except OSError as exc:
             self.procfs.failure(name, self.pid, exc)
@@ -237,8 +243,10 @@ class ProcessDir:
     def stat(self, name: str) -> os.stat_result | None:
         """What a link such as `exe` leads to (the file's identity)."""
         try:
+            if self.fd is not None:
+                return os.stat(name, dir_fd=self.fd)
             if self.procfs.live:
-                return os.stat(name, dir_fd=self._open_fd())
+                raise self._gone()
             return os.stat(resolve_in_root(self.procfs.root, f"{self.pid}/{name}"))
         except OSError as exc:
             self.procfs.failure(name, self.pid, exc)
