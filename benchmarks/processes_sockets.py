@@ -118,6 +118,7 @@ def main() -> None:
                     [*command, "-c", "sockets,processes", "-o", str(out / "cli.zip")],
                     ok=IRKIT_ENDINGS,
                     env=dict(os.environ, PYTHONPATH=str(repo)),
+                    cwd=repo,  # `-m` puts the working directory first on sys.path
                 )
 
             def bare(repo: Path = REPO) -> Run:
