@@ -1,6 +1,9 @@
 """The procfs field parsers made faster for the snapshot give what the ones before gave, on
-random input: found-not-split status and environ values, and the CPU sample's three numbers
-of /proc/PID/stat."""
+random input: found-not-split status and environ values, the CPU sample's three numbers of
+/proc/PID/stat, and namespace inodes remembered by their link text."""
+
+import tempfile
+from pathlib import Path
 
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -12,8 +15,11 @@ from irkit.collectors.processes import (
     parse_stat,
     status_ids,
 )
+from irkit.collectors.procfs import ProcFS
 from irkit.lossless import decode_host
 from irkit.parsers.lines import decimal
+from irkit.parsers.proclinks import link_inode
+from tests.hostile.confine_helpers import host_context
 from tests.hostile.fuzzing import fuzz_settings
 
 
@@ -92,3 +98,45 @@ def test_cpu_sample_reads_what_parse_stat_reads(
         except (ValueError, IndexError):
             continue
         assert cpu_sample(text) == (expected.cpu_ticks, expected.start_ticks)
+
+
+link_texts = st.sampled_from(
+    ["net:[4026531840]", "mnt:[7]", "net:[]", "x[1]", "[9" + "9" * 25 + "]"]
+)
+
+
+@fuzz_settings(100)
+@given(
+    st.lists(
+        st.lists(
+            link_texts | st.text(alphabet="ab:[]0123456789", max_size=12), min_size=2, max_size=2
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_namespace_inodes_remembered_by_link_text_are_what_the_parser_gives(
+    processes: list[list[str]],
+) -> None:
+    """`ProcessDir.link_inodes` remembers each link text's inode across processes: the same
+    as parsing every link, in a procfs copy whose links say anything (the same text in
+    several processes, malformed ones, numbers past 64 bits)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = Path(tmp) / "proc"
+        for pid, texts in enumerate(processes, start=1):
+            (proc / str(pid) / "ns").mkdir(parents=True)
+            for name, text in zip(("net", "mnt"), texts, strict=True):
+                if text:
+                    (proc / str(pid) / "ns" / name).symlink_to(text)
+        with host_context(Path(tmp) / "b.zip", root=Path(tmp), proc=proc) as ctx:
+            procfs = ProcFS(ctx)
+            for _ in range(2):  # the second time, every text is a remembered one
+                for pid, texts in enumerate(processes, start=1):
+                    with procfs.process(pid) as dirs:
+                        found = dirs.link_inodes((("net", "ns/net"), ("mnt", "ns/mnt")))
+                    expected = {
+                        name: link_inode(text)
+                        for name, text in zip(("net", "mnt"), texts, strict=True)
+                        if text and link_inode(text) is not None
+                    }
+                    assert found == expected

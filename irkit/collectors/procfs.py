@@ -17,6 +17,9 @@ from irkit.parsers.proclinks import link_inode
 
 GONE = (errno.ENOENT, errno.ESRCH)
 READ_SIZE = 1 << 16
+KNOWN_LINKS = 4096
+"""Namespace link texts remembered with their inode (a host has a few dozen distinct ones;
+a procfs copy may make every one distinct, so the memory is bounded)."""
 _FILE_FLAGS = os.O_RDONLY | os.O_CLOEXEC
 _DIR_FLAGS = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
 
@@ -37,6 +40,9 @@ class ProcFS:
         self.failed: dict[str, list[str]] = defaultdict(list)
         self.capped: dict[str, list[int]] = defaultdict(list)
         self.prefix = str(self.root).rstrip("/")
+        self.link_inodes: dict[str, int | None] = {}
+        """`link_inode` of each link text seen: thousands of processes share a few
+        namespaces, so ten parses per process become ten look-ups."""
 
     def path(self, pid: int | str, *parts: str) -> str:
         return "/".join((self.prefix, str(pid), *parts))
@@ -233,9 +239,17 @@ class ProcessDir:
     def link_inodes(self, links: tuple[tuple[str, str], ...]) -> dict[str, int]:
         """{key: inode} of `type:[inode]` links given as (key, name) pairs (the namespace
         links), the unreadable and unparsable ones left out."""
+        known = self.procfs.link_inodes
         found: dict[str, int] = {}
         for key, name in links:
-            inode = link_inode(self.readlink(name))
+            link = self.readlink(name)
+            if link is None:
+                continue
+            inode = known.get(link, -1)
+            if inode == -1:
+                inode = link_inode(link)
+                if len(known) < KNOWN_LINKS:
+                    known[link] = inode
             if inode is not None:
                 found[key] = inode
         return found
