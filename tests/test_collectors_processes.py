@@ -297,3 +297,12 @@ def test_a_process_gone_before_its_directory_opens_reads_as_gone(tmp_path: Path)
         writer.close(complete=True)
     assert fields == (None, None, None) and namespaces == {}
     assert not procfs.denied and not procfs.failed
+
+
+def test_a_procfs_without_a_boot_time_says_so_and_gives_no_start_times(tmp_path: Path) -> None:
+    root, proc = fixture_host(tmp_path)
+    (proc / "stat").write_text("cpu 1 2 3\nbtime soon\n")
+    bundle = collect_bundle(tmp_path / "b.zip", "processes", root=root, proc=proc)
+    assert {r["start_time"] for r in records(bundle, "process")} == {None}
+    said = [e for e in log_entries(bundle) if e["step"] == "read-proc"]
+    assert [(e["outcome"], e["detail"]["field"]) for e in said] == [("partial", "stat")]

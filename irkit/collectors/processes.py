@@ -395,11 +395,16 @@ class ProcessesCollector(Collector):
 
     @staticmethod
     def _boot_time(procfs: ProcFS) -> float | None:
+        """The boot time of /proc/stat, which every start time needs (logged when missing)."""
         data = procfs.top_file("stat")
         for line in (data or b"").splitlines():
             if line.startswith(b"btime "):
                 seconds = decimal(line[6:].strip().decode("ascii", "replace"), 2**40)
-                return None if seconds is None else float(seconds)
+                if seconds is not None:
+                    return float(seconds)
+        procfs.ctx.log(
+            "read-proc", "partial", "no boot time in /proc/stat: no start times", field="stat"
+        )
         return None
 
     @staticmethod
