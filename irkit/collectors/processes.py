@@ -109,6 +109,8 @@ def stat_number(rest: list[bytes], index: int) -> int:
 
 
 def parse_stat(data: bytes) -> ProcStat:
+    """The fields of /proc/PID/stat a record needs; ValueError or IndexError for a stat that
+    is not one (a procfs copy's may say anything)."""
     name, rest = split_stat(data)
     return ProcStat(
         name=decode_host(name),

@@ -63,12 +63,12 @@ class ProcFS:
     def failure(self, rel: str, pid: int | str, exc: OSError) -> None:
         """Count one unreadable field of `pid` (`rel` below /proc/PID) for the log: denied
         per field with the pids, other errors each; a process that is gone is neither."""
+        what = rel.partition("/")[0]
         if exc.errno in (errno.EACCES, errno.EPERM):
-            denied = self.denied[rel.partition("/")[0]]
+            denied = self.denied[what]
             if not denied or denied[-1] != int(pid):
                 denied.append(int(pid))
         elif exc.errno not in GONE:
-            what = rel.partition("/")[0]
             self.failed[what].append(f"{pid}: {type(exc).__name__}: {exc.strerror}")
 
     def read_fd(self, name: str, directory: int | None) -> tuple[bytes, bool]:
