@@ -15,8 +15,10 @@ from irkit.collectors.base import Context
 from irkit.collectors.processes import parse_stat, probe_hidden_pids, probe_order
 from irkit.collectors.procfs import ProcFS
 from irkit.evidence.writer import EvidenceWriter
+from irkit.limits import Limits
 from irkit.lossless import encode_host
 from irkit.timeutil import utc_iso
+from tests.hostile.confine_helpers import host_context, sparse
 
 SLEEP = shutil.which("sleep") or "/bin/sleep"
 
@@ -306,3 +308,22 @@ def test_a_procfs_without_a_boot_time_says_so_and_gives_no_start_times(tmp_path:
     assert {r["start_time"] for r in records(bundle, "process")} == {None}
     said = [e for e in log_entries(bundle) if e["step"] == "read-proc"]
     assert [(e["outcome"], e["detail"]["field"]) for e in said] == [("partial", "stat")]
+
+
+def test_a_record_read_from_a_procfs_copy_is_capped_and_denied_like_a_whole_path(
+    tmp_path: Path,
+) -> None:
+    """`ProcessDir` on a procfs copy: a 1 TiB environ stops at the cap and is counted, an
+    unreadable status is counted under its field, as `ProcFS.read` counts them."""
+    proc = tmp_path / "proc"
+    sparse(proc / "42" / "environ", 1 << 40)
+    (proc / "42" / "status").mkdir()  # a directory where a file should be: not regular
+    limits = Limits(proc_read_bytes=1 << 16)
+    with host_context(tmp_path / "b.zip", root=tmp_path, proc=proc, limits=limits) as ctx:
+        procfs = ProcFS(ctx)
+        with procfs.process(42) as proc_dir:
+            environ, status = proc_dir.read("environ"), proc_dir.read("status")
+    assert environ is not None and len(environ) == 1 << 16
+    assert status is None
+    assert procfs.capped == {"environ": [42]}
+    assert list(procfs.failed) == ["status"]
