@@ -1,6 +1,6 @@
 """The procfs field parsers made faster for the snapshot give what the ones before gave, on
 random input: found-not-split status and environ values, the CPU sample's three numbers of
-/proc/PID/stat, and namespace inodes remembered by their link text."""
+/proc/PID/stat, and namespace inodes and cgroups remembered by their text."""
 
 import tempfile
 from pathlib import Path
@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from irkit.collectors.processes import (
     _status_number,
+    container_fields,
     cpu_sample,
     environ_value,
     parse_stat,
@@ -17,6 +18,7 @@ from irkit.collectors.processes import (
 )
 from irkit.collectors.procfs import ProcFS
 from irkit.lossless import decode_host
+from irkit.parsers.cgroup import cgroup_path, container_of
 from irkit.parsers.lines import decimal
 from irkit.parsers.proclinks import link_inode
 from tests.hostile.confine_helpers import host_context
@@ -140,3 +142,27 @@ def test_namespace_inodes_remembered_by_link_text_are_what_the_parser_gives(
                         if text and link_inode(text) is not None
                     }
                     assert found == expected
+
+
+cgroup_lines = st.sampled_from(
+    [
+        b"0::/init.scope",
+        b"0::/system.slice/docker-" + b"4f" * 32 + b".scope",
+        b"12:pids:/kubepods/pod0a1b2c3d-0000-1111-2222-333344445555/" + b"ab" * 32,
+        b"1:name=systemd:/user.slice",
+        b"garbage",
+        b"",
+    ]
+)
+
+
+@fuzz_settings(300)
+@given(st.lists(cgroup_lines, max_size=4), st.booleans())
+def test_remembered_cgroups_say_what_the_parsers_say(lines: list[bytes], large: bool) -> None:
+    """`container_fields` remembers small cgroup files and parses large ones each time: both
+    give what `cgroup_path` and `container_of` give."""
+    data = b"\n".join(lines) + (b"\n" + b"9:cpu:/x" * 600 if large else b"")
+    path = cgroup_path(decode_host(data))
+    ref = container_of(path)
+    for _ in range(2):
+        assert container_fields(data) == (path, ref.container_id, ref.runtime, ref.pod_uid)

@@ -11,6 +11,7 @@ import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import ClassVar
 
 from irkit.collectors.base import Collector, Context
@@ -43,6 +44,11 @@ NAMESPACES = (
 )
 """Named, not listed: listing /proc/PID/ns costs more than reading all ten links."""
 NAMESPACE_LINKS = tuple((ns, f"ns/{ns}") for ns in NAMESPACES)
+KNOWN_CGROUPS = 4096
+KNOWN_CGROUP_BYTES = 4096
+"""Distinct /proc/PID/cgroup contents remembered with what they say: at most 4,096 of at
+most 4 KiB each (a real one is a line, or a dozen under cgroup v1; a procfs copy may make
+every one distinct and each up to `proc_read_bytes`)."""
 
 
 @dataclass
@@ -183,6 +189,25 @@ def split_nul(data: bytes) -> list[str]:
 def environ_value(data: bytes, name: str) -> str | None:
     value = item_value(data, name.encode() + b"=", b"\0")
     return None if value is None else decode_host(value)
+
+
+ContainerFields = tuple[str | None, str | None, str | None, str | None]
+
+
+def container_fields(data: bytes) -> ContainerFields:
+    """(cgroup path, container id, runtime, pod uid) of a /proc/PID/cgroup. The processes of
+    one service or container, and every kernel thread, have the same file, so each distinct
+    small one is parsed (a line split and up to six regular expressions) once."""
+    return (_known_container if len(data) <= KNOWN_CGROUP_BYTES else _container_fields)(data)
+
+
+def _container_fields(data: bytes) -> ContainerFields:
+    path = cgroup_path(decode_host(data))
+    ref = container_of(path)
+    return path, ref.container_id, ref.runtime, ref.pod_uid
+
+
+_known_container = lru_cache(maxsize=KNOWN_CGROUPS)(_container_fields)
 
 
 def in_hidden_dir(path: str) -> bool:
@@ -480,15 +505,10 @@ class ProcessesCollector(Collector):
     @staticmethod
     def _container(proc: ProcessDir, record: ProcessRecord) -> None:
         data = proc.read("cgroup")
-        if data is None:
-            return
-        record.cgroup = cgroup_path(decode_host(data))
-        ref = container_of(record.cgroup)
-        record.container_id, record.container_runtime, record.pod_uid = (
-            ref.container_id,
-            ref.runtime,
-            ref.pod_uid,
-        )
+        if data is not None:
+            record.cgroup, record.container_id, record.container_runtime, record.pod_uid = (
+                container_fields(data)
+            )
 
     @staticmethod
     def _sample_cpu(

@@ -8,6 +8,7 @@ one line per pid and field would bury the log.
 import errno
 import os
 from collections import defaultdict
+from functools import lru_cache
 from types import TracebackType
 
 from irkit.collectors.base import Context
@@ -20,6 +21,9 @@ READ_SIZE = 1 << 16
 KNOWN_LINKS = 4096
 """Namespace link texts remembered with their inode (a host has a few dozen distinct ones;
 a procfs copy may make every one distinct, so the memory is bounded)."""
+_known_link_inode = lru_cache(maxsize=KNOWN_LINKS)(link_inode)
+"""`link_inode` of each link text seen: thousands of processes share a few namespaces, so
+ten parses per process become ten look-ups."""
 _FILE_FLAGS = os.O_RDONLY | os.O_CLOEXEC
 _DIR_FLAGS = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
 
@@ -40,9 +44,6 @@ class ProcFS:
         self.failed: dict[str, list[str]] = defaultdict(list)
         self.capped: dict[str, list[int]] = defaultdict(list)
         self.prefix = str(self.root).rstrip("/")
-        self.link_inodes: dict[str, int | None] = {}
-        """`link_inode` of each link text seen: thousands of processes share a few
-        namespaces, so ten parses per process become ten look-ups."""
 
     def path(self, pid: int | str, *parts: str) -> str:
         return "/".join((self.prefix, str(pid), *parts))
@@ -239,17 +240,10 @@ class ProcessDir:
     def link_inodes(self, links: tuple[tuple[str, str], ...]) -> dict[str, int]:
         """{key: inode} of `type:[inode]` links given as (key, name) pairs (the namespace
         links), the unreadable and unparsable ones left out."""
-        known = self.procfs.link_inodes
         found: dict[str, int] = {}
         for key, name in links:
             link = self.readlink(name)
-            if link is None:
-                continue
-            inode = known.get(link, -1)
-            if inode == -1:
-                inode = link_inode(link)
-                if len(known) < KNOWN_LINKS:
-                    known[link] = inode
+            inode = None if link is None else _known_link_inode(link)
             if inode is not None:
                 found[key] = inode
         return found
