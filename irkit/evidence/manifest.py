@@ -1,10 +1,11 @@
 """The manifest: written last, it lists every member with its hash and where it came from."""
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from irkit.evidence.coverage import collecting_identity
+from irkit.evidence.records import plain_value
 from irkit.evidence.safejson import parse_json
 
 MANIFEST_NAME = "manifest.json"
@@ -59,7 +60,7 @@ class Manifest:
             "ended": self.ended,
             "complete": self.complete,
             "incomplete_reason": self.incomplete_reason,
-            "members": [asdict(m) for m in self.members],
+            "members": [plain_value(m) for m in self.members],  # asdict: 10x slower
             "collected_by": self.collected_by,
             "custody": self.custody,
         }
