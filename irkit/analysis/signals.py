@@ -43,5 +43,16 @@ def command_starts_miner(command: str) -> bool:
     return names_a_miner(command) or bool(MINER_OPTIONS.search(command))
 
 
+FETCH_PARTS = ("curl", "wget", "fetch", "tftp", "base64")
+"""One of these is in every FETCH_AND_RUN match (`tests/test_miner_names.py` checks it)."""
+
+
 def command_fetches_and_runs(command: str) -> bool:
+    """FETCH_AND_RUN, after a cheaper test that ASCII text holds one of FETCH_PARTS (most
+    commands hold none; non-ASCII text may match by Unicode case folding, so it goes to the
+    pattern)."""
+    if command.isascii():
+        lower = command.lower()
+        if not any(part in lower for part in FETCH_PARTS):
+            return False
     return bool(FETCH_AND_RUN.search(command))
