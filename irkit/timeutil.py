@@ -2,13 +2,24 @@
 
 from datetime import UTC, datetime
 
+ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
 
 def utc_iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return iso_text(datetime.fromtimestamp(epoch, tz=UTC))
 
 
 def utc_now_iso() -> str:
-    return datetime.now(tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return iso_text(datetime.now(tz=UTC))
+
+
+def iso_text(moment: datetime) -> str:
+    """A UTC time as ISO_FORMAT gives it; `isoformat` makes the same text in an eighth of the
+    time (six times per copied file: its times, the member's, the log's), except for years
+    before 1000, which `strftime` does not pad on glibc."""
+    if moment.year < 1000:
+        return moment.strftime(ISO_FORMAT)
+    return moment.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def parse_iso(text: str) -> datetime:
