@@ -1,13 +1,22 @@
 """The cheap tests in front of the analysis' patterns give what the patterns alone give: a miner's
 name (`names_a_miner`), a fetch-and-run (`command_fetches_and_runs`), a miner's options read in
-one pass (`miner_options`) and a command's IOCs (`iocs_from_argv`)."""
+one pass (`miner_options`), a command's IOCs (`iocs_from_argv`) and the configs it starts a
+miner with (`launched_configs`), and a tunnel tool's name (`is_tunnel_tool`)."""
 
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from irkit.analysis import iocs
 from irkit.analysis.iocs import Ioc, iocs_from_argv, keep, miner_options, option_values
-from irkit.analysis.signals import FETCH_AND_RUN, FETCH_PARTS, command_fetches_and_runs
+from irkit.analysis.launches import _launched_configs, launched_configs
+from irkit.analysis.signals import (
+    FETCH_AND_RUN,
+    FETCH_PARTS,
+    TUNNEL_TOOL_NAMES,
+    TUNNEL_TOOLS,
+    command_fetches_and_runs,
+    is_tunnel_tool,
+)
 from irkit.knowledge.miners import (
     MINER_NAMES,
     MINER_PROGRAMS,
@@ -93,3 +102,36 @@ def test_one_pass_options_are_option_values(argv: list[str]) -> None:
         kind: option_values(argv, names) for kind, names in GROUPS.items()
     }
     assert iocs_from_argv(argv, "ctx", "persistence") == reference_iocs(argv, "ctx", "persistence")
+
+
+SHELL_PIECES = [
+    "cd /opt/x", "&&", ";", "|", ">", "(", ")", "sh -c ", "'", '"', "\\", "#", "./", "-c",
+    "--config=c.json", "config.json", "-a", "rx/0", "--algo", "--coin=x", "-o", "nohup", "sleep 1",
+]  # fmt: skip
+commands = st.lists(st.sampled_from(PIECES + SHELL_PIECES) | st.text(max_size=3), max_size=10)
+
+
+@fuzz_settings(500)
+@given(commands.map(" ".join) | commands.map("".join))
+@example("cd /opt/.x && ./xmrig -c c.json")
+@example("sh -c 'cd /opt/x; ./miner --algo kawpow'")
+@example("(true)miner --server p.example --port 1")
+@example("a>./miner -a rx/0")
+def test_configs_past_the_cheap_test(command: str) -> None:
+    assert launched_configs(command) == _launched_configs(command, 0)
+
+
+names = st.sampled_from(
+    [*sorted(TUNNEL_TOOL_NAMES), "ssh", "socat2", "\u212a", "ſ", "\n", "-ng", "Ng"]
+)
+
+
+@fuzz_settings(500)
+@given(st.lists(names | st.text(max_size=2), max_size=3).map("".join), st.booleans())
+@example("FRPC", False)
+@example("frpc\n", False)
+@example("frpc\n\n", False)
+@example("ligolo-NG", False)
+def test_tunnel_tool_names_are_the_pattern(word: str, upper: bool) -> None:
+    word = word.upper() if upper else word
+    assert is_tunnel_tool(word) == bool(TUNNEL_TOOLS.match(word))

@@ -27,6 +27,22 @@ TUNNEL_TOOLS = re.compile(
     r"|dns2tcp|ligolo(?:-ng)?|pivotnacci|revsocks|sshuttle)$"
 )
 
+TUNNEL_TOOL_NAMES = frozenset(
+    {"autossh", "frpc", "frps", "chisel", "ngrok", "gost", "bore", "rathole", "inlets",
+     "cloudflared", "socat", "iodine", "dns2tcp", "ligolo", "ligolo-ng", "pivotnacci", "revsocks",
+     "sshuttle"}
+)  # fmt: skip
+"""The names TUNNEL_TOOLS matches, lower-case (`tests/test_miner_names.py` holds them equal)."""
+
+
+def is_tunnel_tool(program: str) -> bool:
+    """`TUNNEL_TOOLS.match(program)`: a set look-up for an ASCII name (every word of every
+    persistence command is asked), the pattern for any other (Unicode case folding). `$`
+    matches before one last newline, so one is dropped."""
+    if program.isascii():
+        return program.lower().removesuffix("\n") in TUNNEL_TOOL_NAMES
+    return bool(TUNNEL_TOOLS.match(program))
+
 
 def is_private_address(address: str) -> bool:
     """Internal ranges an agent or worm probes; loopback is excluded (it is this host)."""
@@ -37,6 +53,11 @@ def is_private_address(address: str) -> bool:
     if ip.is_loopback or ip.is_unspecified:
         return False
     return ip.is_private or ip in ipaddress.ip_network("100.64.0.0/10")
+
+
+OPTION_PARTS = ("--donate-level", "--randomx", "--cpu-max-threads-hint", "--coin", "--algo",
+                "-a", "--nicehash", "--tls-fingerprint", "--rig-id")  # fmt: skip
+"""Each MINER_OPTIONS match holds one of these, spaces aside (`-a rx/0` holds `-a`)."""
 
 
 def command_starts_miner(command: str) -> bool:
