@@ -4,6 +4,7 @@ set in order by `__init__`, set again after a `del`, extra attributes, nested re
 
 import json
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 from hypothesis import given
@@ -11,7 +12,14 @@ from hypothesis import strategies as st
 
 from irkit.collectors.persistence import PersistenceRecord
 from irkit.evidence.manifest import MemberEntry
-from irkit.evidence.records import FileRecord, Finding, Record, dumps_record, plain_value
+from irkit.evidence.records import (
+    FileRecord,
+    Finding,
+    Record,
+    dumps_json,
+    dumps_record,
+    plain_value,
+)
 from tests.hostile.fuzzing import fuzz_settings
 
 leaves = st.none() | st.booleans() | st.integers() | st.text(max_size=8) | st.floats()
@@ -75,3 +83,9 @@ def test_a_file_record_line() -> None:
                         when, when, when)  # fmt: skip
     line = json.loads(dumps_record(record))
     assert line["path"] == "/etc/x\udcff" and line["type"] == "file" and line["crtime"] is None
+
+
+@fuzz_settings(200)
+@given(st.dictionaries(st.text(max_size=4), values | st.builds(Path, st.text(max_size=4))))
+def test_a_line_is_json_dumps(data: dict[str, Any]) -> None:
+    assert dumps_json(data) == json.dumps(data, ensure_ascii=True, default=str)
