@@ -62,7 +62,7 @@ Progress = Callable[[str], None]
 class Target:
     """One thing to scan, with how to name it in the evidence."""
 
-    real: Path
+    real: str | Path
     host_path: str
     pid: int | None = None
     dropped: bool = True
@@ -306,7 +306,7 @@ class Triage:
                     continue
                 except (OSError, ValueError):  # ValueError: a NUL byte in a crafted command
                     continue
-                yield Target(Path(real), path, dropped=path != source)
+                yield Target(real, path, dropped=path != source)
 
     def keep_hit(self, ctx: Context, hit: YaraHit, target: Target) -> None:
         """Record the hit and keep the flagged file itself as evidence (cut at the
