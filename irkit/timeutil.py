@@ -1,11 +1,15 @@
 """UTC timestamps in one format everywhere: ISO-8601 with microseconds and a `Z`."""
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
+@lru_cache(maxsize=64)
 def utc_iso(epoch: float) -> str:
+    """A file's times, remembered: its mtime, ctime and atime are often one instant, and
+    copying 10,000 files asks for 30,000."""
     return iso_text(datetime.fromtimestamp(epoch, tz=UTC))
 
 
