@@ -12,6 +12,8 @@ from irkit.analysis.launches import _launched_configs, launched_configs
 from irkit.analysis.signals import (
     FETCH_AND_RUN,
     FETCH_PARTS,
+    MINER_OPTIONS,
+    OPTION_PARTS,
     TUNNEL_TOOL_NAMES,
     TUNNEL_TOOLS,
     command_fetches_and_runs,
@@ -49,6 +51,8 @@ def test_every_name_holds_a_part() -> None:
 @example("./MINER --algo kawpow")
 def test_names_a_miner_is_the_patterns(text: str) -> None:
     assert names_a_miner(text) == bool(MINER_NAMES.search(text) or PROGRAM_ONLY.search(text))
+    if MINER_OPTIONS.search(text):
+        assert any(part in text for part in OPTION_PARTS)
 
 
 @fuzz_settings(500)
