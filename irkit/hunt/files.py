@@ -2,8 +2,7 @@
 
 Each file is opened with `open_regular` (O_NOATIME, no blocking on FIFOs, only regular
 files), mapped read-only and matched as data. Mapping instead of reading saves a copy of
-every byte (measured: reading was a third of the gap to the yara CLI); a small file is read
-instead (`SMALL_FILE`), where the mapping costs more than the copy. A file truncated
+every byte (measured: reading was a third of the gap to the yara CLI). A file truncated
 while it is scanned raises SIGBUS inside libyara, which catches it and fails that one
 target ("could not map file"); irkit never touches the mapping itself. libyara releases
 the GIL while matching, so threads scan in parallel.
@@ -32,10 +31,6 @@ from irkit.lossless import fs_text, utf8_text
 
 DEFAULT_MAX_SIZE = 128 << 20
 DEFAULT_SKIP = ("/proc", "/sys", "/dev")
-SMALL_FILE = 64 << 10
-"""Files up to this size are read with one `pread` and matched as bytes: mapping one costs
-an mmap, a munmap and a page fault, 11 us a file, most of a small file's scan (a crontab's
-match is ~12 us); past it, the mapping saves copying every byte."""
 BATCH_FILES = 32
 BATCH_BYTES = 16 << 20
 
@@ -240,21 +235,17 @@ class FileScanner:
         path = fs_text(path)
         result = TargetResult(path, "file")
         try:
-            with open_regular(path, follow=follow, excluded=self.options.exclude_inodes) as handle:
+            with open_regular(
+                Path(path), follow=follow, excluded=self.options.exclude_inodes
+            ) as handle:
                 fd = handle.fileno()
                 info = os.fstat(fd)
                 if info.st_size > self.options.max_size:
                     result.notes.append(f"larger than {self.options.max_size} bytes, not scanned")
                     return result
-                small = info.st_size <= SMALL_FILE
-                head = os.pread(fd, info.st_size if small else 4, 0)
-                externals = file_externals(path, head[:4], info.st_uid)
-                if small:
-                    matches = match_buffer(
-                        self.rules, head, externals=externals, timeout=self.options.timeout
-                    )
-                else:
-                    matches = self._match_fd(fd, info.st_size if head else 0, externals)
+                head = os.pread(fd, 4, 0)
+                externals = file_externals(path, head, info.st_uid)
+                matches = self._match_fd(fd, info.st_size if head else 0, externals)
         except OSError as exc:
             result.errors.append(f"{type(exc).__name__}: {exc.strerror or exc}")
             return result
