@@ -4,11 +4,12 @@ Kept in memory (it is small) and written into the bundle at the end, because a
 responder must not leave files on the suspect host outside the output.
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from irkit.evidence.records import dumps_json, plain_value
+from irkit.evidence.records import plain_value
 from irkit.timeutil import utc_now_iso
 
 OUTCOMES = ("ok", "error", "skipped", "partial", "warning", "interrupted")
@@ -36,7 +37,7 @@ class LogEntry:
         }
 
     def to_json(self) -> str:
-        return dumps_json(self.to_dict())
+        return json.dumps(self.to_dict(), ensure_ascii=True, default=str)
 
 
 class CollectionLog:

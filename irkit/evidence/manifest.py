@@ -1,11 +1,10 @@
 """The manifest: written last, it lists every member with its hash and where it came from."""
 
 import json
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from irkit.evidence.coverage import collecting_identity
-from irkit.evidence.records import plain_value
 from irkit.evidence.safejson import parse_json
 
 MANIFEST_NAME = "manifest.json"
@@ -60,7 +59,7 @@ class Manifest:
             "ended": self.ended,
             "complete": self.complete,
             "incomplete_reason": self.incomplete_reason,
-            "members": [plain_value(m) for m in self.members],  # asdict: 10x slower
+            "members": [asdict(m) for m in self.members],
             "collected_by": self.collected_by,
             "custody": self.custody,
         }
