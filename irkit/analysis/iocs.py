@@ -107,21 +107,49 @@ def _user(value: str, context: str, source: str) -> list[Ioc]:
     return out
 
 
+_OPTION_KINDS = {
+    name: kind
+    for kind, names in (("port", ("--port",)), ("url", _URL_OPTIONS), ("user", _USER_OPTIONS),
+                        ("worker", _WORKER_OPTIONS), ("algo", _ALGO_OPTIONS))
+    for name in names
+}  # fmt: skip
+"""Each miner option by what it gives (no name is in two groups)."""
+
+
+def miner_options(argv: list[str]) -> dict[str, list[str]]:
+    """`option_values` of each group of `_OPTION_KINDS` (port, url, user, worker, algo), in one
+    pass over the words: an option belongs to one group only, so each group's values are
+    those `option_values` gives for it (five passes did the same work per command)."""
+    values: dict[str, list[str]] = {"port": [], "url": [], "user": [], "worker": [], "algo": []}
+    for i, arg in enumerate(argv):
+        kind = _OPTION_KINDS.get(arg)
+        if kind is not None:
+            if i + 1 < len(argv):
+                values[kind].append(argv[i + 1])
+        elif arg.startswith("--") and "=" in arg:
+            name, _, value = arg.partition("=")
+            if (kind := _OPTION_KINDS.get(name)) is not None:
+                values[kind].append(value)
+    return values
+
+
 def iocs_from_argv(argv: list[str], context: str, source: str = "cmdline") -> list[Ioc]:
     found: list[Ioc] = []
-    ports = [p for p in option_values(argv, ("--port",)) if p.isdigit() and len(p) <= 5]
-    for url in option_values(argv, _URL_OPTIONS):
+    options = miner_options(argv)
+    ports = [p for p in options["port"] if p.isdigit() and len(p) <= 5]
+    for url in options["url"]:
         if ports and not _HOSTPORT.match(url) and _HOSTPORT.match(f"{url}:{ports[0]}"):
             url = f"{url}:{ports[0]}"  # gminer: --server host --port N
         found += _pool(url, context, source)
     joined = " ".join(argv)
-    for match in POOL_URL.finditer(joined):
-        found += _pool(match.group(0), context, source)
-    for user in option_values(argv, _USER_OPTIONS):
+    if "://" in joined:  # POOL_URL needs it; a search for it is a fifth of the pattern's
+        for match in POOL_URL.finditer(joined):
+            found += _pool(match.group(0), context, source)
+    for user in options["user"]:
         found += _user(user, context, source)
-    for worker in option_values(argv, _WORKER_OPTIONS):
+    for worker in options["worker"]:
         found.append(Ioc("worker", worker, context, source=source))
-    for algo in option_values(argv, _ALGO_OPTIONS):
+    for algo in options["algo"]:
         found.append(Ioc("algorithm", algo, context, source=source))
     found += _text_wallets(joined, context, source)
     return keep(found)
@@ -142,6 +170,8 @@ def download_iocs(command: str, context: str, source: str = "persistence") -> li
     """Each URL a command fetches, and its host (an address stays an address: irkit resolves
     no names on a suspect host)."""
     found: list[Ioc] = []
+    if "://" not in command:  # DOWNLOAD_URL needs it
+        return found
     for match in DOWNLOAD_URL.finditer(command):
         host = match.group(1).strip("[]")
         found.append(Ioc("download-url", match.group(0), context, detail={"host": host},

@@ -13,10 +13,10 @@ import re
 import shlex
 
 from irkit.analysis.iocs import option_values
-from irkit.analysis.signals import command_starts_miner
+from irkit.analysis.signals import OPTION_PARTS, command_starts_miner
 from irkit.analysis.startfiles import CONFIG_OPTIONS, DEFAULT_CONFIGS, NAMED, absolute
-from irkit.analysis.words import shell_tokens
-from irkit.knowledge.miners import MINER_NAMES
+from irkit.analysis.words import QUOTING_OR_COMMENT, shell_tokens
+from irkit.knowledge.miners import MINER_NAMES, NAME_PARTS
 
 BESIDE_PROGRAM = "beside the program it starts"
 WRAPPERS = frozenset(
@@ -82,6 +82,26 @@ def launched_configs(command: str, depth: int = 0) -> list[tuple[str, str]]:
     `-c`/`--config` it names (relative to a `cd DIR` before it, else to the program's
     directory), else config.json and config.ini beside the program (XMRig's and nanominer's
     defaults). `sh -c '...'` is read inside."""
+    if not may_start_miner(command):
+        return []
+    return _launched_configs(command, depth)
+
+
+def may_start_miner(command: str) -> bool:
+    """False when no simple command of `command` can start a miner, by a test cheaper than
+    splitting it (every persistence command is read, nearly none starts a miner): ASCII, with
+    nothing quoted, escaped or commented, its words are pieces of it and are joined with
+    spaces, so a miner's name (`NAME_PARTS`, none with a space) or option (`OPTION_PARTS`) in
+    a segment is in the command itself."""
+    if not command.isascii() or QUOTING_OR_COMMENT.search(command):
+        return True
+    lower = command.lower()
+    return any(part in lower for part in NAME_PARTS) or any(
+        part in command for part in OPTION_PARTS
+    )
+
+
+def _launched_configs(command: str, depth: int) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     cwd: str | None = None
     for words in _segments(command):

@@ -9,7 +9,7 @@ lines take. A destination is a tunnel endpoint whatever its port: 2222 or 443 ma
 import re
 from dataclasses import dataclass, field
 
-from irkit.analysis.signals import TUNNEL_TOOLS
+from irkit.analysis.signals import is_tunnel_tool
 
 SSH_PROGRAMS = ("ssh", "autossh", "dropbear", "dbclient")
 _SSH_WITH_ARG = set("BbcDEeFIiJLlmOoPpQRSWw")
@@ -186,7 +186,7 @@ def parse_tunnel(argv: list[str]) -> Tunnel | None:
     if program in SSH_PROGRAMS:
         tunnel = parse_ssh(argv)
         return tunnel if tunnel.forwards or tunnel.proxy or tunnel.forward_only else None
-    if TUNNEL_TOOLS.match(program):
+    if is_tunnel_tool(program):
         return parse_tool(argv)
     return None
 
@@ -195,7 +195,7 @@ def find_tunnel(words: list[str]) -> Tunnel | None:
     """The first tunnel in a shell command's words (`sleep 5; ssh -R ...` included)."""
     for i, word in enumerate(words):
         program = word.rsplit("/", 1)[-1]
-        if program in SSH_PROGRAMS or TUNNEL_TOOLS.match(program):
+        if program in SSH_PROGRAMS or is_tunnel_tool(program):
             tunnel = parse_tunnel(words[i:])
             if tunnel is not None:
                 return tunnel

@@ -16,7 +16,7 @@ import shlex
 from functools import lru_cache
 
 _QUOTING = re.compile(r"['\"\\]")
-_QUOTING_OR_COMMENT = re.compile(r"['\"\\#]")
+QUOTING_OR_COMMENT = re.compile(r"['\"\\#]")
 _SHELL_SPACE = re.compile(r"[ \t\r\n]+")
 """`shlex`'s whitespace in POSIX mode."""
 _SHELL_TOKEN = re.compile(r"[();<>|&]+|[^ \t\r\n();<>|&]+")
@@ -42,7 +42,7 @@ def shell_tokens(command: str) -> list[str]:
     `punctuation_chars` reads them (a comment `#` to the end of its line, and up to an unclosed
     quote). Without quote, backslash or `#`, a regular expression gives the same tokens at a
     tenth of the cost: every persistence command is read for the configs it starts."""
-    if not _QUOTING_OR_COMMENT.search(command):
+    if not QUOTING_OR_COMMENT.search(command):
         return _SHELL_TOKEN.findall(command)
     lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
     lexer.whitespace_split = True

@@ -7,6 +7,7 @@ record types live beside their collector; the ones here are used everywhere.
 
 import json
 from dataclasses import dataclass, field, fields, is_dataclass
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any, ClassVar
 
 
@@ -22,6 +23,17 @@ class Record:
 
 _LEAVES = frozenset({str, int, float, bool, type(None)})
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_ENCODER = json.JSONEncoder(ensure_ascii=True, default=str)
+"""One encoder for every record line: `json.dumps` with options builds a new one per call, a
+third of the cost of a small record's line."""
+_C_ENCODE = (
+    None
+    if c_make_encoder is None
+    else c_make_encoder(None, str, encode_basestring_ascii, None, ": ", ", ", False, False, True)
+)
+"""`_ENCODER`'s own C encoder, made once: `encode` makes one per call (and a float formatter
+in Python), 0.9 of a small record's 2.9 us. The options are `_ENCODER`'s: default=str,
+ASCII, `: ` and `, `, keys unsorted, NaN allowed; no circular check (records are trees)."""
 
 
 def plain_value(value: Any) -> Any:
@@ -55,9 +67,16 @@ def _field_names(kind: type) -> tuple[str, ...] | None:
     return names
 
 
-def dumps_record(record: Record) -> str:
+def dumps_json(value: dict[str, Any]) -> str:
     """One JSON line; ensure_ascii keeps surrogate-escaped host bytes valid JSON."""
-    return json.dumps(record.to_dict(), ensure_ascii=True, default=str)
+    if _C_ENCODE is None:
+        return _ENCODER.encode(value)
+    return "".join(_C_ENCODE(value, 0))
+
+
+def dumps_record(record: Record) -> str:
+    """A record as one JSON line (`dumps_json`)."""
+    return dumps_json(record.to_dict())
 
 
 @dataclass

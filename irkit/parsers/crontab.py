@@ -15,7 +15,9 @@ NICKNAMES = frozenset(
     {"@reboot", "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
 )
 _ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\s*=")
-_FIELD = re.compile(r"^[0-9A-Za-z*/,\-]+$")
+_FIELD = r"[0-9A-Za-z*/,\-]+"
+_SCHEDULE = re.compile(rf"{_FIELD}(?: {_FIELD}){{4}}")
+"""Five time fields joined by single spaces (`str.split` leaves no whitespace in a field)."""
 
 
 @dataclass
@@ -48,10 +50,11 @@ def parse_crontab(
                 continue
             schedule, rest = fields[0], fields[1:]
         else:
-            if len(fields) < 6 or not all(_FIELD.match(f) for f in fields[:5]):
+            schedule = " ".join(fields[:5])
+            if len(fields) < 6 or not _SCHEDULE.fullmatch(schedule):
                 yield LineProblem(number, "not a crontab line (expected 5 time fields)")
                 continue
-            schedule, rest = " ".join(fields[:5]), fields[5:]
+            rest = fields[5:]
         user = None
         if system:
             if not rest:

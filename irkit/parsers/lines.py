@@ -21,15 +21,22 @@ def content_lines(data: bytes, *, continuation: bool = False) -> Iterator[tuple[
     With `continuation`, a trailing backslash joins the next line, as shells and
     systemd do; the number is that of the first physical line.
     """
+    lines = enumerate(decode_host(data).splitlines(), 1)
+    if not continuation:  # each line alone: its stripped text (10,000 crontabs are read)
+        for number, raw in lines:
+            stripped = raw.strip()
+            if stripped and not stripped.startswith("#"):
+                yield number, stripped
+        return
     pending: list[str] = []
     start = 0
-    for number, raw in enumerate(decode_host(data).splitlines(), 1):
+    for number, raw in lines:
         if not pending:
             start = number
             stripped = raw.strip()
             if not stripped or stripped.startswith("#"):
                 continue
-        if continuation and raw.rstrip().endswith("\\"):
+        if raw.rstrip().endswith("\\"):
             pending.append(raw.rstrip()[:-1])
             continue
         pending.append(raw)
