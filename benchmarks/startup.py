@@ -6,37 +6,23 @@ medians of wall and CPU (user + system) time and of the per-pair CPU ratio. CPU 
 steadier figure on a shared machine: the wall time there is mostly waiting for a core. `scan`
 is timed with the compiled-rule cache warm (the usual case on an analyst's machine) and off.
 
-Bytecode: an installed irkit runs from compiled modules (pip writes the .pyc files), while a
-checkout run with PYTHONDONTWRITEBYTECODE=1, as on the shared development machine, compiles
-every irkit module on every start. By default the modules' bytecode is kept in a temporary
-PYTHONPYCACHEPREFIX (nothing is written into the checkout), the installed case;
---no-bytecode-cache measures the other. --against DIR times another checkout (a `git archive`
-of main, say) in pairs with this one: the before and after of a change.
+Bytecode: by default kept in a temporary PYTHONPYCACHEPREFIX, as an installed irkit has it;
+--no-bytecode-cache compiles every module on every start, as a checkout does under
+PYTHONDONTWRITEBYTECODE=1 (abpairs.irkit_environment). --against DIR times another checkout
+(a `git archive` of main, say) in pairs with this one: the before and after of a change.
 
     python benchmarks/startup.py [--runs 11] [--against DIR] [--no-bytecode-cache]
 """
 
 import argparse
-import os
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from abpairs import Run, interleaved, load, measure, publish, ratio, row
+from abpairs import Run, interleaved, irkit_environment, load, measure, publish, ratio, row
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def environment(tree: Path, pycache: Path | None, **extra: str) -> dict[str, str]:
-    """Run the irkit of `tree`, with bytecode kept under `pycache` (None: compiled each time)."""
-    env = dict(os.environ, PYTHONPATH=str(tree) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    if pycache is None:
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-    else:
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env["PYTHONPYCACHEPREFIX"] = str(pycache)
-    return env | extra
 
 
 def main() -> None:
@@ -61,11 +47,11 @@ def main() -> None:
 
         def run(tree: Path, name: str) -> Run:
             words, extra = commands[name]
-            env = environment(tree, pycache, **extra)
+            env = irkit_environment(tree, pycache, **extra)
             return measure([python, "-m", "irkit", *words], env=env, cwd=work)
 
         def bare() -> Run:
-            return measure([python, "-c", "pass"], env=environment(REPO, pycache), cwd=work)
+            return measure([python, "-c", "pass"], env=irkit_environment(REPO, pycache), cwd=work)
 
         trees = [REPO] + ([args.against.resolve()] if args.against else [])
         for tree in trees:  # writes the bytecode and the rule cache; checks every command runs
