@@ -240,9 +240,7 @@ class FileScanner:
         path = fs_text(path)
         result = TargetResult(path, "file")
         try:
-            with open_regular(
-                Path(path), follow=follow, excluded=self.options.exclude_inodes
-            ) as handle:
+            with open_regular(path, follow=follow, excluded=self.options.exclude_inodes) as handle:
                 fd = handle.fileno()
                 info = os.fstat(fd)
                 if info.st_size > self.options.max_size:
