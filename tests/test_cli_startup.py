@@ -4,6 +4,8 @@ Nothing here times anything (docs/performance.md, "Start-up", has the figures an
 benchmarks/startup.py measures them); these tests hold the behaviour the speed rests on.
 """
 
+import ast
+import importlib
 import json
 import os
 import subprocess
@@ -13,6 +15,7 @@ from pathlib import Path
 import pytest
 import yara
 
+import irkit.hunt as hunt
 from irkit.hunt.rules import sources_sha256
 from tests.conftest import irkit_command, irkit_env
 
@@ -173,3 +176,20 @@ def test_memory_dump_imports_no_analysis() -> None:
     assert "pslist, psaux, pstree, sockstat, lsof, malfind, envars, bash" in " ".join(
         help_text.split()
     )
+
+
+def test_the_hunt_package_names_load_on_first_use() -> None:
+    """`irkit.hunt` resolves each name from its module when asked (PEP 562); the table it
+    resolves with and the typed re-exports for mypy name the same things."""
+    tree = ast.parse(Path(hunt.__file__).read_text())
+    typed = {
+        alias.asname: node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("irkit.")
+        for alias in node.names
+    }
+    assert typed == {name: f"irkit.hunt.{module}" for name, module in hunt._MODULE.items()}
+    for name, module in typed.items():
+        assert getattr(hunt, name) is getattr(importlib.import_module(module), name)
+    with pytest.raises(AttributeError):
+        hunt.no_such_name  # noqa: B018
