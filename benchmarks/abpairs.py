@@ -54,20 +54,23 @@ def chain(*runs: Run) -> Run:
     return Run(sum(r.wall for r in runs), sum(r.cpu for r in runs), max(r.rss_kib for r in runs))
 
 
+def rounds(sides: dict[str, Callable[[], Run]], repeat: int) -> dict[str, list[Run]]:
+    """`repeat` rounds of every side, in the given order in one round and reversed in the
+    next, so that no side always runs first (or right after the same neighbour)."""
+    runs: dict[str, list[Run]] = {name: [] for name in sides}
+    order = list(sides.items())
+    for n in range(repeat):
+        for name, side in order if n % 2 == 0 else reversed(order):
+            runs[name].append(side())
+    return runs
+
+
 def interleaved(
     a: Callable[[], Run], b: Callable[[], Run], repeat: int
 ) -> tuple[list[Run], list[Run]]:
     """`repeat` pairs, alternating which side goes first."""
-    runs_a: list[Run] = []
-    runs_b: list[Run] = []
-    for n in range(repeat):
-        if n % 2 == 0:
-            runs_a.append(a())
-            runs_b.append(b())
-        else:
-            runs_b.append(b())
-            runs_a.append(a())
-    return runs_a, runs_b
+    runs = rounds({"a": a, "b": b}, repeat)
+    return runs["a"], runs["b"]
 
 
 def median(runs: Sequence[Run]) -> Run:
@@ -95,6 +98,21 @@ def ratio(a: Sequence[Run], b: Sequence[Run]) -> dict[str, float]:
         "wall": round(statistics.median(x.wall / y.wall for x, y in zip(a, b, strict=True)), 2),
         "cpu": round(statistics.median(x.cpu / y.cpu for x, y in zip(a, b, strict=True)), 2),
     }
+
+
+def irkit_environment(tree: Path, pycache: Path | None, **extra: str) -> dict[str, str]:
+    """The environment that runs the irkit of checkout `tree` with `python -m irkit`. An
+    installed irkit runs from compiled modules (pip writes the .pyc files); a checkout under
+    PYTHONDONTWRITEBYTECODE=1, as on the shared development machine, compiles every module on
+    every start. With `pycache`, bytecode is kept there (nothing is written into the tree):
+    the installed case; None compiles each time."""
+    env = dict(os.environ, PYTHONPATH=str(tree) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    if pycache is None:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    else:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return env | extra
 
 
 def load() -> float:

@@ -2,39 +2,53 @@
 
 Builds a deterministic tree of mixed files (generated text: logs, configs, scripts;
 ELF binaries and libraries copied from this machine; incompressible data) with a few
-planted synthetic samples, then times in one run, page cache warm for all three:
-the read-only floor (`cat` of every file to /dev/null), `yara -r -p 2 -N` (Debian's yara
-CLI) and `irkit scan --threads 2`, each with the shipped rule pack. Each is run
-`--repeat` times, alternating; the best time and the median are reported.
+planted synthetic samples, warms the page cache, checks that every side runs and finds the
+planted samples, then times in rounds (benchmarks/abpairs.py: each side once per round, the
+order reversed every other round): the read-only floor (`cat` of every file to /dev/null),
+each yara CLI given (`yara -r -p 2 -N`; --yara is repeatable: Debian's 4.2.3 and a 4.5.4
+built from source compare like for like with the libyara inside yara-python) and
+`irkit scan --threads 2`, all with the shipped rule pack, files up to 1 GiB on every side,
+at the same priority (nice 10, idle I/O). Wall and CPU time (user + system, wait4) are
+reported as medians, and irkit's ratio to each yara as the median of the per-round ratios.
 
-    python benchmarks/scan.py [--size-mib 1100] [--dir DIR] [--repeat 3]
+    python benchmarks/scan.py [--size-mib 1100] [--dir DIR] [--repeat 5]
+                              [--yara yara --yara /var/tmp/yara-4.5/yara] [--write-docs]
 
 Prints a Markdown table, writes benchmarks/out/scan.json, and with --write-docs
-replaces the 'YARA scan' section of docs/performance.md.
+replaces the figures of the 'YARA scan' section of docs/performance.md.
 """
 
 import argparse
-import json
 import os
 import platform
 import random
-import re
-import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from abpairs import SAME_PRIORITY  # noqa: E402
+from abpairs import (  # noqa: E402
+    IRKIT_ENDINGS,
+    SAME_PRIORITY,
+    irkit_environment,
+    load,
+    measure,
+    publish,
+    ratio,
+    rounds,
+    row,
+)
 from yarasamples import SAMPLES  # noqa: E402
 
 RULES = sorted((REPO / "yara").glob("*.yar"))
+MAX_SIZE = 1 << 30
+"""Files up to 1 GiB on every side (irkit --max-size, yara -z; yara has no default cap)."""
 PLANTED = (
     "IRKIT_MinerConfig_XMRig_JSON",
     "IRKIT_Dropper_Cron_Download_Exec",
@@ -126,6 +140,7 @@ def text_block(rng: random.Random, size: int) -> bytes:
 
 
 def build_tree(base: Path, size: int, seed: int = 1) -> dict[str, int]:
+    base = base / "tree"
     rng = random.Random(seed)
     counts = {"text": 0, "binary": 0, "data": 0, "planted": 0}
     written = 0
@@ -161,27 +176,30 @@ def build_tree(base: Path, size: int, seed: int = 1) -> dict[str, int]:
     return counts
 
 
-def timed(command: list[str]) -> tuple[float, float, subprocess.CompletedProcess[bytes]]:
-    """Wall seconds and CPU seconds (user + system of the command and its children)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, check=False)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, done
-
-
 def floor_command(tree: Path) -> list[str]:
     return [*SAME_PRIORITY, "sh", "-c", f"find '{tree}' -type f -exec cat {{}} + > /dev/null"]
 
 
-def yara_command(tree: Path) -> list[str]:
-    return [*SAME_PRIORITY, "yara", "-r", "-p", "2", "-N", "-w", *map(str, RULES), str(tree)]
+def yara_command(binary: str, tree: Path) -> list[str]:
+    rules = map(str, RULES)
+    return [
+        *SAME_PRIORITY,
+        binary,
+        "-r",
+        "-p",
+        "2",
+        "-N",
+        "-w",
+        "-z",
+        str(MAX_SIZE),
+        *rules,
+        str(tree),
+    ]
 
 
 def irkit_command(tree: Path) -> list[str]:
     return [
+        *SAME_PRIORITY,
         sys.executable,
         "-m",
         "irkit",
@@ -192,78 +210,73 @@ def irkit_command(tree: Path) -> list[str]:
         "--threads",
         "2",
         "--max-size",
-        "1G",
+        str(MAX_SIZE),
         "--fail-on",
         "critical",
     ]
 
 
-def hits_of(done: subprocess.CompletedProcess[bytes]) -> int:
-    lines = done.stdout.decode(errors="replace").splitlines()
-    return sum(1 for line in lines if re.match(r"^(\S+)\s", line))
+def yara_version(binary: str) -> str:
+    return subprocess.run([binary, "-v"], capture_output=True, text=True, check=True).stdout.strip()
 
 
-def run(tree: Path, repeat: int) -> dict[str, object]:
-    commands = {
-        "floor": floor_command(tree),
-        "yara": yara_command(tree),
-        "irkit": irkit_command(tree),
-    }
+def hit_lines(command: list[str], env: dict[str, str]) -> int:
+    """One untimed run: the lines of hits it prints (a side that finds nothing is broken)."""
+    done = subprocess.run(command, capture_output=True, env=env, check=False)
+    if done.returncode not in IRKIT_ENDINGS:
+        raise SystemExit(f"{' '.join(command)} exited {done.returncode}: {done.stderr[-500:]!r}")
+    return sum(1 for line in done.stdout.decode(errors="replace").splitlines() if line.strip())
+
+
+def run(tree: Path, yaras: list[str], repeat: int, env: dict[str, str]) -> dict[str, Any]:
+    commands = {"floor": floor_command(tree)}
+    for binary in yaras:
+        commands[f"yara {yara_version(binary)}"] = yara_command(binary, tree)
+    commands["irkit"] = irkit_command(tree)
     subprocess.run(floor_command(tree), check=True)  # warm the page cache
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    cpu: dict[str, list[float]] = {name: [] for name in commands}
-    hits: dict[str, int] = {}
-    for n in range(repeat):
-        order = list(commands.items())
-        for name, command in order if n % 2 == 0 else reversed(order):
-            seconds, used, done = timed(command)
-            times[name].append(seconds)
-            cpu[name].append(used)
-            if name != "floor":
-                hits[name] = hits_of(done)
-    best = {name: min(values) for name, values in times.items()}
-    median = {name: statistics.median(values) for name, values in times.items()}
-    cpu_median = {name: statistics.median(values) for name, values in cpu.items()}
+    hits = {name: hit_lines(command, env) for name, command in commands.items() if name != "floor"}
+    runs = rounds(
+        {
+            name: partial(measure, command, IRKIT_ENDINGS, env=env)
+            for name, command in commands.items()
+        },
+        repeat,
+    )
     return {
-        "best_s": best,
-        "median_s": median,
-        "cpu_median_s": cpu_median,
-        "irkit_to_yara_cpu": cpu_median["irkit"] / cpu_median["yara"],
-        "all_cpu_s": cpu,
-        "irkit_to_yara_median": median["irkit"] / median["yara"],
-        "all_s": times,
+        "commands": {name: " ".join(command) for name, command in commands.items()},
         "hit_lines": hits,
-        "irkit_to_yara": best["irkit"] / best["yara"],
-        "yara_to_floor": best["yara"] / best["floor"],
-        "irkit_to_floor": best["irkit"] / best["floor"],
+        "runs": {name: row(name, each) for name, each in runs.items()},
+        "best_wall_s": {name: round(min(r.wall for r in each), 3) for name, each in runs.items()},
+        "irkit_to": {
+            name: ratio(runs["irkit"], runs[name]) for name in commands if name != "irkit"
+        },
+        "load": load(),
     }
 
 
-def markdown(result: dict[str, object], counts: dict[str, int]) -> str:
-    best, all_s, cpu = result["best_s"], result["all_s"], result["cpu_median_s"]
-    assert isinstance(best, dict) and isinstance(all_s, dict) and isinstance(cpu, dict)
+LABELS = {"floor": "`cat` every file > /dev/null (floor)", "irkit": "`irkit scan --threads 2`"}
+
+
+def markdown(result: dict[str, Any], counts: dict[str, int]) -> str:
     gib = counts["bytes"] / (1 << 30)
-    yara_version = subprocess.run(["yara", "-v"], capture_output=True, text=True).stdout.strip()
-    rows = [
-        ("`cat` every file > /dev/null (floor)", best["floor"], 1.0),
-        (f"`yara -r -p 2 -N` ({yara_version})", best["yara"], best["yara"] / best["floor"]),
-        ("`irkit scan --threads 2`", best["irkit"], best["irkit"] / best["floor"]),
-    ]
-    table = "\n".join(
-        f"| {name} | {seconds:.2f} s | {gib / seconds * 1024:.0f} MiB/s | {ratio:.2f}x |"
-        for name, seconds, ratio in rows
-    )
+    rows = []
+    for name, figures in result["runs"].items():
+        what = LABELS.get(name, f"`{name}` (`-r -p 2 -N`)")
+        against = result["irkit_to"].get(name)
+        vs = f"{against['cpu']:.2f}x / {against['wall']:.2f}x" if against else "—"
+        rows.append(
+            f"| {what} | {figures['cpu_s']:.2f} s | {figures['wall_s']:.2f} s "
+            f"| {gib * 1024 / figures['wall_s']:.0f} MiB/s | {vs} |"
+        )
     return (
         f"{platform.system()} {platform.release()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}, tree of {gib:.2f} GiB: {counts['binary']} ELF files "
-        f"copied from this machine, {counts['text']} text, {counts['data']} random-data files, "
-        f"{counts['planted']} planted samples. Page cache warm, best of the runs.\n\n"
-        "| what | time | throughput | ratio to floor |\n|---|---|---|---|\n"
-        + table
-        + f"\n\n**irkit / yara = {result['irkit_to_yara']:.2f}x** (best runs; "
-        f"{result['irkit_to_yara_median']:.2f}x on the medians of {len(all_s['yara'])} runs); "
-        f"CPU time (user + system, median): yara {cpu['yara']:.2f} s, irkit {cpu['irkit']:.2f} s, "
-        f"**{result['irkit_to_yara_cpu']:.2f}x**\n"
+        f"{platform.python_version()}, load average {result['load']:.1f} at the end; tree of "
+        f"{gib:.2f} GiB: {counts['binary']} ELF files copied from this machine, "
+        f"{counts['text']} text, {counts['data']} random-data files, {counts['planted']} planted "
+        f"samples. Page cache warm; medians of {len(result['runs']['irkit']['runs_wall_s'])} "
+        "rounds.\n\n"
+        "| what | CPU (user + sys) | wall | throughput (wall) | irkit / this: CPU / wall |\n"
+        "|---|---|---|---|---|\n" + "\n".join(rows) + "\n"
     )
 
 
@@ -285,21 +298,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size-mib", type=int, default=1100)
     parser.add_argument("--dir", type=Path, help="Build the tree here (default: a temp dir).")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--yara", action="append", help="A yara CLI to compare with (repeatable; default: yara)."
+    )
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
-    if shutil.which("yara") is None:
-        raise SystemExit("the yara command-line scanner is not installed (apt-get install yara)")
+    yaras = args.yara or ["yara"]
+    for binary in yaras:
+        if shutil.which(binary) is None:
+            raise SystemExit(f"{binary}: no such yara CLI (apt-get install yara, or build one)")
     base = Path(tempfile.mkdtemp(prefix="irkit-scan-bench-", dir=args.dir))
     try:
         counts = build_tree(base, args.size_mib << 20)
-        result = run(base, args.repeat)
+        env = irkit_environment(REPO, base / "pycache")
+        result = run(base / "tree", yaras, args.repeat, env)
     finally:
         shutil.rmtree(base, ignore_errors=True)
     result["tree"] = counts
-    out = REPO / "benchmarks" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "scan.json").write_text(json.dumps(result, indent=2))
+    publish("scan", result)
     body = markdown(result, counts)
     print(body)
     if args.write_docs:

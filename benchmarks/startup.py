@@ -1,64 +1,88 @@
-"""irkit's start-up: `irkit --help` and `irkit scan EMPTY_DIR` against `python -c pass`.
+"""irkit's start-up: `irkit --help`, `irkit scan EMPTY_DIR` and `irkit memory dump --help`
+against `python -c pass`, in interleaved pairs (benchmarks/abpairs.py).
 
-Each command runs --runs times; the script prints the median wall and CPU (user + system)
-time and each one's ratio to the bare interpreter. CPU time is the steadier figure on a
-shared machine: the wall time there is mostly waiting for a core. `scan` is timed with the
-compiled-rule cache warm (the usual case on an analyst's machine) and off.
+Each command runs --runs times, each time beside a bare interpreter; the script prints the
+medians of wall and CPU (user + system) time and of the per-pair CPU ratio. CPU time is the
+steadier figure on a shared machine: the wall time there is mostly waiting for a core. `scan`
+is timed with the compiled-rule cache warm (the usual case on an analyst's machine) and off.
 
-    python benchmarks/startup.py [--runs 21]
+Bytecode: by default kept in a temporary PYTHONPYCACHEPREFIX, as an installed irkit has it;
+--no-bytecode-cache compiles every module on every start, as a checkout does under
+PYTHONDONTWRITEBYTECODE=1 (abpairs.irkit_environment). --against DIR times another checkout
+(a `git archive` of main, say) in pairs with this one: the before and after of a change.
+
+    python benchmarks/startup.py [--runs 11] [--against DIR] [--no-bytecode-cache]
 """
 
 import argparse
-import os
-import resource
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+from typing import Any
+
+from abpairs import Run, interleaved, irkit_environment, load, measure, publish, ratio, row
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def measure(command: list[str], runs: int, env: dict[str, str]) -> tuple[float, float]:
-    walls, cpus = [], []
-    for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        walls.append(time.perf_counter() - start)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return statistics.median(walls), statistics.median(cpus)
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=21)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=11)
+    parser.add_argument("--against", type=Path, help="Another checkout, timed in pairs.")
+    parser.add_argument("--no-bytecode-cache", action="store_true")
     args = parser.parse_args()
-    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    irkit = [sys.executable, "-m", "irkit"]
+    python = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
-        empty = Path(tmp) / "empty"
+        work = Path(tmp)
+        empty = work / "empty"
         empty.mkdir()
-        cached = dict(env, XDG_CACHE_HOME=str(Path(tmp) / "cache"))
-        subprocess.run([*irkit, "scan", str(empty)], env=cached, capture_output=True)  # warm it
-        rows = [
-            ("python -c pass", [sys.executable, "-c", "pass"], env),
-            ("irkit --help", [*irkit, "--help"], env),
-            ("irkit scan EMPTY (rule cache warm)", [*irkit, "scan", str(empty)], cached),
-            (
-                "irkit scan EMPTY (no rule cache)",
-                [*irkit, "scan", str(empty)],
-                dict(env, IRKIT_RULE_CACHE="0"),
-            ),
-        ]
-        results = [(name, *measure(command, args.runs, e)) for name, command, e in rows]
-    base_wall, base_cpu = results[0][1], results[0][2]
-    print(f"{'command':<38} {'wall s':>7} {'x':>6} {'cpu s':>7} {'x':>6}  ({args.runs} runs)")
-    for name, wall, cpu in results:
-        print(f"{name:<38} {wall:7.3f} {wall / base_wall:6.1f} {cpu:7.3f} {cpu / base_cpu:6.1f}")
+        pycache = None if args.no_bytecode_cache else work / "pycache"
+        cache = {"XDG_CACHE_HOME": str(work / "cache")}
+        commands = {
+            "irkit --help": (["--help"], {}),
+            "irkit scan EMPTY (rule cache warm)": (["scan", str(empty)], cache),
+            "irkit scan EMPTY (no rule cache)": (["scan", str(empty)], {"IRKIT_RULE_CACHE": "0"}),
+            "irkit memory dump --help": (["memory", "dump", "--help"], {}),
+        }
+
+        def run(tree: Path, name: str) -> Run:
+            words, extra = commands[name]
+            env = irkit_environment(tree, pycache, **extra)
+            return measure([python, "-m", "irkit", *words], env=env, cwd=work)
+
+        def bare() -> Run:
+            return measure([python, "-c", "pass"], env=irkit_environment(REPO, pycache), cwd=work)
+
+        trees = [REPO] + ([args.against.resolve()] if args.against else [])
+        for tree in trees:  # writes the bytecode and the rule cache; checks every command runs
+            for name in commands:
+                run(tree, name)
+        bare()
+        result: dict[str, Any] = {"runs": args.runs, "bytecode_cached": pycache is not None}
+        for name in commands:
+            mine, base = interleaved(lambda n=name: run(REPO, n), bare, args.runs)
+            entry = {"this": row(name, mine), "python -c pass": row("python -c pass", base)}
+            entry["ratio_to_python"] = ratio(mine, base)
+            if args.against:
+                again, other = interleaved(
+                    lambda n=name: run(REPO, n), lambda n=name: run(args.against, n), args.runs
+                )
+                entry["against"] = row(f"{name} ({args.against})", other)
+                entry["this_in_pairs_with_against"] = row(name, again)
+                entry["ratio_to_against"] = ratio(again, other)
+            result[name] = entry
+        result["load"] = load()
+    publish("startup", result)
+    header = f"\n{'command (CPU s, medians)':<36} {'this':>6} {'x python':>9}"
+    print(header + ("  against  this/against" if args.against else ""))
+    for name in commands:
+        entry = result[name]
+        line = f"{name:<36} {entry['this']['cpu_s']:6.3f} {entry['ratio_to_python']['cpu']:9.2f}"
+        if args.against:
+            line += f"  {entry['against']['cpu_s']:7.3f}  {entry['ratio_to_against']['cpu']:.2f}"
+        print(line)
+    bare_cpu = result["irkit --help"]["python -c pass"]["cpu_s"]
+    print(f"python -c pass: {bare_cpu:.3f} s CPU; load {result['load']:.1f}")
 
 
 if __name__ == "__main__":

@@ -8,18 +8,21 @@ or trips a CPU alert, so `--max-cpu PCT` caps the CPU that hashing and YARA take
 cycle: they sleep between pieces of work). The collection log records the settings and,
 before the seal, the footprint: peak RSS, CPU seconds, bytes written to storage and the time
 the cap held irkit back. psutil is the portable way to set and read these for irkit's own
-process (the host's processes are still read from /proc by the collectors).
+process (the host's processes are still read from /proc by the collectors); it is imported
+where it is used, since the throttle hook is on `irkit scan`'s path and psutil's import would
+be a tenth of that command's start-up.
 """
 
 import resource
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psutil
+if TYPE_CHECKING:
+    import psutil
 
-from irkit.evidence.log import CollectionLog
+    from irkit.evidence.log import CollectionLog
 
 DEFAULT_NICE = 10
 
@@ -88,8 +91,10 @@ def throttle() -> None:
         _throttle.pause()
 
 
-def lower_priority(log: CollectionLog, nice: int, io_idle: bool) -> None:
+def lower_priority(log: "CollectionLog", nice: int, io_idle: bool) -> None:
     """Lower (never raise) this process's CPU priority to `nice`, and its I/O class to idle."""
+    import psutil
+
     me = psutil.Process()
     try:
         if me.nice() < nice:
@@ -102,9 +107,11 @@ def lower_priority(log: CollectionLog, nice: int, io_idle: bool) -> None:
     log.add("footprint", "irkit", nice=me.nice(), io_class=_io_class(me), max_cpu=max_cpu)
 
 
-def log_usage(log: CollectionLog) -> None:
+def log_usage(log: "CollectionLog") -> None:
     """What the run cost the host so far: peak RSS, CPU seconds, bytes written to storage, and
     how long `--max-cpu` held it back (None without a cap)."""
+    import psutil
+
     me = psutil.Process()
     cpu = me.cpu_times()
     usage: dict[str, Any] = {
@@ -119,7 +126,9 @@ def log_usage(log: CollectionLog) -> None:
     log.add("footprint-end", "irkit", **usage)
 
 
-def _io_class(me: psutil.Process) -> str:
+def _io_class(me: "psutil.Process") -> str:
+    import psutil
+
     try:
         return str(me.ionice().ioclass.name).removeprefix("IOPRIO_CLASS_").lower()
     except (psutil.Error, OSError):

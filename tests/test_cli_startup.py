@@ -4,6 +4,8 @@ Nothing here times anything (docs/performance.md, "Start-up", has the figures an
 benchmarks/startup.py measures them); these tests hold the behaviour the speed rests on.
 """
 
+import ast
+import importlib
 import json
 import os
 import subprocess
@@ -13,6 +15,7 @@ from pathlib import Path
 import pytest
 import yara
 
+import irkit.hunt as hunt
 from irkit.hunt.rules import sources_sha256
 from tests.conftest import irkit_command, irkit_env
 
@@ -128,3 +131,65 @@ def test_help_imports_no_command() -> None:
     )
     assert b"triage" in done.stdout
     assert done.stderr.decode().strip() == "[]"
+
+
+def loaded_modules(args: list[str], prefixes: tuple[str, ...], **env: str) -> list[str]:
+    """The modules of `prefixes` that `irkit ARGS` has imported when it ends."""
+    probe = (
+        f"import json, sys, runpy; sys.argv = ['irkit', *{args!r}]\n"
+        "try:\n    runpy.run_module('irkit', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        f"print(json.dumps(sorted(m for m in sys.modules if m.startswith({prefixes!r}))),"
+        " file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, env=irkit_env(**env), timeout=120
+    )
+    return json.loads(done.stderr.decode().strip().splitlines()[-1])
+
+
+def test_a_clean_scan_of_a_tree_imports_only_the_file_scanner(tmp_path: Path) -> None:
+    """Not rich (no markup to print), psutil (no --max-cpu), the process and image scanners,
+    nor the bundle's manifest and log (docs/performance.md, "Start-up")."""
+    (tmp_path / "empty").mkdir()
+    heavy = ("rich", "psutil", "irkit.hunt.process", "irkit.hunt.image", "irkit.evidence.manifest")
+    loaded = loaded_modules(
+        ["scan", str(tmp_path / "empty")],
+        (*heavy, "irkit.hunt.files", "yara"),
+        IRKIT_RULE_CACHE="0",
+    )
+    assert loaded == ["irkit.hunt.files", "yara"]
+
+
+def test_memory_dump_imports_no_analysis() -> None:
+    """The analysis, the ISF builder and volatility3 load only for the command that uses them;
+    the help still names every plugin."""
+    heavy = ("irkit.memory.analyze", "irkit.memory.isf", "volatility3", "irkit.hunt", "yara")
+    assert loaded_modules(["memory", "dump", "--help"], heavy) == []
+    help_text = subprocess.run(
+        irkit_command("memory", "analyze", "--help"),
+        capture_output=True,
+        env=irkit_env(),
+        timeout=120,
+        check=True,
+    ).stdout.decode()
+    assert "pslist, psaux, pstree, sockstat, lsof, malfind, envars, bash" in " ".join(
+        help_text.split()
+    )
+
+
+def test_the_hunt_package_names_load_on_first_use() -> None:
+    """`irkit.hunt` resolves each name from its module when asked (PEP 562); the table it
+    resolves with and the typed re-exports for mypy name the same things."""
+    tree = ast.parse(Path(hunt.__file__).read_text())
+    typed = {
+        alias.asname: node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("irkit.")
+        for alias in node.names
+    }
+    assert typed == {name: f"irkit.hunt.{module}" for name, module in hunt._MODULE.items()}
+    for name, module in typed.items():
+        assert getattr(hunt, name) is getattr(importlib.import_module(module), name)
+    with pytest.raises(AttributeError):
+        hunt.no_such_name  # noqa: B018

@@ -19,6 +19,7 @@ from irkit.hunt import (
     scan_process_memory,
     scan_tree,
 )
+from irkit.hunt.files import SMALL_FILE
 from irkit.hunt.process import skip_reason
 from irkit.parsers.procmaps import parse_maps
 
@@ -140,6 +141,21 @@ def test_file_offsets_and_finding(rules: object, tmp_path: Path) -> None:
     finding = hit_to_finding(hit)
     assert (finding.severity, finding.rule, finding.mitre) == ("high", "test.marker", ["T1496"])
     assert finding.to_dict()["type"] == "finding"
+
+
+@pytest.mark.parametrize("size", [0, 5, SMALL_FILE - 40, SMALL_FILE + 1, 3 * SMALL_FILE])
+def test_read_and_mapped_files_match_alike(rules: object, tmp_path: Path, size: int) -> None:
+    """Files up to SMALL_FILE are read, larger ones mapped: the same hits, offsets and
+    externals (the file type comes from the head either way)."""
+    target = tmp_path / "drop" / "update.sh"
+    target.parent.mkdir()
+    body = b"#!/bin/sh\n" + b"\0" * size + MARKER.encode()
+    target.write_bytes(body)
+    (result,) = [r for r in scan_tree(rules, [tmp_path]) if r.target == str(target)]
+    found = {hit.rule: hit for hit in result.hits}
+    assert found["marker"].strings[0].offset == len(body) - len(MARKER)
+    assert ("loki_style" in found) == (os.geteuid() == 0)  # the owner external is root's
+    assert result.scanned == len(body) and not result.errors
 
 
 def _image(tmp_path: Path, size: int, at: list[int]) -> Path:

@@ -6,7 +6,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,20 +23,14 @@ from irkit.evidence.records import severity_rank
 from irkit.exitcodes import ExitCode
 from irkit.footprint import limit_cpu
 from irkit.limits import Limits
-from irkit.memory.analyze import (
-    PLUGINS,
-    AnalysisError,
-    MemoryAnalysis,
-    SymbolMaterial,
-    analyze_image,
-    symbols_in_dir,
-)
-from irkit.memory.btf import BtfError
-from irkit.memory.dump import MapsError, dump_process, write_core
-from irkit.memory.inputs import InputError, read_input
-from irkit.memory.isf import IsfError, build_isf, isf_warnings, write_isf
-from irkit.memory.isfschema import validate_isf
+from irkit.memory.plugins import PLUGINS
 from irkit.outfile import create_output
+
+if TYPE_CHECKING:
+    from irkit.memory.analyze import MemoryAnalysis, SymbolMaterial
+
+# Each command imports its own machinery when it runs: the analysis (volatility3's runner, the
+# ISF builder and its schema) is most of the start-up of `memory dump`, which needs none of it.
 
 app = typer.Typer(
     help="Process memory dumps, volatility3 symbol tables from BTF, memory image analysis.",
@@ -70,6 +64,7 @@ def dump(
     """
     # Here, not at the top: `memory isf` and `analyze` need nothing of the collectors.
     from irkit.collectors.memory import OUTPUT_SPACE, dump_room
+    from irkit.memory.dump import MapsError, dump_process, write_core
 
     room = dump_room(output.absolute().parent, max_total, "max_total")
     if room.total_name == OUTPUT_SPACE:
@@ -121,6 +116,11 @@ def isf(
     json_out: JsonOption = False,
 ) -> None:
     """Build a volatility3 symbol table (ISF) from BTF + kallsyms + banner, no debug kernel."""
+    from irkit.memory.btf import BtfError
+    from irkit.memory.inputs import InputError, read_input
+    from irkit.memory.isf import IsfError, build_isf, isf_warnings, write_isf
+    from irkit.memory.isfschema import validate_isf
+
     started = time.monotonic()
     try:
         btf_bytes, kallsyms_bytes, banner_bytes = (read_input(p) for p in (btf, kallsyms, banner))
@@ -187,6 +187,8 @@ def analyze(
     Exit 1 with findings at or above --fail-on, 2 on bad input, 3 when the analysis could not
     complete.
     """
+    from irkit.memory.analyze import AnalysisError, analyze_image
+
     if not image.is_file():
         raise usage_error(f"{image}: no such image file")
     material = _material(symbols, btf, kallsyms, banner)
@@ -220,8 +222,10 @@ def analyze(
 
 def _material(
     symbols: Path | None, btf: Path | None, kallsyms: Path | None, banner: Path | None
-) -> SymbolMaterial | None:
+) -> "SymbolMaterial | None":
     """The symbol material the options give: a directory, or the three files together."""
+    from irkit.memory.analyze import SymbolMaterial, symbols_in_dir
+
     if symbols is not None:
         if not symbols.is_dir():
             raise usage_error(f"{symbols}: not a directory")
@@ -262,7 +266,7 @@ def _check_rules(rules: Path) -> None:
         raise typer.Exit(ExitCode.USAGE) from exc
 
 
-def print_analysis(result: MemoryAnalysis) -> None:
+def print_analysis(result: "MemoryAnalysis") -> None:
     out.print(f"image    {host(result.image)} ({result.image_format})")
     for banner in result.banners[:3]:
         out.print(f"kernel   {host(banner)}")

@@ -17,22 +17,10 @@ from irkit.console import err, host, out
 from irkit.evidence.records import severity_rank
 from irkit.exitcodes import ExitCode
 from irkit.footprint import limit_cpu
-from irkit.hunt import (
-    FileScanOptions,
-    RuleError,
-    RuleSet,
-    TargetResult,
-    TreeStats,
-    compile_rules,
-    expand_paths,
-    list_pids,
-    scan_memory_image,
-    scan_process_memory,
-    scan_tree,
-)
+from irkit.hunt.files import FileScanOptions, TreeStats, expand_paths, scan_tree
 from irkit.hunt.libyara import Rules
-from irkit.hunt.rules import RULE_CACHE_ENV, analyst_cache_dir
-from irkit.hunt.windows import DEFAULT_OVERLAP, DEFAULT_WINDOW
+from irkit.hunt.rules import RULE_CACHE_ENV, RuleError, RuleSet, analyst_cache_dir, compile_rules
+from irkit.hunt.windows import DEFAULT_OVERLAP, DEFAULT_WINDOW, TargetResult
 
 _SIZE = re.compile(r"^(?P<n>\d+)(?P<unit>[KMGT]?)i?B?$", re.IGNORECASE)
 _COLOURS = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
@@ -65,6 +53,8 @@ def _scan_pids(
     overlap: int,
     timeout: float | None,
 ) -> Iterator[TargetResult]:
+    from irkit.hunt.process import scan_process_memory  # only here: a tree scan starts faster
+
     def one(pid: int) -> TargetResult:
         return scan_process_memory(
             rules, pid, proc=proc, window=window, overlap=overlap, timeout=timeout
@@ -197,13 +187,18 @@ def scan(
     if roots:
         targets.append(scan_tree(ruleset.rules, roots, options, stats=stats))
     if all_processes:
+        from irkit.hunt.process import list_pids
+
         pids += [p for p in list_pids(proc) if p != os.getpid() and p not in pids]
     if pids:
         targets.append(_scan_pids(ruleset.rules, pids, proc, options.threads, window, gap, limit))
-    for path in image or []:
-        targets.append(
-            [scan_memory_image(ruleset.rules, path, window=window, overlap=gap, timeout=limit)]
-        )
+    if image:
+        from irkit.hunt.image import scan_memory_image
+
+        for path in image:
+            targets.append(
+                [scan_memory_image(ruleset.rules, path, window=window, overlap=gap, timeout=limit)]
+            )
     results = _noteworthy(targets, report=not json_out)
     hits = [hit for result in results for hit in result.hits]
     if json_out:

@@ -2,7 +2,8 @@
 
 Each file is opened with `open_regular` (O_NOATIME, no blocking on FIFOs, only regular
 files), mapped read-only and matched as data. Mapping instead of reading saves a copy of
-every byte (measured: reading was a third of the gap to the yara CLI). A file truncated
+every byte (measured: reading was a third of the gap to the yara CLI); a small file is read
+in one call instead, which costs less than mapping it (SMALL_FILE). A file truncated
 while it is scanned raises SIGBUS inside libyara, which catches it and fails that one
 target ("could not map file"); irkit never touches the mapping itself. libyara releases
 the GIL while matching, so threads scan in parallel.
@@ -32,6 +33,10 @@ from irkit.lossless import fs_text, utf8_text
 DEFAULT_MAX_SIZE = 128 << 20
 DEFAULT_SKIP = ("/proc", "/sys", "/dev")
 BATCH_FILES = 32
+SMALL_FILE = 1 << 20
+"""Files up to this size are read rather than mapped: for a small file, mapping it (the
+mapping, a page fault per page, the unmapping) costs more than copying it (docs/performance.md,
+"YARA scan")."""
 BATCH_BYTES = 16 << 20
 
 FILETYPES = (
@@ -235,17 +240,13 @@ class FileScanner:
         path = fs_text(path)
         result = TargetResult(path, "file")
         try:
-            with open_regular(
-                Path(path), follow=follow, excluded=self.options.exclude_inodes
-            ) as handle:
+            with open_regular(path, follow=follow, excluded=self.options.exclude_inodes) as handle:
                 fd = handle.fileno()
                 info = os.fstat(fd)
                 if info.st_size > self.options.max_size:
                     result.notes.append(f"larger than {self.options.max_size} bytes, not scanned")
                     return result
-                head = os.pread(fd, 4, 0)
-                externals = file_externals(path, head, info.st_uid)
-                matches = self._match_fd(fd, info.st_size if head else 0, externals)
+                matches = self._match_fd(fd, path, info)
         except OSError as exc:
             result.errors.append(f"{type(exc).__name__}: {exc.strerror or exc}")
             return result
@@ -268,13 +269,21 @@ class FileScanner:
         result.scanned = info.st_size
         return result
 
-    def _match_fd(self, fd: int, size: int, externals: dict[str, str]) -> list[object]:
-        if size == 0:
-            return match_buffer(self.rules, b"", externals=externals)
-        with mmap.mmap(fd, size, access=mmap.ACCESS_READ) as mapped:
-            return match_buffer(
-                self.rules, mapped, externals=externals, timeout=self.options.timeout
-            )
+    def _match_fd(self, fd: int, path: str, info: os.stat_result) -> list[object]:
+        """A small file is read in one `pread`, which also gives its head; a larger one is
+        mapped (no copy) after its head is read. A file that shrank is scanned as read."""
+        if info.st_size <= SMALL_FILE:
+            data = os.pread(fd, info.st_size, 0)
+            return self._match(data, file_externals(path, data[:4], info.st_uid))
+        head = os.pread(fd, 4, 0)
+        externals = file_externals(path, head, info.st_uid)
+        if not head:  # emptied since its size was taken
+            return self._match(b"", externals)
+        with mmap.mmap(fd, info.st_size, access=mmap.ACCESS_READ) as mapped:
+            return self._match(mapped, externals)
+
+    def _match(self, data: bytes | mmap.mmap, externals: dict[str, str]) -> list[object]:
+        return match_buffer(self.rules, data, externals=externals, timeout=self.options.timeout)
 
 
 def _batches(

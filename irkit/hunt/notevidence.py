@@ -19,7 +19,6 @@ import zipfile
 from pathlib import Path
 
 from irkit.confined import open_regular
-from irkit.evidence.manifest import FORMAT_NAME
 from irkit.hunt.libyara import Rules, yara
 from irkit.hunt.rules import default_rules_path
 
@@ -29,7 +28,15 @@ TAIL_BYTES = 64 << 10
 BUNDLE_SUFFIXES = (".zip", ".zip.partial")
 MARKERS = "mentions.yar"
 BINARY_MAGIC = (b"\x7fELF", b"MZ", b"#!", b"\xca\xfe\xba\xbe")
-_MARK = f'"{FORMAT_NAME}"'.encode()
+
+
+@functools.cache
+def _mark() -> bytes:
+    """The format's name as the manifest writes it; the manifest module (and the evidence
+    log it imports) loads only when a hunt skips evidence, not for every `irkit scan`."""
+    from irkit.evidence.manifest import FORMAT_NAME
+
+    return f'"{FORMAT_NAME}"'.encode()
 
 
 def _read(path: str, offset: int, count: int) -> bytes:
@@ -49,14 +56,14 @@ def _bundle_manifest(path: str) -> bool:
             zipfile.ZipFile(handle) as archive,
             archive.open("manifest.json") as manifest,
         ):
-            return _MARK in manifest.read(HEAD_BYTES)
+            return _mark() in manifest.read(HEAD_BYTES)
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, RuntimeError, EOFError):
         return False
 
 
 def is_evidence_dir(directory: str) -> bool:
     """A directory holding an irkit manifest.json: an unpacked bundle."""
-    return _MARK in _read(os.path.join(directory, "manifest.json"), 0, HEAD_BYTES)
+    return _mark() in _read(os.path.join(directory, "manifest.json"), 0, HEAD_BYTES)
 
 
 @functools.cache

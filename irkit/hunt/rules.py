@@ -208,7 +208,14 @@ def _load_disk_cache(cache_dir: Path | None, digest: str) -> Rules | None:
         if not stat.S_ISREG(st.st_mode) or not _private(st):
             return None
         try:
-            return yara.load(file=handle)
+            # libyara reads the file checked above through its descriptor's /proc link:
+            # yara-python's file-object reading calls back into Python for every block
+            # (6 ms instead of 1 for the shipped pack: a tenth of `irkit scan`'s start-up).
+            return yara.load(filepath=f"/proc/self/fd/{fd}")
+        except yara.Error:
+            pass
+        try:
+            return yara.load(file=handle)  # no /proc mounted
         except yara.Error:
             return None
 

@@ -22,17 +22,8 @@ from irkit.memory.inputs import InputError, load_isf, read_input
 from irkit.memory.isf import IsfError, build_isf, isf_warnings, write_isf
 from irkit.memory.isfschema import validate_isf
 from irkit.memory.layout import ImageFormatError, ImageLayout, image_layout
+from irkit.memory.plugins import PLUGINS
 
-PLUGINS: dict[str, str] = {
-    "pslist": "volatility3.plugins.linux.pslist.PsList",
-    "psaux": "volatility3.plugins.linux.psaux.PsAux",
-    "pstree": "volatility3.plugins.linux.pstree.PsTree",
-    "sockstat": "volatility3.plugins.linux.sockstat.Sockstat",
-    "lsof": "volatility3.plugins.linux.lsof.Lsof",
-    "malfind": "volatility3.plugins.linux.malware.malfind.Malfind",
-    "envars": "volatility3.plugins.linux.envars.Envars",
-    "bash": "volatility3.plugins.linux.bash.Bash",
-}
 MINER_ARGS = re.compile(
     rf"stratum\d?\+(tcp|ssl|tls)://|--donate-level|(?<![\w-])({MINER_NAME_PATTERN})(?![\w-])"
     r"|--coin[= ]|-a (rx|cn|kawpow)",
