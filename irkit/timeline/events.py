@@ -7,6 +7,8 @@ type still contributes the fields whose names say they are times (`time`, `*_tim
 
 import bisect
 import functools
+import heapq
+from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -334,36 +336,48 @@ def bundle_events(view: BundleView) -> Iterator[Event]:
 
 
 FIELD_BITS = 32
-"""Bits of a timeline key for the position of an event's time field in its record."""
-NUMBER_BITS = 32
-"""Bits of a timeline key for the number of its record (records and log entries in all)."""
+"""Bits of an event's code for the position of its time field in its record."""
+FIELD_MASK = (1 << FIELD_BITS) - 1
 FIRST_MICROSECOND = FIRST_SECOND * 1_000_000
+RUN_EVENTS = 1 << 14
+"""Events sorted at a time, as Python ints; a sorted run is kept as two arrays."""
 
 
 class Timeline:
     """Every event of some bundles, oldest first (in the order of their records for equal
-    times), held as one int per event: its time, the number of its record (each bundle's
-    records, then its log entries, bundle after bundle: the report's index of the record) and
-    the position of its time field. An event's record dict and wording are made when it is
-    read, so 190,000 events are 190,000 ints, not 190,000 events each with a record."""
+    times), held as 16 bytes per event: its time, and a code of the number of its record
+    (each bundle's records, then its log entries, bundle after bundle: the report's index
+    of the record) and the position of its time field. Events are sorted RUN_EVENTS at a
+    time into runs of two arrays and merged when read; an event's record dict and wording
+    are made when it is read. 190,000 events are 3 MiB, not 190,000 events each with a
+    record, nor 190,000 Python ints (7 MiB)."""
 
     def __init__(self, views: Sequence[BundleView]) -> None:
         self._bundles: list[_Bundle] = []
+        self._runs: list[tuple[array[int], array[int]]] = []
+        self._length = 0
         keys: list[int] = []
         first = 0
         for view in views:
             bundle = _Bundle(view, first)
             self._bundles.append(bundle)
             for number, (member, record, rule) in enumerate(bundle.timed(), start=first):
-                head = number << FIELD_BITS
+                code = number << FIELD_BITS
                 for position, micros in bundle.times(member, record, rule):
-                    keys.append(
-                        (micros - FIRST_MICROSECOND) << (NUMBER_BITS + FIELD_BITS) | head | position
-                    )
+                    keys.append((micros - FIRST_MICROSECOND) << 64 | code | position)
+                if len(keys) >= RUN_EVENTS:
+                    self._add_run(keys)
+                    keys = []
             first += bundle.count
-        keys.sort()
-        self._keys = keys
+        self._add_run(keys)
         self._firsts = [bundle.first for bundle in self._bundles]
+
+    def _add_run(self, keys: list[int]) -> None:
+        keys.sort()
+        times = array("Q", (key >> 64 for key in keys))
+        codes = array("Q", (key & 0xFFFF_FFFF_FFFF_FFFF for key in keys))
+        self._runs.append((times, codes))
+        self._length += len(keys)
 
     @property
     def first_numbers(self) -> list[int]:
@@ -371,7 +385,7 @@ class Timeline:
         return list(self._firsts)
 
     def __len__(self) -> int:
-        return len(self._keys)
+        return self._length
 
     def __iter__(self) -> Iterator[Event]:
         return (source.event(micros, position) for _, micros, position, source in self.sourced())
@@ -380,14 +394,14 @@ class Timeline:
         """(number of its record, microseconds, position of its time field, its record's
         source) of each event, oldest first: the parts of an `Event`, without making one."""
         last, source = -1, None
-        field_mask, number_mask = (1 << FIELD_BITS) - 1, (1 << NUMBER_BITS) - 1
-        for key in self._keys:
-            number = key >> FIELD_BITS & number_mask
+        for time, code in heapq.merge(
+            *(zip(times, codes, strict=True) for times, codes in self._runs)
+        ):
+            number = code >> FIELD_BITS
             if number != last or source is None:
                 bundle = self._bundles[bisect.bisect_right(self._firsts, number) - 1]
                 source, last = bundle.source(number - bundle.first), number
-            micros = (key >> (NUMBER_BITS + FIELD_BITS)) + FIRST_MICROSECOND
-            yield number, micros, key & field_mask, source
+            yield number, time + FIRST_MICROSECOND, code & FIELD_MASK, source
 
 
 def build_timeline(views: Sequence[BundleView]) -> list[Event]:
