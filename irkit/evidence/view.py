@@ -34,7 +34,9 @@ NOT_INTACT_PROBLEMS = 3
 
 def record_type(record: RecordLike) -> str:
     """A record's type, read without making its dict ("record" when a bundle's line has none)."""
-    value = record.kind if isinstance(record, Record) else record.get("type")
+    if isinstance(record, Record):
+        return record.kind or "record"
+    value = record.get("type")
     return value if isinstance(value, str) and value else "record"
 
 
