@@ -404,6 +404,7 @@ class Timeline:
             yield number, time + FIRST_MICROSECOND, code & FIELD_MASK, source
 
 
-def build_timeline(views: Sequence[BundleView]) -> list[Event]:
-    """One timeline across every bundle given, oldest first (stable for equal times)."""
-    return list(Timeline(views))
+def build_timeline(views: Sequence[BundleView]) -> Timeline:
+    """One timeline across every bundle given, oldest first (stable for equal times): its
+    events are made as it is read (an export writes each as it is made)."""
+    return Timeline(views)
