@@ -8,10 +8,12 @@ and hashes every file, which is the least a responder would do by hand. irkit lo
 priority (nice 10, I/O idle) as it does on a host; the baseline runs at the same priority
 (`nice -n 10 ionice -c3`), so the two compete for the CPU alike on a loaded machine.
 
-    python benchmarks/persistence.py [--files 10000] [--repeat 5] [--dir DIR]
+    python benchmarks/persistence.py [--files 10000] [--repeat 5] [--dir DIR] [--before DIR]
 
 Interleaved A/B pairs (benchmarks/abpairs.py), medians; prints JSON and writes
-benchmarks/out/persistence.json.
+benchmarks/out/persistence.json. `--before DIR` names another checkout of irkit (`git
+worktree add DIR COMMIT`): its collect and triage run in pairs with this tree's, on the
+same files, for a before/after row.
 """
 
 import argparse
@@ -20,7 +22,9 @@ import random
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -62,11 +66,30 @@ def fresh(out: Path) -> Path:
     return out
 
 
+def before_and_after(
+    before: Path, repeat: int, collect: Callable[[Path], Run], triage: Callable[[Path], Run]
+) -> dict[str, Any]:
+    """This tree's collect and triage against `before`'s, in interleaved pairs."""
+    old, new = interleaved(lambda: collect(before), collect, repeat)
+    old_triage, new_triage = interleaved(lambda: triage(before), triage, max(2, repeat // 2))
+    return {
+        "before": str(before),
+        "collect_before": row("collect, before", old),
+        "collect_after": row("collect, after", new),
+        "collect_after_over_before": ratio(new, old),
+        "triage_before": row("triage, before", old_triage),
+        "triage_after": row("triage, after", new_triage),
+        "triage_after_over_before": ratio(new_triage, old_triage),
+        "load_average_after_pairs": load(),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=10000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--dir", type=Path, default=None, help="where to build the tree")
+    parser.add_argument("--before", type=Path, default=None, help="an older irkit checkout")
     args = parser.parse_args()
     for tool in ("zip", "sha256sum", "find", "xargs", "nice", "ionice"):
         if shutil.which(tool) is None:
@@ -74,13 +97,13 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="irkit-bench-persistence-", dir=args.dir))
     root = work / "root"
     build_tree(root, args.files)
-    env = dict(os.environ, PYTHONPATH=str(REPO))
     irkit = [sys.executable, "-m", "irkit"]
 
-    def collect() -> Run:
+    def collect(checkout: Path = REPO) -> Run:
         out = fresh(work / "collect.zip")
         command = [*irkit, "collect", "-q", "-c", "persistence", "--root", str(root)]
-        return measure([*command, "-o", str(out)], ok=IRKIT_ENDINGS, env=env)
+        env = dict(os.environ, PYTHONPATH=str(checkout))
+        return measure([*command, "-o", str(out)], ok=IRKIT_ENDINGS, env=env, cwd=work)
 
     def baseline() -> Run:
         out = fresh(work / "baseline.zip")
@@ -91,10 +114,11 @@ def main() -> None:
         )
         return chain(archive, hashes)
 
-    def triage() -> Run:
+    def triage(checkout: Path = REPO) -> Run:
         out = fresh(work / "triage.zip")
         command = [*irkit, "triage", "-q", "--root", str(root), "-o", str(out)]
-        return measure(command, ok=IRKIT_ENDINGS, env=env)
+        env = dict(os.environ, PYTHONPATH=str(checkout))
+        return measure(command, ok=IRKIT_ENDINGS, env=env, cwd=work)
 
     try:
         runs_irkit, runs_base = interleaved(collect, baseline, args.repeat)
@@ -111,6 +135,8 @@ def main() -> None:
             "baseline_zip_bytes": (work / "baseline.zip").stat().st_size,
             "triage": row("irkit triage --root", runs_triage),
         }
+        if args.before is not None:
+            result.update(before_and_after(args.before, args.repeat, collect, triage))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     publish("persistence", result)

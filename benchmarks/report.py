@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO))
 from irkit.evidence.reader import BundleReader  # noqa: E402
 from irkit.evidence.view import view_from_reader  # noqa: E402
 from irkit.report.html import build_report  # noqa: E402
-from irkit.timeline import build_timeline  # noqa: E402
+from irkit.timeline.events import Timeline  # noqa: E402
 from tests.cdp import Browser, find_chromium  # noqa: E402
 from tests.reportbundles import large_bundle  # noqa: E402
 
@@ -72,8 +72,8 @@ def main() -> None:
         bundle = large_bundle(Path(tmp) / "large.zip", args.events)
         with BundleReader(bundle) as reader:
             view, load_s = timed(lambda: view_from_reader(reader))
-        events, timeline_s = timed(lambda: build_timeline([view]))
-        html, report_s = timed(lambda: build_report([view], events=events))
+        events, timeline_s = timed(lambda: Timeline([view]))
+        html, report_s = timed(lambda: build_report([view], timeline=events))
         _, json_s = timed(lambda: json.dumps([r.data for r in view.records]))
         report = Path(tmp) / "report.html"
         report.write_bytes(html)

@@ -5,7 +5,7 @@ responder must not leave files on the suspect host outside the output.
 """
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +13,8 @@ from irkit.evidence.records import plain_value
 from irkit.timeutil import utc_now_iso
 
 OUTCOMES = ("ok", "error", "skipped", "partial", "warning", "interrupted")
+LOG_BATCH = 1024
+"""Log entries encoded into one piece of the collection.log member."""
 
 
 @dataclass
@@ -59,5 +61,11 @@ class CollectionLog:
             self._on_entry(entry)
         return entry
 
-    def to_jsonl(self) -> bytes:
-        return "".join(entry.to_json() + "\n" for entry in self.entries).encode()
+    def jsonl(self) -> Iterator[bytes]:
+        """The entries so far as JSON Lines, LOG_BATCH entries a piece: the whole text of a
+        10,000-file collection's log (6 MiB) is never held."""
+        entries = list(self.entries)
+        return (
+            "".join(entry.to_json() + "\n" for entry in entries[start : start + LOG_BATCH]).encode()
+            for start in range(0, len(entries), LOG_BATCH)
+        )

@@ -4,18 +4,24 @@ its member list and what is known of its integrity.
 Two sources give the same view: a sealed bundle read back (review, timeline export) and a
 writer that is still open (the report written into a bundle before the manifest seals it),
 so the timeline and the report are built by one code path whatever their input.
+
+A view holds what its source holds, not a copy: a writer's records stay its `Record`
+objects and each one's dict is made when it is read (`SourcedRecord.data`), so the report of
+a collection of 60,000 records does not hold a second 60,000 dicts beside them.
 """
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+import bisect
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from irkit.evidence.coverage import collecting_identity
 from irkit.evidence.log import LogEntry
 from irkit.evidence.manifest import FILES_RECORDS_NAME, MemberEntry
 from irkit.evidence.reader import BundleError, BundleReader, MemberError
-from irkit.evidence.records import Record
+from irkit.evidence.records import Record, plain_value
 from irkit.evidence.typed import R, typed_records
 from irkit.evidence.writer import EvidenceWriter
 
@@ -26,15 +32,171 @@ NOT_INTACT_PROBLEMS = 3
 """How many problems a NOT INTACT banner names (the report's integrity section has them all)."""
 
 
-@dataclass
+def record_type(record: RecordLike) -> str:
+    """A record's type, read without making its dict ("record" when a bundle's line has none)."""
+    if isinstance(record, Record):
+        return record.kind or "record"
+    value = record.get("type")
+    return value if isinstance(value, str) and value else "record"
+
+
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
+
+
+def _field_names(kind: type[Record]) -> frozenset[str]:
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = frozenset(f.name for f in fields(kind))
+    return names
+
+
+def record_dict(record: RecordLike) -> dict[str, Any]:
+    """A record as the dict it is written as (a dict read from a bundle is itself)."""
+    if isinstance(record, Record):
+        return record.to_dict()
+    return record if isinstance(record, dict) else dict(record)
+
+
 class SourcedRecord:
-    member: str
-    data: dict[str, Any]
+    """One record and the member it is in; its dict is made each time `data` is read."""
+
+    __slots__ = ("member", "source")
+
+    def __init__(self, member: str, source: RecordLike) -> None:
+        self.member = member
+        self.source = source
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return record_dict(self.source)
 
     @property
     def type(self) -> str:
-        value = self.data.get("type")
-        return value if isinstance(value, str) and value else "record"
+        return record_type(self.source)
+
+    def get(self, name: str) -> Any:
+        """`data.get(name)` without making the dict (a time, a path to look up)."""
+        source = self.source
+        if not isinstance(source, Record):
+            return source.get(name)
+        if name not in _field_names(type(source)):
+            return self.type if name == "type" else None
+        return plain_value(getattr(source, name))
+
+
+T = TypeVar("T")
+
+
+def _snapshot(items: Sequence[T]) -> Sequence[T]:
+    """`items` as they are now, without a copy: a writer's lists only grow, so their first
+    `len(items)` entries are what the view was made of."""
+    return items if isinstance(items, tuple) else _Prefix(items, len(items))
+
+
+class _Prefix(Sequence[T]):
+    __slots__ = ("_items", "_length")
+
+    def __init__(self, items: Sequence[T], length: int) -> None:
+        self._items = items
+        self._length = length
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[T]: ...
+    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
+        if isinstance(index, slice):
+            return [self._items[n] for n in range(*index.indices(self._length))]
+        if not -self._length <= index < self._length:
+            raise IndexError(index)
+        return self._items[index % self._length]
+
+    def __iter__(self) -> Iterator[T]:
+        return itertools.islice(self._items, self._length)
+
+
+class Records(Sequence[SourcedRecord]):
+    """A bundle's records member by member, as their source holds them (the writer's
+    `Record` lists, the reader's dicts): an item is made when it is read."""
+
+    def __init__(self, groups: Iterable[tuple[str, Sequence[RecordLike]]] = ()) -> None:
+        self._groups: list[tuple[str, Sequence[RecordLike]]] = []
+        self._starts: list[int] = []
+        self._length = 0
+        for member, items in groups:
+            self._add(member, items)
+
+    def _add(self, member: str, items: Sequence[RecordLike]) -> None:
+        items = _snapshot(items)
+        if items:
+            self._groups.append((member, items))
+            self._starts.append(self._length)
+            self._length += len(items)
+
+    def __iadd__(self, items: Iterable[SourcedRecord]) -> "Records":
+        for item in items:
+            self._add(item.member, (item.source,))
+        return self
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> SourcedRecord: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[SourcedRecord]: ...
+    def __getitem__(self, index: int | slice) -> SourcedRecord | Sequence[SourcedRecord]:
+        if isinstance(index, slice):
+            return [self[n] for n in range(*index.indices(self._length))]
+        if not -self._length <= index < self._length:
+            raise IndexError(index)
+        index %= self._length
+        group = bisect.bisect_right(self._starts, index) - 1
+        member, items = self._groups[group]
+        return SourcedRecord(member, items[index - self._starts[group]])
+
+    def __iter__(self) -> Iterator[SourcedRecord]:
+        for member, items in self._groups:
+            for record in items:
+                yield SourcedRecord(member, record)
+
+    def types(self) -> Iterator[str]:
+        """Each record's type, in order, without making an item or a dict."""
+        for _, items in self._groups:
+            yield from map(record_type, items)
+
+    def of_type(self, kind: str) -> Iterator[dict[str, Any]]:
+        """The dicts of the records of type `kind`, in order (no other record is made)."""
+        for _, items in self._groups:
+            yield from (record_dict(r) for r in items if record_type(r) == kind)
+
+
+class Dicts(Sequence[dict[str, Any]], Generic[T]):
+    """Entries (log entries, manifest members) as dicts, each made when it is read."""
+
+    __slots__ = ("_convert", "_items")
+
+    def __init__(self, items: Sequence[T], convert: Callable[[T], dict[str, Any]]) -> None:
+        self._items = _snapshot(items)
+        self._convert = convert
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | Sequence[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [self._convert(item) for item in self._items[index]]
+        return self._convert(self._items[index])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return map(self._convert, self._items)
 
 
 @dataclass
@@ -76,9 +238,9 @@ def not_intact_banner(bundle: str, integrity: Integrity) -> str | None:
 @dataclass
 class BundleView:
     label: str
-    records: list[SourcedRecord]
-    log: list[dict[str, Any]]
-    members: list[dict[str, Any]]
+    records: Records
+    log: Sequence[dict[str, Any]]
+    members: Sequence[dict[str, Any]]
     integrity: Integrity
     host: dict[str, Any] = field(default_factory=dict)
     started: str | None = None
@@ -91,7 +253,7 @@ class BundleView:
     """The manifest's `collected_by`: uid, euid, gid, capabilities, privileged."""
 
     def of_type(self, kind: str) -> list[dict[str, Any]]:
-        return [r.data for r in self.records if r.type == kind]
+        return list(self.records.of_type(kind))
 
     def typed(self, cls: type[R], where: Callable[[dict[str, Any]], bool] | None = None) -> list[R]:
         """The `cls.kind` records (those `where` picks) as `cls`; one that does not fit is a
@@ -115,16 +277,13 @@ def not_intact_banners(views: Sequence[BundleView]) -> list[str]:
     return [banner for view in views if (banner := view.not_intact_banner)]
 
 
-def _as_dict(record: RecordLike) -> dict[str, Any]:
-    return record.to_dict() if isinstance(record, Record) else dict(record)
-
-
 def _log_dict(entry: LogEntry | Mapping[str, Any]) -> dict[str, Any]:
     return entry.to_dict() if isinstance(entry, LogEntry) else dict(entry)
 
 
 def _member_dict(entry: MemberEntry | Mapping[str, Any]) -> dict[str, Any]:
-    return asdict(entry) if isinstance(entry, MemberEntry) else dict(entry)
+    """What `dataclasses.asdict` gives (every field is a leaf), without its deep copy."""
+    return dict(plain_value(entry)) if isinstance(entry, MemberEntry) else dict(entry)
 
 
 def _label(host: Mapping[str, Any], fallback: str) -> str:
@@ -147,13 +306,9 @@ def view_from_parts(
     host = dict(host or {})
     return BundleView(
         label=label or _label(host, "unsealed bundle"),
-        records=[
-            SourcedRecord(member, _as_dict(record))
-            for member, items in records.items()
-            for record in items
-        ],
-        log=[_log_dict(e) for e in log],
-        members=[_member_dict(m) for m in members],
+        records=Records(records.items()),
+        log=Dicts(log, _log_dict),
+        members=Dicts(members, _member_dict),
         integrity=Integrity(sealed=False),
         host=host,
         started=started,
@@ -208,11 +363,9 @@ def view_from_reader(reader: BundleReader, integrity: Integrity | None = None) -
     except BundleError as exc:
         problems.append(str(exc))
         manifest = None
-    records = [
-        SourcedRecord(name, record)
-        for name in reader.record_members()
-        for record in reader.json_lines(name, problems)
-    ]
+    records = Records(
+        (name, list(reader.json_lines(name, problems))) for name in reader.record_members()
+    )
     log = reader.log_entries()
     problems += reader.problems
     host = dict(manifest.host) if manifest else {}
@@ -225,7 +378,7 @@ def view_from_reader(reader: BundleReader, integrity: Integrity | None = None) -
         label=_label(host, Path(reader.path).name),
         records=records,
         log=log,
-        members=[asdict(m) for m in manifest.members] if manifest else [],
+        members=Dicts(manifest.members if manifest else [], _member_dict),
         integrity=integrity,
         host=host,
         started=manifest.started if manifest else None,

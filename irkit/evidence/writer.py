@@ -417,7 +417,7 @@ class EvidenceWriter:
                 reason,
                 members=len(self.members) + 1,
             )
-            self.write_stream(LOG_NAME, [self.log.to_jsonl()], collector="irkit", reserved=True)
+            self.write_stream(LOG_NAME, self.log.jsonl(), collector="irkit", reserved=True)
             manifest_sha = self._write_manifest(complete, reason)
             self._zip.comment = (COMMENT_PREFIX + manifest_sha).encode()
             self._zip.close()

@@ -10,6 +10,7 @@ per-report nonce blocks any other script, and every fetch, as a second line of d
 import itertools
 import json
 import secrets
+from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import resources
 from typing import Any
@@ -34,7 +35,7 @@ from irkit.report.custody import custody_data
 from irkit.report.incident import Incident, build_incident, is_serious
 from irkit.report.jsondoc import integrity_data, summary_head
 from irkit.report.summary import Summary, summarize
-from irkit.timeline.events import Event, build_timeline
+from irkit.timeline.events import Timeline
 from irkit.timeutil import utc_now_iso
 
 REPORT_MEMBER = "report.html"
@@ -52,7 +53,13 @@ def _environment() -> jinja2.Environment:
 
 
 def _dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=True, separators=(",", ":"), default=str)
+    return json.dumps(data, ensure_ascii=True, separators=(",", ":"), default=_unknown)
+
+
+def _unknown(value: Any) -> Any:
+    """A `JsonStream` that `_json_pieces` did not reach is encoded as its list; anything
+    else JSON has no type for, as text."""
+    return list(value.items) if isinstance(value, JsonStream) else str(value)
 
 
 def _inert(text: str) -> str:
@@ -81,8 +88,9 @@ class JsonStream:
 
 
 def _json_pieces(data: Any, depth: int = 0) -> Iterator[str]:
-    """`_dumps(data)` in pieces: dicts key by key, long lists a batch of items at a time; the
-    pieces joined are exactly the text in one piece, which is never held whole."""
+    """`_dumps(data)` in pieces: dicts key by key, long lists a batch of items at a time,
+    short lists of dicts item by item (to reach the streams in them); the pieces joined are
+    exactly the text in one piece, which is never held whole."""
     if isinstance(data, JsonStream):
         yield "["
         first = True
@@ -105,6 +113,16 @@ def _json_pieces(data: Any, depth: int = 0) -> Iterator[str]:
         yield "["
         for start in range(0, len(data), JSON_BATCH):
             yield ("," if start else "") + _dumps(data[start : start + JSON_BATCH])[1:-1]
+        yield "]"
+    elif (
+        isinstance(data, list)
+        and depth < JSON_SPLIT_DEPTH
+        and any(isinstance(item, dict | JsonStream) for item in data)
+    ):
+        yield "["
+        for n, item in enumerate(data):
+            yield "," if n else ""
+            yield from _json_pieces(item, depth + 1)
         yield "]"
     else:
         yield _dumps(data)
@@ -137,25 +155,15 @@ class _Interner:
         return self._index[value]
 
 
-class _RecordTable:
-    """Each record is embedded once; sections and timeline events refer to it by index."""
-
-    def __init__(self) -> None:
-        self.rows: list[dict[str, Any]] = []
-        self._index: dict[int, int] = {}
-
-    def __call__(self, record: dict[str, Any]) -> int:
-        key = id(record)
-        if key not in self._index:
-            self._index[key] = len(self.rows)
-            self.rows.append(record)
-        return self._index[key]
-
-
-def _bundle_data(view: BundleView, table: _RecordTable) -> dict[str, Any]:
-    by_type: dict[str, list[int]] = {}
-    for item in view.records:
-        by_type.setdefault(item.type, []).append(table(item.data))
+def _bundle_data(view: BundleView, first: int) -> dict[str, Any]:
+    """One bundle's part of the data; its records are numbered from `first` in the records
+    table (its records, then its log entries), which the sections refer to by number."""
+    by_type: dict[str, array[int]] = {}
+    for number, kind in enumerate(view.records.types(), start=first):
+        if kind not in by_type:
+            by_type[kind] = array("L")
+        by_type[kind].append(number)
+    log_first = first + len(view.records)
     return {
         "label": view.label,
         "path": view.path,
@@ -165,28 +173,35 @@ def _bundle_data(view: BundleView, table: _RecordTable) -> dict[str, Any]:
         "integrity": integrity_data(view.integrity, len(view.members)),
         "custody": custody_data(view),
         "problems": view.problems,
-        "members": view.members,
-        "log": [table(entry) for entry in view.log],
-        "types": by_type,
+        "members": JsonStream(view.members),
+        "log": JsonStream(range(log_first, log_first + len(view.log))),
+        "types": {kind: JsonStream(numbers) for kind, numbers in by_type.items()},
     }
 
 
-def _timeline_data(events: Sequence[Event], table: _RecordTable) -> dict[str, Any]:
+def _records_table(views: Sequence[BundleView]) -> Iterator[dict[str, Any]]:
+    """Every record and log entry, in the order the timeline numbers them, each made as it is
+    encoded."""
+    for view in views:
+        yield from (item.data for item in view.records)
+        yield from view.log
+
+
+def _timeline_data(timeline: Timeline) -> dict[str, Any]:
     """The events as rows of indexes, made while they are encoded: the string tables come
-    after the rows in the data, and the records table after the timeline, so both are
-    complete when they are encoded."""
+    after the rows in the data, so they are complete when they are encoded."""
     kinds, descs, hosts, members = _Interner(), _Interner(), _Interner(), _Interner()
     rows = (
         [
-            e.timestamp,
-            kinds(e.event_type),
-            descs(e.timestamp_desc),
-            e.message,
-            hosts(e.host),
-            members(e.source_member),
-            table(e.record),
+            micros,
+            kinds(source.kind),
+            descs(source.description(position)),
+            source.message,
+            hosts(source.host),
+            members(source.member),
+            number,
         ]
-        for e in events
+        for number, micros, position, source in timeline.sourced()
     )
     return {
         "events": JsonStream(rows),
@@ -198,12 +213,11 @@ def _timeline_data(events: Sequence[Event], table: _RecordTable) -> dict[str, An
 
 
 def report_data(
-    views: Sequence[BundleView], summary: Summary, incident: Incident, events: Sequence[Event]
+    views: Sequence[BundleView], summary: Summary, incident: Incident, timeline: Timeline
 ) -> Any:
-    """The report's data; the timeline's rows are made as they are encoded (`JsonStream`), so
-    this is encoded once, by `script_json_chunks`."""
-    table = _RecordTable()
-    bundles = [_bundle_data(view, table) for view in views]
+    """The report's data. Nothing in it is a copy of the records: the sections list record
+    numbers, and the timeline's rows and the records table are made as they are encoded
+    (`JsonStream`), so this is encoded once, by `script_json_chunks`."""
     return {
         "generated": utc_now_iso(),
         "tool_version": __version__,
@@ -211,14 +225,17 @@ def report_data(
         "incident_window": incident.window,
         "findings": summary.findings,
         "iocs": summary.iocs,
-        "bundles": bundles,
-        "timeline": _timeline_data(events, table),
-        "records": table.rows,
+        "bundles": [
+            _bundle_data(view, first)
+            for view, first in zip(views, timeline.first_numbers, strict=True)
+        ],
+        "timeline": _timeline_data(timeline),
+        "records": JsonStream(_records_table(views)),
     }
 
 
 def report_chunks(
-    views: Sequence[BundleView], *, events: Sequence[Event] | None = None
+    views: Sequence[BundleView], *, timeline: Timeline | None = None
 ) -> Iterator[bytes]:
     """The report of one bundle, or of several with one merged timeline, as UTF-8 HTML in
     chunks. The page is rendered around a marker and the data block, by far its largest part,
@@ -227,8 +244,8 @@ def report_chunks(
     but the encoding is done before this returns, so a failure raises here, before any chunk."""
     summary = summarize(views)
     incident = build_incident(views, summary.findings)
-    if events is None:
-        events = build_timeline(views)
+    if timeline is None:
+        timeline = Timeline(views)
     nonce = secrets.token_urlsafe(18)
     marker = f"<!--irkit-data-{nonce}-->"
     template = _environment().from_string(_asset("report.html.j2"))
@@ -250,7 +267,7 @@ def report_chunks(
     head, found, tail = html.partition(marker)
     if not found or marker in tail:
         raise ValueError("the report template must hold exactly one data block")
-    data = report_data(views, summary, incident, events)
+    data = report_data(views, summary, incident, timeline)
     return itertools.chain(
         [head.encode("utf-8", "backslashreplace")],
         script_json_chunks(data),
@@ -258,9 +275,9 @@ def report_chunks(
     )
 
 
-def build_report(views: Sequence[BundleView], *, events: Sequence[Event] | None = None) -> bytes:
+def build_report(views: Sequence[BundleView], *, timeline: Timeline | None = None) -> bytes:
     """The report of one bundle, or of several with one merged timeline, as UTF-8 HTML."""
-    return b"".join(report_chunks(views, events=events))
+    return b"".join(report_chunks(views, timeline=timeline))
 
 
 def report_from_reader(reader: BundleReader, integrity: Integrity | None = None) -> bytes:
