@@ -15,6 +15,7 @@ and a wallet or algorithm is kept; any other file read on the way stays out of t
 import io
 import os
 import posixpath
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -47,7 +48,7 @@ _ABSENT = (FileNotFoundError, NotADirectoryError, NotRegularFile)
 
 
 def started_file_iocs(
-    ctx: Context, records: list[dict[str, Any]], analysis: Analysis, threshold: str
+    ctx: Context, records: Sequence[Mapping[str, Any]], analysis: Analysis, threshold: str
 ) -> list[Ioc]:
     """IOCs from the logs of each miner and the configs of each tunnel at or above
     `threshold` (a miner's config was read before the analysis: `started_configs`); each IOC
@@ -172,7 +173,7 @@ Wanted = tuple[int | None, str | None, str, str]
 """(pid, persistence entry or file, how, path) of a config to look for."""
 
 
-def started_configs(ctx: Context, records: list[dict[str, Any]]) -> list[StartedConfig]:
+def started_configs(ctx: Context, records: Sequence[Mapping[str, Any]]) -> list[StartedConfig]:
     """The miner configs of every process (named by `-c`/`--config`, else config.json or
     config.ini beside its executable or in its working directory) and of every persistence
     entry that starts a miner; each kept one is copied into the bundle (the caller writes
@@ -192,7 +193,7 @@ def started_configs(ctx: Context, records: list[dict[str, Any]]) -> list[Started
     return read_configs(ctx, wanted)
 
 
-def persistence_variables(records: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+def persistence_variables(records: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, str]]:
     """The variables each persistence file sets (`CFG=/opt/.m/c.json` in a crontab's
     environment or an rc.local line), by file: `xmrig -c $CFG` names that config."""
     found: dict[str, dict[str, str]] = {}

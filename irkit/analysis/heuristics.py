@@ -8,7 +8,7 @@ one of them: pool ports, cmdline words and CPU use each have innocent causes.
 
 import ipaddress
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -117,7 +117,7 @@ FIELD_TYPES: dict[str, tuple[type, ...]] = field_types(
 """Generated from the record dataclasses (irkit.evidence.schema): the types a field may have."""
 
 
-def _normalise(record: dict[str, Any]) -> dict[str, Any]:
+def _normalise(record: Mapping[str, Any]) -> dict[str, Any]:
     """Drop fields of the wrong type: records may come from an old, foreign or tampered bundle,
     and one odd field must cost that field, not the analysis."""
     clean = {}
@@ -137,15 +137,22 @@ ANALYSED_TYPES = PROCESS_TYPES | {"persistence"}
 
 
 def _by_type(
-    records: Iterable[dict[str, Any]], types: frozenset[str]
-) -> dict[str, list[dict[str, Any]]]:
-    """The records of the types read, normalised; the others (copied files, accounts, the
-    log) are not even looked at."""
+    records: Iterable[Mapping[str, Any]], types: frozenset[str]
+) -> tuple[dict[str, list[dict[str, Any]]], list[Mapping[str, Any]]]:
+    """The records of the types read, normalised, and the persistence entries as they are
+    (each is normalised when it is analysed: 50,000 of them are not held twice); the others
+    (copied files, accounts, the log) are not even looked at."""
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    persistence: list[Mapping[str, Any]] = []
     for record in records:
-        if isinstance(record, dict) and record.get("type") in types:
-            grouped[record["type"]].append(_normalise(record))
-    return grouped
+        if not isinstance(record, Mapping):
+            continue
+        kind = record.get("type")
+        if kind == "persistence" and kind in types:
+            persistence.append(record)
+        elif kind in types:
+            grouped[kind].append(_normalise(record))
+    return grouped, persistence
 
 
 PROCESSES_MEMBER = "records/processes.jsonl"
@@ -197,15 +204,14 @@ def _exe_path(process: dict[str, Any]) -> str:
 class _Analyser:
     def __init__(
         self,
-        records: list[dict[str, Any]],
+        records: Iterable[Mapping[str, Any]],
         settings: AnalysisSettings,
         types: frozenset[str] = ANALYSED_TYPES,
     ) -> None:
         self.settings = settings
-        grouped = _by_type(records, types)
+        grouped, self.persistence = _by_type(records, types)
         self.processes = {p["pid"]: p for p in grouped.get("process", []) if "pid" in p}
         self.sockets = grouped.get("socket", [])
-        self.persistence = grouped.get("persistence", [])
         self.gpu = grouped.get("gpu_process", [])
         self.hits = grouped.get("finding", [])
         self.configs = grouped.get("started-config", [])
@@ -583,7 +589,7 @@ class _Analyser:
                 flagged.setdefault(hit["path"], None)
         flagged.pop("", None)
         for entry in self.persistence:
-            self.persistence_entry(entry, flagged)
+            self.persistence_entry(_normalise(entry), flagged)
 
     def persistence_entry(
         self, entry: dict[str, Any], flagged: dict[str, ProcessVerdict | None]
@@ -701,13 +707,13 @@ def is_local(address: str) -> bool:
     return address.startswith(("127.", "::1", "0.0.0.0", "::ffff:127.")) or address in ("::", "")
 
 
-def analyse(records: list[dict[str, Any]], settings: AnalysisSettings) -> Analysis:
+def analyse(records: Iterable[Mapping[str, Any]], settings: AnalysisSettings) -> Analysis:
     """Findings, per-process verdicts and IOCs from a bundle's records (and its YARA findings)."""
     return _Analyser(records, settings).run()
 
 
 def process_verdicts(
-    records: list[dict[str, Any]], settings: AnalysisSettings
+    records: Iterable[Mapping[str, Any]], settings: AnalysisSettings
 ) -> list[ProcessVerdict]:
     """The processes' verdicts alone, the same as `analyse` gives for these records: what a
     triage needs before its hunts (which processes to dump and scan). Persistence entries are
