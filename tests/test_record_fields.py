@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from minersample import synthetic_monero_wallet
 
-from irkit.analysis.heuristics import analyse
+from irkit.analysis.heuristics import _checked, _normalise, analyse
 from irkit.analysis.startfiles import StartedConfig
 from irkit.collectors.persistence import PersistenceRecord
 from irkit.evidence.view import RecordFields
@@ -86,3 +86,18 @@ def test_the_analysis_of_fields_is_the_analysis_of_dicts(items: list[Any]) -> No
     by_fields = analyse([RecordFields(r) for r in items], settings)
     by_dicts = analyse([r.to_dict() for r in items], settings)
     assert asdict(by_fields) == asdict(by_dicts)
+
+
+values = st.one_of(
+    st.none(), st.booleans(), st.integers(-2, 2), st.floats(allow_nan=False), texts,
+    st.lists(texts, max_size=2), st.dictionaries(texts, texts, max_size=2),
+)  # fmt: skip
+FIELDS = ["mechanism", "command", "source", "line", "member", "mtime", "pid", "x", "cmdline"]
+
+
+@fuzz_settings(500)
+@given(st.dictionaries(st.sampled_from(FIELDS), values), st.sampled_from(FIELDS[:-2]))
+def test_a_checked_field_is_the_normalised_records(record: dict[str, Any], key: str) -> None:
+    """A bundle's persistence entry may hold any JSON in any field: the field the analysis
+    reads is what the whole record's normalised copy holds (lists aside: none is read so)."""
+    assert _checked(record, key) == _normalise(record).get(key)

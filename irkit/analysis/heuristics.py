@@ -117,13 +117,25 @@ FIELD_TYPES: dict[str, tuple[type, ...]] = field_types(
 """Generated from the record dataclasses (irkit.evidence.schema): the types a field may have."""
 
 
+def _fits(key: str, value: Any) -> bool:
+    """Whether a field's value has the type its record dataclass gives it (a bool is no int)."""
+    types = FIELD_TYPES.get(key)
+    return types is None or not (isinstance(value, bool) or not isinstance(value, types))
+
+
+def _checked(record: Mapping[str, Any], key: str) -> Any:
+    """`_normalise(record).get(key)` for a field that is no list, without the clean copy of the
+    whole record: the persistence analysis reads six fields of each of 50,000 entries."""
+    value = record.get(key)
+    return value if _fits(key, value) else None
+
+
 def _normalise(record: Mapping[str, Any]) -> dict[str, Any]:
     """Drop fields of the wrong type: records may come from an old, foreign or tampered bundle,
     and one odd field must cost that field, not the analysis."""
     clean = {}
     for key, value in record.items():
-        types = FIELD_TYPES.get(key)
-        if types is not None and (isinstance(value, bool) or not isinstance(value, types)):
+        if not _fits(key, value):
             continue
         if isinstance(value, list) and key in ("cmdline", "flags", "mitre", "evidence"):
             value = [str(v) for v in value]
@@ -140,8 +152,8 @@ def _by_type(
     records: Iterable[Mapping[str, Any]], types: frozenset[str]
 ) -> tuple[dict[str, list[dict[str, Any]]], list[Mapping[str, Any]]]:
     """The records of the types read, normalised, and the persistence entries as they are
-    (each is normalised when it is analysed: 50,000 of them are not held twice); the others
-    (copied files, accounts, the log) are not even looked at."""
+    (each field read is checked when it is read, `_checked`: 50,000 of them are neither held
+    twice nor copied); the others (copied files, accounts, the log) are not even looked at."""
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     persistence: list[Mapping[str, Any]] = []
     for record in records:
@@ -589,18 +601,19 @@ class _Analyser:
                 flagged.setdefault(hit["path"], None)
         flagged.pop("", None)
         for entry in self.persistence:
-            self.persistence_entry(_normalise(entry), flagged)
+            self.persistence_entry(entry, flagged)
 
     def persistence_entry(
-        self, entry: dict[str, Any], flagged: dict[str, ProcessVerdict | None]
+        self, entry: Mapping[str, Any], flagged: dict[str, ProcessVerdict | None]
     ) -> None:
-        mechanism = entry.get("mechanism") or "?"
-        command = entry.get("command") or ""
-        where = f"{entry.get('source')}" + (f":{entry['line']}" if entry.get("line") else "")
+        mechanism = _checked(entry, "mechanism") or "?"
+        command = _checked(entry, "command") or ""
+        source, line = _checked(entry, "source"), _checked(entry, "line")
+        where = f"{source}" + (f":{line}" if line else "")
         context = f"persistence {where}"
         reasons = _starts_flagged(command, flagged)
         found = _command_reasons(command, context, reasons)
-        evidence = ["records/persistence.jsonl", entry.get("member")]
+        evidence = ["records/persistence.jsonl", _checked(entry, "member")]
         for config in self.configs:
             if config.get("entry") != where or config.get("pid") is not None:
                 continue
@@ -619,10 +632,10 @@ class _Analyser:
                 severity="high",
                 source="heuristic",
                 reasons=reasons,
-                path=entry.get("source"),
+                path=source,
                 mitre=[PERSISTENCE_MITRE.get(mechanism, "T1547")],
                 evidence=list(dict.fromkeys(m for m in evidence if isinstance(m, str))),
-                time=entry.get("mtime"),
+                time=_checked(entry, "mtime"),
             )
             self.add_finding(finding, found + download_iocs(command, context))
 
