@@ -103,7 +103,8 @@ class RecordFields(Mapping[str, Any]):
         record = self.record
         if name == "type":
             return record.kind
-        if name not in _field_names(type(record)):
+        names = _FIELD_NAMES.get(type(record))  # inlined `_field_names`: 1.2 million calls
+        if name not in (_field_names(type(record)) if names is None else names):
             return default
         return plain_value(getattr(record, name))
 
