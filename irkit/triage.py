@@ -44,6 +44,7 @@ from irkit.hunt import (
 from irkit.hunt.around import around_in_data, around_in_process
 from irkit.hunt.bundle import log_scan_problems
 from irkit.hunt.libyara import Rules
+from irkit.hunt.rules import forget_compiled
 from irkit.playbook import HuntStep, Playbook
 from irkit.startedfiles import file_started_configs, started_configs, started_file_iocs
 
@@ -132,8 +133,8 @@ class Triage:
         hunt_rules: dict[Path, RuleSet] | None = None,
     ) -> None:
         self.playbook = playbook
-        self.ruleset = ruleset
-        """For the hunts that name no `rules:` of their own."""
+        self.ruleset: RuleSet | None = ruleset
+        """For the hunts that name no `rules:` of their own; None once they are over."""
         self.hunt_rules = hunt_rules or {}
         """Each hunt's own `rules:`, compiled (`Playbook.hunt_rules`)."""
         self.progress = progress
@@ -160,9 +161,17 @@ class Triage:
                 self.run_hunt(ctx, step, records, flagged)
             except Exception as exc:
                 ctx.log_error("hunt", exc, hunt=step.name)
+        self.forget_rules()
         ctx.collector = "irkit"
         self.progress("analyse")
         self.finish(ctx, records)
+
+    def forget_rules(self) -> None:
+        """The hunts are over: the compiled rules (9.5 MiB of libyara's for the pack) are
+        not held through the analysis and the report, which were the triage's peak."""
+        self.ruleset = None
+        self.hunt_rules = {}
+        forget_compiled()
 
     def dump_flagged(self, ctx: Context, flagged: set[int]) -> None:
         """With the memory collector in the playbook, flagged processes are dumped too (they are
@@ -261,6 +270,8 @@ class Triage:
 
     def rules_for(self, step: HuntStep) -> RuleSet:
         """The hunt's own `rules:` when it names some, else the run's (`--rules` or the pack)."""
+        if self.ruleset is None:
+            raise RuntimeError("the hunts are over: their rules were let go")
         if step.rules_path is None:
             return self.ruleset
         return self.hunt_rules.get(step.rules_path) or compile_rules(step.rules_path)

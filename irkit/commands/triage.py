@@ -170,6 +170,7 @@ def triage(
         lambda text: None if quiet else err.print(f"[cyan]▸[/] {text}"),
         hunt_rules=hunt_rules,
     )
+    del ruleset, hunt_rules  # the phase holds them, and lets them go once its hunts are over
     result = collect_to(
         writer,
         guard,
