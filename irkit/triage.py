@@ -9,9 +9,10 @@ import posixpath
 import re
 import stat
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from irkit.collectors.failsoft import item_guard
 from irkit.collectors.memory import dump_into_bundle
 from irkit.confined import OwnOutput, check_regular, glob_in_root
 from irkit.evidence.records import Finding, Record, severity_rank
-from irkit.evidence.view import RecordFields
+from irkit.evidence.view import Dicts, RecordFields
 from irkit.hunt import (
     FileScanner,
     FileScanOptions,
@@ -141,12 +142,11 @@ class Triage:
         self.outcome = TriageOutcome()
 
     def __call__(self, ctx: Context) -> None:
-        records: list[Mapping[str, Any]] = [
-            RecordFields(r) for recs in ctx.collected.values() for r in recs
-        ]
+        collected = [r for recs in ctx.collected.values() for r in recs]
         ctx.collector = "started-files"
-        self.outcome.configs = started_configs(ctx, records)
-        records += [RecordFields(c) for c in self.outcome.configs]
+        self.outcome.configs = started_configs(ctx, Dicts(collected, RecordFields))
+        # each record read through a `RecordFields` made when it is read: not one per record held
+        records = Dicts([*collected, *self.outcome.configs], RecordFields)
         ctx.collector = "irkit"
         flagged = {
             v.pid
@@ -187,7 +187,7 @@ class Triage:
             ctx.writer.write_records(DUMPS_MEMBER, dumps, collector="memory")
 
     def run_hunt(
-        self, ctx: Context, step: HuntStep, records: list[Mapping[str, Any]], flagged: set[int]
+        self, ctx: Context, step: HuntStep, records: Sequence[Mapping[str, Any]], flagged: set[int]
     ) -> None:
         deadline = time.monotonic() + step.budget_seconds
         scanned = 0
@@ -207,7 +207,7 @@ class Triage:
         self,
         ctx: Context,
         step: HuntStep,
-        records: list[Mapping[str, Any]],
+        records: Sequence[Mapping[str, Any]],
         flagged: set[int],
         deadline: float | None = None,
     ) -> Iterator[tuple[TargetResult, Target]]:
@@ -277,7 +277,7 @@ class Triage:
         return self.hunt_rules.get(step.rules_path) or compile_rules(step.rules_path)
 
     def file_targets(
-        self, ctx: Context, step: HuntStep, records: list[Mapping[str, Any]]
+        self, ctx: Context, step: HuntStep, records: Sequence[Mapping[str, Any]]
     ) -> Iterator[Target]:
         seen: set[str] = set()
         if step.targets == "process-exes":
@@ -405,14 +405,14 @@ class Triage:
             text = ""
         return text or "\n".join(s.excerpt for s in hit.strings)
 
-    def finish(self, ctx: Context, records: list[Mapping[str, Any]]) -> None:
+    def finish(self, ctx: Context, records: Sequence[Mapping[str, Any]]) -> None:
         writer = ctx.writer
         if self.outcome.configs:
             writer.write_records(STARTED_CONFIGS_MEMBER, self.outcome.configs, collector="analysis")
         if self.outcome.hits:
             writer.write_records(HUNTS_MEMBER, self.outcome.hits, collector="hunt")
         yara_findings = [f.to_dict() for f in self.outcome.findings]
-        analysis = analyse([*records, *yara_findings], self.playbook.analysis)
+        analysis = analyse(chain(records, yara_findings), self.playbook.analysis)
         for finding in self.outcome.findings:
             finding.reasons += analysis.workspace.get(finding.path or "", [])
         analysis.findings = self.outcome.findings + analysis.findings

@@ -125,6 +125,7 @@ class RecordFields(Mapping[str, Any]):
 
 
 T = TypeVar("T")
+D = TypeVar("D")
 
 
 def _snapshot(items: Sequence[T]) -> Sequence[T]:
@@ -214,12 +215,13 @@ class Records(Sequence[SourcedRecord]):
             yield from (record_dict(r) for r in items if record_type(r) == kind)
 
 
-class Dicts(Sequence[dict[str, Any]], Generic[T]):
-    """Entries (log entries, manifest members) as dicts, each made when it is read."""
+class Dicts(Sequence[D], Generic[T, D]):
+    """Entries (log entries, manifest members; a triage's records as `RecordFields`) as dicts
+    or mappings, each made when it is read."""
 
     __slots__ = ("_convert", "_items")
 
-    def __init__(self, items: Sequence[T], convert: Callable[[T], dict[str, Any]]) -> None:
+    def __init__(self, items: Sequence[T], convert: Callable[[T], D]) -> None:
         self._items = _snapshot(items)
         self._convert = convert
 
@@ -227,15 +229,15 @@ class Dicts(Sequence[dict[str, Any]], Generic[T]):
         return len(self._items)
 
     @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    def __getitem__(self, index: int) -> D: ...
     @overload
-    def __getitem__(self, index: slice) -> Sequence[dict[str, Any]]: ...
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | Sequence[dict[str, Any]]:
+    def __getitem__(self, index: slice) -> Sequence[D]: ...
+    def __getitem__(self, index: int | slice) -> D | Sequence[D]:
         if isinstance(index, slice):
             return [self._convert(item) for item in self._items[index]]
         return self._convert(self._items[index])
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def __iter__(self) -> Iterator[D]:
         return map(self._convert, self._items)
 
 
