@@ -57,7 +57,9 @@ if [ ! -f "$WORK/$PY_TARBALL" ]; then
 fi
 echo "$PY_SHA256  $WORK/$PY_TARBALL" | sha256sum -c -
 
-rm -rf "$BASE/src"
+# The checkout is replaced on every run; Python's build tree in src/python is kept, so that a
+# run cut short (under emulation make and make install take tens of minutes) resumes there.
+rm -rf "$BASE/src/irkit"
 mkdir -p "$BASE/src/irkit"
 git archive HEAD | tar -x -C "$BASE/src/irkit"
 cp "$WORK/$PY_TARBALL" "$BASE/src/"
@@ -81,22 +83,30 @@ chroot "$BASE" /usr/bin/env -i HOME=/root PATH="$PY_PREFIX/bin:/usr/bin:/bin:/us
 PY_PREFIX=$1 PY_TARBALL=$2 JOBS=$3
 ldd --version | sed -n 1p  # sed reads it all: head would SIGPIPE ldd (pipefail)
 if [ ! -f "$PY_PREFIX/.irkit-built" ]; then
-  rm -rf "$PY_PREFIX"
-  mkdir -p /src/python "$PY_PREFIX/include"
-  tar -xzf "/src/$PY_TARBALL" -C /src/python --strip-components=1
-  cp /src/glibc-compat.h "$PY_PREFIX/include/"  # stays in CFLAGS for extensions pip builds
+  # configure writes the Makefile last: without it, start from the tarball again.
+  if [ ! -f /src/python/Makefile ]; then
+    rm -rf /src/python "$PY_PREFIX"
+    mkdir -p /src/python "$PY_PREFIX/include"
+    tar -xzf "/src/$PY_TARBALL" -C /src/python --strip-components=1
+    cp /src/glibc-compat.h "$PY_PREFIX/include/"  # stays in CFLAGS for extensions pip builds
+    cd /src/python
+    # Shared libpython (PyInstaller bundles it), found through the rpath, not the host's paths.
+    ./configure --prefix="$PY_PREFIX" --enable-shared \
+      CFLAGS="-include $PY_PREFIX/include/glibc-compat.h" \
+      LDFLAGS="-Wl,-rpath,$PY_PREFIX/lib" \
+      ac_cv_func_sem_clockwait=no py_cv_module__sqlite3=n/a > /src/python-configure.log
+  fi
   cd /src/python
-  # Shared libpython (PyInstaller bundles it), found through the rpath, not the host's paths.
-  ./configure --prefix="$PY_PREFIX" --enable-shared \
-    CFLAGS="-include $PY_PREFIX/include/glibc-compat.h" \
-    LDFLAGS="-Wl,-rpath,$PY_PREFIX/lib" \
-    ac_cv_func_sem_clockwait=no py_cv_module__sqlite3=n/a > /src/python-configure.log
+  # Both resume where an earlier run stopped: make rebuilds nothing that is built, and
+  # make install copies over a partial install. TEST_MODULES=no leaves out Lib/test (the
+  # single file never ships it), and with it most of install's bytecode compiling.
   make -j"$JOBS" > /src/python-make.log 2>&1
-  make install > /src/python-install.log 2>&1  # with ensurepip: pip from the tarball
+  make install TEST_MODULES=no > /src/python-install.log 2>&1  # with ensurepip
   touch "$PY_PREFIX/.irkit-built"
 fi
 cd /src/irkit
-python3.11 -m pip install --quiet --upgrade '.[onefile]'
+# No bytecode: PyInstaller compiles what it bundles itself.
+python3.11 -m pip install --quiet --no-compile --upgrade '.[onefile]'
 python3.11 -m pip uninstall --quiet --yes irkit
 packaging/build-onefile.sh
 INSIDE
