@@ -6,8 +6,11 @@ read-only medium, in a private mount namespace. A listing of the whole chroot be
 after shows that nothing was written besides the outputs, /dev/shm (where the file unpacks)
 is empty after each run, and the collection log says where it unpacked.
 
-Building the file takes minutes of CPU, so without it this skips, saying so, unless
-IRKIT_REQUIRE_ONEFILE=1, which turns the skip into a failure (CI sets it where it builds).
+Every test runs once per build (tests/onefile/built.py): the file built here, and the aarch64
+file (under qemu-user on another machine, its chroot's glibc from the arm64 Debian it was built
+in). Building a file takes minutes of CPU (under emulation, an hour), so without it a test
+skips, saying so, unless IRKIT_REQUIRE_ONEFILE=1 (IRKIT_REQUIRE_ONEFILE_AARCH64=1), which
+turns the skip into a failure (CI sets it where it builds).
 """
 
 import hashlib
@@ -24,7 +27,7 @@ import pytest
 
 from irkit.evidence.reader import BundleReader
 from tests.hostile.writer_helpers import assert_sealed, collect_args, fixture_host, partial_of
-from tests.onefile.built import onefile, unavailable
+from tests.onefile.built import BUILDS, Build, foreign, onefile, unavailable
 from tests.onefile.chroot import (
     Chroot,
     ChrootUnavailable,
@@ -40,13 +43,18 @@ pytestmark = pytest.mark.slow
 RAN = (0, 1, 3)
 
 
+@pytest.fixture(scope="module", params=sorted(BUILDS))
+def build(request: pytest.FixtureRequest) -> Build:
+    return BUILDS[request.param]
+
+
 @pytest.fixture(scope="module")
-def chroot(tmp_path_factory: pytest.TempPathFactory) -> Chroot:
-    binary = onefile()
+def chroot(build: Build, tmp_path_factory: pytest.TempPathFactory) -> Chroot:
+    binary = onefile(build)
     try:
-        return build_chroot(tmp_path_factory.mktemp("onefile") / "root", binary)
+        return build_chroot(tmp_path_factory.mktemp("onefile") / "root", binary, build.system)
     except ChrootUnavailable as exc:
-        unavailable(str(exc))
+        unavailable(str(exc), build.require)
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +86,8 @@ def test_the_chroot_holds_no_python(chroot: Chroot) -> None:
 
 def test_the_chroot_has_the_glibc_of_the_system_asked_for(chroot: Chroot) -> None:
     """IRKIT_CHROOT_LIBS=DIR (an older Debian) puts that system's glibc in the chroot, not
-    this machine's: then every test here shows the file running on that glibc."""
+    this machine's: then every test here shows the file running on that glibc. The aarch64
+    build's chroot has the glibc of the arm64 system it was built in."""
     inside, origin = glibc_versions(chroot)
     print(f"glibc in the chroot: {inside}")
     assert inside == origin
@@ -152,13 +161,15 @@ def test_a_host_without_a_tmpfs_at_dev_shm_is_a_warning_in_the_log(chroot: Chroo
 
 
 def test_a_sigkill_of_the_file_stops_the_collection_and_leaves_nothing_in_ram(
-    tmp_path: Path,
+    build: Build, tmp_path: Path
 ) -> None:
     """The pid a responder kills is PyInstaller's bootloader; Python runs in its child. A
     SIGKILL must not leave that child collecting unseen, nor its unpack directory in /dev/shm:
     the child gets SIGTERM from the kernel, seals what it has, and removes the directory.
     --max-cpu 1 keeps the run going until the kill, whatever the machine's speed."""
-    binary = onefile()
+    binary = onefile(build)
+    if foreign(binary):
+        pytest.skip(f"{binary} runs here only in a chroot of its own architecture's libraries")
     root, proc = fixture_host(tmp_path, blobs=2, blob_size=256 << 10)
     out = tmp_path / "case.zip"
     bootloader = subprocess.Popen(
