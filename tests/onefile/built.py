@@ -73,8 +73,8 @@ def onefile(build: Build = BUILDS["built"]) -> Path:
 
 
 def foreign(binary: Path) -> bool:
-    """Whether the file runs here only under emulation (so not outside a chroot of its own
-    architecture's libraries)."""
+    """Whether the file runs here only under emulation: qemu-user then needs the loader and
+    glibc of the file's architecture, from a chroot or from QEMU_LD_PREFIX."""
     return elf_machine(binary) != platform.machine()
 
 

@@ -81,13 +81,9 @@ class Chroot:
 def build_chroot(root: Path, binary: Path, system: Path) -> Chroot:
     """The root: glibc and zlib (what the file's ELF headers name, from `system`), empty
     mount points, an empty /out."""
-    for tool in ("unshare", "chroot", "mount", "readelf"):
+    for tool in ("unshare", "chroot", "mount"):
         if shutil.which(tool) is None:
-            raise ChrootUnavailable(f"{tool} is not installed (util-linux, coreutils, binutils)")
-    if not system.is_dir():
-        raise ChrootUnavailable(
-            f"{system}, the system to take the chroot's libraries from, is absent"
-        )
+            raise ChrootUnavailable(f"{tool} is not installed (util-linux, coreutils)")
     if os.geteuid() != 0:
         raise ChrootUnavailable("chroot and mount namespaces need root")
     binary_dir = root.parent / "medium"
@@ -95,11 +91,22 @@ def build_chroot(root: Path, binary: Path, system: Path) -> Chroot:
     shutil.copy2(binary, binary_dir / "irkit")
     for mount in (*MOUNTS, "out", "tmp"):
         (root / mount).mkdir(parents=True)
+    install_libraries(root, binary, system)
+    return Chroot(root, binary_dir, system)
+
+
+def install_libraries(root: Path, binary: Path, system: Path) -> None:
+    """Copy what the file needs of a host (its loader, glibc, zlib) from `system` into `root`:
+    a chroot, or the prefix in which qemu-user looks for a foreign file's loader and
+    libraries (QEMU_LD_PREFIX)."""
+    if shutil.which("readelf") is None:
+        raise ChrootUnavailable("readelf is not installed (binutils)")
+    if not system.is_dir():
+        raise ChrootUnavailable(f"{system}, the system to take the libraries from, is absent")
     for lib in _host_libraries(binary, system):
         target = root / lib.relative_to("/")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(_inside(system, lib), target)
-    return Chroot(root, binary_dir, system)
 
 
 def glibc_versions(chroot: Chroot) -> tuple[str, str]:

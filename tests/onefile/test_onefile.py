@@ -34,6 +34,7 @@ from tests.onefile.chroot import (
     build_chroot,
     changed,
     glibc_versions,
+    install_libraries,
     snapshot,
 )
 
@@ -168,14 +169,23 @@ def test_a_sigkill_of_the_file_stops_the_collection_and_leaves_nothing_in_ram(
     the child gets SIGTERM from the kernel, seals what it has, and removes the directory.
     --max-cpu 1 keeps the run going until the kill, whatever the machine's speed."""
     binary = onefile(build)
+    env = None
     if foreign(binary):
-        pytest.skip(f"{binary} runs here only in a chroot of its own architecture's libraries")
+        # Run on this machine, not in a chroot: qemu-user takes the loader and glibc from a
+        # prefix that holds only those.
+        prefix = tmp_path / "libraries"
+        try:
+            install_libraries(prefix, binary, build.system)
+        except ChrootUnavailable as exc:
+            unavailable(str(exc), build.require)
+        env = {**os.environ, "QEMU_LD_PREFIX": str(prefix)}
     root, proc = fixture_host(tmp_path, blobs=2, blob_size=256 << 10)
     out = tmp_path / "case.zip"
     bootloader = subprocess.Popen(
         [str(binary), *collect_args(out, root, proc, "--max-cpu", "1")],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env=env,
     )
     try:
         while not partial_of(out).exists():
