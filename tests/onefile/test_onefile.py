@@ -14,6 +14,7 @@ turns the skip into a failure (CI sets it where it builds).
 """
 
 import hashlib
+import json
 import os
 import select
 import shutil
@@ -26,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from irkit.evidence.reader import BundleReader
+from irkit.memory.layout import lime_header
 from tests.hostile.writer_helpers import assert_sealed, collect_args, fixture_host, partial_of
 from tests.onefile.built import BUILDS, Build, foreign, onefile, unavailable
 from tests.onefile.chroot import (
@@ -145,6 +147,22 @@ def test_triage_to_stdout_writes_nothing_on_the_host(
     assert shm == []
     assert changed(before, snapshot(chroot.root)) == set()
     assert_collected(bundle, sentinel)
+
+
+def test_memory_analyze_finds_the_kernel_banner_in_an_image(chroot: Chroot, tmp_path: Path) -> None:
+    """volatility3 as frozen in the file: its automagic and banner scan import sqlite3 (an
+    old-base build once left _sqlite3 out, and found no banner), and its plugins load from
+    the unpacked sources. The image is a LiME file with one range holding a banner."""
+    banner = b"Linux version 6.1.0-irkit-onefile (test@irkit) (gcc-12) #1 SMP PREEMPT_DYNAMIC\n\0"
+    ram = bytearray(0x100000)
+    ram[0x2340 : 0x2340 + len(banner)] = banner
+    (chroot.root / "tmp" / "image.lime").write_bytes(lime_header(0x100000, 0x1FFFFF) + ram)
+    analysis = tmp_path / "analysis.json"
+    rc, stderr, shm = chroot.run("memory", "analyze", "/tmp/image.lime", "--json", stdout=analysis)
+    assert rc in RAN, stderr.decode(errors="replace")
+    assert shm == []
+    result = json.loads(analysis.read_bytes())
+    assert banner.rstrip(b"\n\0").decode() in result["banners"], result["errors"]
 
 
 def test_a_host_without_a_tmpfs_at_dev_shm_is_a_warning_in_the_log(chroot: Chroot) -> None:
