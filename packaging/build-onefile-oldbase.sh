@@ -9,8 +9,9 @@
 # archive.debian.org only: IRKIT_DEBIAN_MIRROR=http://archive.debian.org/debian). Python is
 # built so that it asks no more of glibc than 2.28 even on bullseye: exp, log, pow, exp2 and
 # log2 are bound to their older symbol versions (glibc 2.29 only added faster ones under the
-# same names), sem_clockwait (2.30) is not used, and _sqlite3 (irkit never imports it; the
-# suite's libsqlite3 needs 2.29) is not built. packaging/glibc_floor.py checks the result.
+# same names), sem_clockwait (2.30) is not used, and _sqlite3 (volatility3 imports it; the
+# suite's libsqlite3 needs 2.29) links a SQLite built from the suite's source package with
+# those same bindings. packaging/glibc_floor.py checks the result.
 # ARCH arm64 runs
 # the chroot's programs under qemu-user-static, which needs binfmt_misc registered for aarch64
 # (docs/onefile.md). Debian ships no Python 3.11 for these suites, so Python is built in the
@@ -57,7 +58,9 @@ if [ ! -f "$WORK/$PY_TARBALL" ]; then
 fi
 echo "$PY_SHA256  $WORK/$PY_TARBALL" | sha256sum -c -
 
-rm -rf "$BASE/src"
+# The checkout is replaced on every run; Python's build tree in src/python is kept, so that a
+# run cut short (under emulation make and make install take tens of minutes) resumes there.
+rm -rf "$BASE/src/irkit"
 mkdir -p "$BASE/src/irkit"
 git archive HEAD | tar -x -C "$BASE/src/irkit"
 cp "$WORK/$PY_TARBALL" "$BASE/src/"
@@ -80,23 +83,67 @@ chroot "$BASE" /usr/bin/env -i HOME=/root PATH="$PY_PREFIX/bin:/usr/bin:/bin:/us
   bash -euo pipefail -s "$PY_PREFIX" "$PY_TARBALL" "$JOBS" <<'INSIDE'
 PY_PREFIX=$1 PY_TARBALL=$2 JOBS=$3
 ldd --version | sed -n 1p  # sed reads it all: head would SIGPIPE ldd (pipefail)
-if [ ! -f "$PY_PREFIX/.irkit-built" ]; then
-  rm -rf "$PY_PREFIX"
-  mkdir -p /src/python "$PY_PREFIX/include"
-  tar -xzf "/src/$PY_TARBALL" -C /src/python --strip-components=1
+SQLITE_PREFIX=/opt/sqlite3
+if [ ! -f "$SQLITE_PREFIX/.irkit-built" ]; then
+  # volatility3 imports sqlite3 (its symbol cache, and so every automagic and the banner
+  # scan), but the suite's libsqlite3 asks glibc 2.29 (log). So SQLite is built here from the
+  # suite's own source package (apt-get source checks it against the signed index), with the
+  # compat header, as a static library that goes into Python's _sqlite3 module. tcl
+  # generates SQLite's amalgamation.
+  grep -q '^deb-src' /etc/apt/sources.list ||
+    sed -n 's/^deb /deb-src /p' /etc/apt/sources.list >> /etc/apt/sources.list
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends tcl > /dev/null
+  rm -rf /src/sqlite "$SQLITE_PREFIX"
+  mkdir -p /src/sqlite/build
+  cd /src/sqlite
+  apt-get source -qq sqlite3 > /src/sqlite-build.log 2>&1
+  cd build
+  ../sqlite3-*/configure --prefix="$SQLITE_PREFIX" --disable-shared --enable-static \
+    --disable-tcl --disable-readline CFLAGS="-O2 -fPIC -include /src/glibc-compat.h" \
+    >> /src/sqlite-build.log
+  make -j"$JOBS" libsqlite3.la sqlite3.h >> /src/sqlite-build.log 2>&1
+  make lib_install >> /src/sqlite-build.log 2>&1
+  install -d "$SQLITE_PREFIX/include"
+  install -m 644 sqlite3.h ../sqlite3-*/src/sqlite3ext.h "$SQLITE_PREFIX/include/"
+  touch "$SQLITE_PREFIX/.irkit-built"
+fi
+
+# Shared libpython (PyInstaller bundles it), found through the rpath, not the host's paths;
+# _sqlite3 linked with the SQLite above.
+PY_CONFIGURE=(--prefix="$PY_PREFIX" --enable-shared
+  CFLAGS="-include $PY_PREFIX/include/glibc-compat.h"
+  LDFLAGS="-Wl,-rpath,$PY_PREFIX/lib"
+  LIBSQLITE3_CFLAGS="-I$SQLITE_PREFIX/include"
+  LIBSQLITE3_LIBS="-L$SQLITE_PREFIX/lib -lsqlite3 -lm -ldl -lpthread"
+  ac_cv_func_sem_clockwait=no)
+# A finished Python is stamped with the configure arguments it was built with; a Python
+# built with others is configured again and rebuilt, in the same tree.
+printf '%s\n' "${PY_CONFIGURE[@]}" > /src/python-configure.args
+if ! cmp -s /src/python-configure.args "$PY_PREFIX/.irkit-built"; then
+  # configure writes the Makefile last: without it, start from the tarball again.
+  if [ ! -f /src/python/Makefile ]; then
+    rm -rf /src/python "$PY_PREFIX"
+    mkdir -p /src/python
+    tar -xzf "/src/$PY_TARBALL" -C /src/python --strip-components=1
+  fi
+  mkdir -p "$PY_PREFIX/include"
   cp /src/glibc-compat.h "$PY_PREFIX/include/"  # stays in CFLAGS for extensions pip builds
   cd /src/python
-  # Shared libpython (PyInstaller bundles it), found through the rpath, not the host's paths.
-  ./configure --prefix="$PY_PREFIX" --enable-shared \
-    CFLAGS="-include $PY_PREFIX/include/glibc-compat.h" \
-    LDFLAGS="-Wl,-rpath,$PY_PREFIX/lib" \
-    ac_cv_func_sem_clockwait=no py_cv_module__sqlite3=n/a > /src/python-configure.log
+  if ! cmp -s /src/python-configure.args .irkit-configured; then
+    ./configure "${PY_CONFIGURE[@]}" > /src/python-configure.log
+    cp /src/python-configure.args .irkit-configured
+  fi
+  # Both resume where an earlier run stopped: make rebuilds nothing that is built, and
+  # make install copies over a partial install. TEST_MODULES=no leaves out Lib/test (the
+  # single file never ships it), and with it most of install's bytecode compiling.
   make -j"$JOBS" > /src/python-make.log 2>&1
-  make install > /src/python-install.log 2>&1  # with ensurepip: pip from the tarball
-  touch "$PY_PREFIX/.irkit-built"
+  make install TEST_MODULES=no > /src/python-install.log 2>&1  # with ensurepip
+  cp /src/python-configure.args "$PY_PREFIX/.irkit-built"
 fi
 cd /src/irkit
-python3.11 -m pip install --quiet --upgrade '.[onefile]'
+# No bytecode: PyInstaller compiles what it bundles itself.
+python3.11 -m pip install --quiet --no-compile --upgrade '.[onefile]'
 python3.11 -m pip uninstall --quiet --yes irkit
 packaging/build-onefile.sh
 INSIDE

@@ -6,9 +6,11 @@ at /media/ir (the USB stick or NFS share of a real response). Everything else in
 a plain directory on the test's disk, so a before/after listing of it shows any write the
 file makes besides its output.
 
-The libraries come from this machine, or with IRKIT_CHROOT_LIBS=DIR from the system under DIR
-(an older Debian made with debootstrap): the same file names, that system's glibc, so the
-test shows the oldest glibc the file runs on (packaging/build-onefile-oldbase.sh).
+The libraries come from a system given by its root: this machine's (/), or an older Debian
+made with debootstrap (packaging/build-onefile-oldbase.sh), so that the test shows the oldest
+glibc the file runs on, or a system of another architecture (the aarch64 file under
+qemu-user). They are found from the file's own ELF headers (readelf), not with ldd, which
+cannot read a file of another architecture.
 """
 
 import os
@@ -37,6 +39,7 @@ class ChrootUnavailable(Exception):
 class Chroot:
     root: Path
     binary_dir: Path
+    system: Path  # the system its libraries were taken from
 
     def run(
         self, *args: str, stdout: Path | None = None, tmpfs: bool = True
@@ -75,11 +78,12 @@ class Chroot:
         return done.returncode, done.stderr, leftover.read_text().split()
 
 
-def build_chroot(root: Path, binary: Path) -> Chroot:
-    """The root: glibc and zlib (from ldd of the file), empty mount points, an empty /out."""
-    for tool in ("unshare", "chroot", "mount", "ldd"):
+def build_chroot(root: Path, binary: Path, system: Path) -> Chroot:
+    """The root: glibc and zlib (what the file's ELF headers name, from `system`), empty
+    mount points, an empty /out."""
+    for tool in ("unshare", "chroot", "mount"):
         if shutil.which(tool) is None:
-            raise ChrootUnavailable(f"{tool} is not installed (util-linux, coreutils, libc-bin)")
+            raise ChrootUnavailable(f"{tool} is not installed (util-linux, coreutils)")
     if os.geteuid() != 0:
         raise ChrootUnavailable("chroot and mount namespaces need root")
     binary_dir = root.parent / "medium"
@@ -87,20 +91,29 @@ def build_chroot(root: Path, binary: Path) -> Chroot:
     shutil.copy2(binary, binary_dir / "irkit")
     for mount in (*MOUNTS, "out", "tmp"):
         (root / mount).mkdir(parents=True)
-    system = Path(os.environ.get("IRKIT_CHROOT_LIBS", "/"))
+    install_libraries(root, binary, system)
+    return Chroot(root, binary_dir, system)
+
+
+def install_libraries(root: Path, binary: Path, system: Path) -> None:
+    """Copy what the file needs of a host (its loader, glibc, zlib) from `system` into `root`:
+    a chroot, or the prefix in which qemu-user looks for a foreign file's loader and
+    libraries (QEMU_LD_PREFIX)."""
+    if shutil.which("readelf") is None:
+        raise ChrootUnavailable("readelf is not installed (binutils)")
+    if not system.is_dir():
+        raise ChrootUnavailable(f"{system}, the system to take the libraries from, is absent")
     for lib in _host_libraries(binary, system):
         target = root / lib.relative_to("/")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(_inside(system, lib), target)
-    return Chroot(root, binary_dir)
 
 
 def glibc_versions(chroot: Chroot) -> tuple[str, str]:
     """The glibc version in the chroot, and in the system its libraries were taken from (each
     libc.so.6 says it in a string): the same when the copy stayed inside that system."""
     (libc,) = chroot.root.rglob("libc.so.6")
-    system = Path(os.environ.get("IRKIT_CHROOT_LIBS", "/"))
-    origin = _inside(system, Path("/") / libc.relative_to(chroot.root))
+    origin = _inside(chroot.system, Path("/") / libc.relative_to(chroot.root))
     return _glibc_version(libc), _glibc_version(origin)
 
 
@@ -129,21 +142,32 @@ def _inside(system: Path, path: Path, hops: int = 40) -> Path:
 
 
 def _host_libraries(binary: Path, system: Path) -> list[Path]:
-    """What ldd names for the file, and glibc's libraries beside them (in `system`).
+    """The file's loader, glibc's libraries beside it, and what the file links (in `system`).
 
-    The file's own ldd list is only the bootloader's; the Python it unpacks also loads libm,
-    librt, libutil... from glibc, so the whole glibc set beside libc.so.6 comes along.
+    The file's own dynamic section is only the bootloader's; the Python it unpacks also loads
+    libm, librt, libutil... from glibc, so the whole glibc set beside the loader comes along.
+    The loader goes to the path the ELF header names (/lib64/ld-linux-x86-64.so.2,
+    /lib/ld-linux-aarch64.so.1), the rest to glibc's directory, which the loader searches.
     """
-    listing = subprocess.run(["ldd", str(binary)], capture_output=True, text=True, check=True)
-    paths = {Path(p) for p in re.findall(r"(/\S+)", listing.stdout)}
-    found: list[Path] = []
-    for directory in {p.parent for p in paths}:
-        for entry in sorted(_inside(system, directory).iterdir()):
-            if _GLIBC.match(entry.name):
-                found.append(directory / entry.name)
-    # What the bootloader itself links (zlib besides glibc), and the loader at the
-    # interpreter path the ELF header names (/lib64/ld-linux-...).
-    found += paths
+    headers = subprocess.run(
+        ["readelf", "--program-headers", "--dynamic", "--wide", str(binary)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    interpreter = re.search(r"Requesting program interpreter: (/\S+)\]", headers)
+    if interpreter is None:
+        raise ChrootUnavailable(f"{binary} names no program interpreter")
+    loader = Path(interpreter.group(1))
+    libdir = Path("/") / _inside(system, loader).parent.relative_to(system)
+    found = [loader]
+    found += [libdir / e.name for e in _inside(system, libdir).iterdir() if _GLIBC.match(e.name)]
+    for name in re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", headers):
+        candidates = [libdir / name, Path("/usr") / libdir.relative_to("/") / name]
+        present = [c for c in candidates if _inside(system, c).is_file()]
+        if not present:
+            raise ChrootUnavailable(f"{binary} needs {name}, which {system} lacks in {libdir}")
+        found.append(present[0])
     return sorted(set(found))
 
 

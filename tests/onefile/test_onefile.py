@@ -6,11 +6,15 @@ read-only medium, in a private mount namespace. A listing of the whole chroot be
 after shows that nothing was written besides the outputs, /dev/shm (where the file unpacks)
 is empty after each run, and the collection log says where it unpacked.
 
-Building the file takes minutes of CPU, so without it this skips, saying so, unless
-IRKIT_REQUIRE_ONEFILE=1, which turns the skip into a failure (CI sets it where it builds).
+Every test runs once per build (tests/onefile/built.py): the file built here, and the aarch64
+file (under qemu-user on another machine, its chroot's glibc from the arm64 Debian it was built
+in). Building a file takes minutes of CPU (under emulation, an hour), so without it a test
+skips, saying so, unless IRKIT_REQUIRE_ONEFILE=1 (IRKIT_REQUIRE_ONEFILE_AARCH64=1), which
+turns the skip into a failure (CI sets it where it builds).
 """
 
 import hashlib
+import json
 import os
 import select
 import shutil
@@ -23,14 +27,16 @@ from pathlib import Path
 import pytest
 
 from irkit.evidence.reader import BundleReader
+from irkit.memory.layout import lime_header
 from tests.hostile.writer_helpers import assert_sealed, collect_args, fixture_host, partial_of
-from tests.onefile.built import onefile, unavailable
+from tests.onefile.built import BUILDS, Build, foreign, onefile, unavailable
 from tests.onefile.chroot import (
     Chroot,
     ChrootUnavailable,
     build_chroot,
     changed,
     glibc_versions,
+    install_libraries,
     snapshot,
 )
 
@@ -40,13 +46,18 @@ pytestmark = pytest.mark.slow
 RAN = (0, 1, 3)
 
 
+@pytest.fixture(scope="module", params=sorted(BUILDS))
+def build(request: pytest.FixtureRequest) -> Build:
+    return BUILDS[request.param]
+
+
 @pytest.fixture(scope="module")
-def chroot(tmp_path_factory: pytest.TempPathFactory) -> Chroot:
-    binary = onefile()
+def chroot(build: Build, tmp_path_factory: pytest.TempPathFactory) -> Chroot:
+    binary = onefile(build)
     try:
-        return build_chroot(tmp_path_factory.mktemp("onefile") / "root", binary)
+        return build_chroot(tmp_path_factory.mktemp("onefile") / "root", binary, build.system)
     except ChrootUnavailable as exc:
-        unavailable(str(exc))
+        unavailable(str(exc), build.require)
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +89,8 @@ def test_the_chroot_holds_no_python(chroot: Chroot) -> None:
 
 def test_the_chroot_has_the_glibc_of_the_system_asked_for(chroot: Chroot) -> None:
     """IRKIT_CHROOT_LIBS=DIR (an older Debian) puts that system's glibc in the chroot, not
-    this machine's: then every test here shows the file running on that glibc."""
+    this machine's: then every test here shows the file running on that glibc. The aarch64
+    build's chroot has the glibc of the arm64 system it was built in."""
     inside, origin = glibc_versions(chroot)
     print(f"glibc in the chroot: {inside}")
     assert inside == origin
@@ -137,6 +149,22 @@ def test_triage_to_stdout_writes_nothing_on_the_host(
     assert_collected(bundle, sentinel)
 
 
+def test_memory_analyze_finds_the_kernel_banner_in_an_image(chroot: Chroot, tmp_path: Path) -> None:
+    """volatility3 as frozen in the file: its automagic and banner scan import sqlite3 (an
+    old-base build once left _sqlite3 out, and found no banner), and its plugins load from
+    the unpacked sources. The image is a LiME file with one range holding a banner."""
+    banner = b"Linux version 6.1.0-irkit-onefile (test@irkit) (gcc-12) #1 SMP PREEMPT_DYNAMIC\n\0"
+    ram = bytearray(0x100000)
+    ram[0x2340 : 0x2340 + len(banner)] = banner
+    (chroot.root / "tmp" / "image.lime").write_bytes(lime_header(0x100000, 0x1FFFFF) + ram)
+    analysis = tmp_path / "analysis.json"
+    rc, stderr, shm = chroot.run("memory", "analyze", "/tmp/image.lime", "--json", stdout=analysis)
+    assert rc in RAN, stderr.decode(errors="replace")
+    assert shm == []
+    result = json.loads(analysis.read_bytes())
+    assert banner.rstrip(b"\n\0").decode() in result["banners"], result["errors"]
+
+
 def test_a_host_without_a_tmpfs_at_dev_shm_is_a_warning_in_the_log(chroot: Chroot) -> None:
     """PyInstaller's bootloader then unpacks onto whatever /dev/shm is (creating it if need be):
     a write to the host's disk that irkit cannot prevent, so the log must say so."""
@@ -152,19 +180,30 @@ def test_a_host_without_a_tmpfs_at_dev_shm_is_a_warning_in_the_log(chroot: Chroo
 
 
 def test_a_sigkill_of_the_file_stops_the_collection_and_leaves_nothing_in_ram(
-    tmp_path: Path,
+    build: Build, tmp_path: Path
 ) -> None:
     """The pid a responder kills is PyInstaller's bootloader; Python runs in its child. A
     SIGKILL must not leave that child collecting unseen, nor its unpack directory in /dev/shm:
     the child gets SIGTERM from the kernel, seals what it has, and removes the directory.
     --max-cpu 1 keeps the run going until the kill, whatever the machine's speed."""
-    binary = onefile()
+    binary = onefile(build)
+    env = None
+    if foreign(binary):
+        # Run on this machine, not in a chroot: qemu-user takes the loader and glibc from a
+        # prefix that holds only those.
+        prefix = tmp_path / "libraries"
+        try:
+            install_libraries(prefix, binary, build.system)
+        except ChrootUnavailable as exc:
+            unavailable(str(exc), build.require)
+        env = {**os.environ, "QEMU_LD_PREFIX": str(prefix)}
     root, proc = fixture_host(tmp_path, blobs=2, blob_size=256 << 10)
     out = tmp_path / "case.zip"
     bootloader = subprocess.Popen(
         [str(binary), *collect_args(out, root, proc, "--max-cpu", "1")],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env=env,
     )
     try:
         while not partial_of(out).exists():
