@@ -193,3 +193,14 @@ def test_the_hunt_package_names_load_on_first_use() -> None:
         assert getattr(hunt, name) is getattr(importlib.import_module(module), name)
     with pytest.raises(AttributeError):
         hunt.no_such_name  # noqa: B018
+
+
+def test_an_unsigned_unencrypted_collection_loads_no_custody_library(tmp_path: Path) -> None:
+    """cryptography and pyrage are 7 MiB of a collection's resident memory (the 100 MiB goal of
+    docs/performance.md): they load only when a run signs, encrypts or reads a signature."""
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc" / "hostname").write_text("box\n")
+    args = ["collect", "-c", "host", "--root", str(root), "-o", str(tmp_path / "b.zip"), "-q"]
+    assert loaded_modules(args, ("cryptography", "pyrage", "irkit.custody.sshsig")) == []
+    assert (tmp_path / "b.zip").stat().st_size > 0

@@ -15,7 +15,6 @@ from irkit.commands.bundleoptions import BundleOptions, bundle_command
 from irkit.commands.output import BundleOutput, OutputError, open_output, same_filesystem
 from irkit.console import err, host
 from irkit.custody import CustodyError
-from irkit.custody.encryption import EncryptingSink
 from irkit.custody.settings import CustodySettings, resolve_custody
 from irkit.evidence.log import LogEntry
 from irkit.evidence.sink import BundleSink
@@ -150,6 +149,8 @@ def start_bundle(
     _, on_log = progress_callbacks(options.quiet)
     sink: BundleSink = output.sink
     if custody.recipients:
+        from irkit.custody.encryption import EncryptingSink  # pyrage: only when encrypting
+
         sink = EncryptingSink(output.sink, custody.recipients)
         output.encrypted_to = [r.text for r in custody.recipients]
     writer = EvidenceWriter(

@@ -8,10 +8,10 @@ the manifest, so it survives encryption, `-o -` and copies that leave the sideca
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-from irkit.custody import sshsig
+if TYPE_CHECKING:  # cryptography (6 MiB resident) is imported when a signature is made or read
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 NAMESPACE = "irkit-manifest"
 SIGNATURE_MAX_BYTES = 16 << 10
@@ -45,7 +45,9 @@ class SignatureCheck:
         return f"signed by {self.fingerprint}, a key that is not trusted ({self.detail})"
 
 
-def sign_manifest(key: Ed25519PrivateKey, manifest: bytes) -> bytes:
+def sign_manifest(key: "Ed25519PrivateKey", manifest: bytes) -> bytes:
+    from irkit.custody import sshsig
+
     return sshsig.sign(key, manifest, NAMESPACE).encode()
 
 
@@ -55,6 +57,8 @@ def check_signature(
     """`trusted` None: no --trust was given (a valid signature is then UNTRUSTED, saying so)."""
     if signature is None:
         return SignatureCheck(SignatureState.UNSIGNED)
+    from irkit.custody import sshsig
+
     try:
         verified = sshsig.verify(signature, manifest, NAMESPACE)
     except sshsig.SignatureFormatError as exc:

@@ -10,8 +10,8 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from irkit.custody.encryption import ClearCopy
 from irkit.custody.signing import (
     SIGNATURE_MAX_BYTES,
     SignatureCheck,
@@ -20,6 +20,9 @@ from irkit.custody.signing import (
 )
 from irkit.evidence.manifest import COMMENT_PREFIX, SEALING_NAMES, SIGNATURE_NAME
 from irkit.evidence.reader import CHUNK, BundleError, BundleReader, MemberError
+
+if TYPE_CHECKING:  # pyrage is imported only where a bundle is decrypted
+    from irkit.custody.encryption import ClearCopy
 
 SIDECAR_MAX_BYTES = 4096
 """A `sha256sum` line is about 100 bytes; more is not read."""
@@ -172,7 +175,7 @@ def _check_members(reader: BundleReader, report: VerifyReport) -> None:
 
 
 def verify_bundle(
-    path: str | Path, trusted: set[bytes] | None = None, clear: ClearCopy | None = None
+    path: str | Path, trusted: set[bytes] | None = None, clear: "ClearCopy | None" = None
 ) -> VerifyReport:
     """Raises BundleError when the file is not a zip at all; everything else is reported.
     `trusted`: the keys of --trust (None when none were given). `clear`: the decrypted copy

@@ -13,9 +13,8 @@ import secrets
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
 from markupsafe import Markup
 
 from irkit import __version__
@@ -38,6 +37,9 @@ from irkit.report.summary import Summary, summarize
 from irkit.timeline.events import Timeline
 from irkit.timeutil import utc_now_iso
 
+if TYPE_CHECKING:  # imported when a report is rendered: not resident through a collection
+    import jinja2
+
 REPORT_MEMBER = "report.html"
 SECTION_TYPES = ("process", "socket", "persistence", "finding", "ioc", "verdict")
 
@@ -46,7 +48,9 @@ def _asset(name: str) -> str:
     return (resources.files("irkit") / "data" / "report" / name).read_text(encoding="utf-8")
 
 
-def _environment() -> jinja2.Environment:
+def _environment() -> "jinja2.Environment":
+    import jinja2
+
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["show"] = lambda value: neutralize("" if value is None else str(value))
     return env
