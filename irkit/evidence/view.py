@@ -79,9 +79,7 @@ class SourcedRecord:
         source = self.source
         if not isinstance(source, Record):
             return source.get(name)
-        if name not in _field_names(type(source)):
-            return self.type if name == "type" else None
-        return plain_value(getattr(source, name))
+        return RecordFields(source).get(name)
 
 
 _ABSENT = object()
