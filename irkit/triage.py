@@ -292,8 +292,9 @@ class Triage:
                 except OSError as exc:  # a link loop in a procfs copy
                     ctx.log_error("hunt-target", exc, pid=p["pid"])
             return
-        # Folders not on the host: 30,000 cron jobs naming /opt/x/task1..N resolve /opt/x
-        # once, not once per job (confined caches the folders that are there, not the others).
+        # Each folder is resolved once per run: the ones on the host in `folders`
+        # (resolve_target), the ones not on it in `missing` (30,000 cron jobs naming
+        # /opt/x/task1..N look for /opt/x once, not once per job).
         missing: set[str] = set()
         folders: dict[str, str] = {}
         for entry in records:
